@@ -1,0 +1,96 @@
+#pragma once
+// The data that flows out of scanners/: an image's inventory and its findings.
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace regscan {
+
+/// What /etc/os-release (or its fallbacks) says.
+struct os_info {
+  std::string id;               // "debian"
+  std::string version_id;       // "12"
+  std::string version_codename; // "bookworm"
+  std::string pretty_name;
+};
+
+/// One installed package.
+struct package {
+  std::string ecosystem;      // OSV ecosystem: "Debian:12", "npm", ...
+  std::string name;           // binary package name
+  std::string version;        // installed version
+  std::string source_name;    // source package; equals name when none is given
+  std::string source_version; // source version; equals version when none is given
+  std::string file;           // the file the record came from
+  std::string layer;          // digest of the layer that introduced it
+};
+
+/// Everything the catalogers found in one image.
+struct inventory {
+  os_info os;
+  std::vector<package> packages;
+  bool complete = true;            // false when a limit or a bad file stopped some work
+  std::vector<std::string> notes;  // why it is incomplete, bad files, ...
+};
+
+/// One OSV range event: exactly one of the fields is set.
+struct osv_event {
+  std::string introduced;
+  std::string fixed;
+  std::string last_affected;
+  std::string limit;
+};
+
+struct osv_range {
+  std::string type; // ECOSYSTEM, SEMVER, GIT
+  std::vector<osv_event> events;
+};
+
+struct osv_affected {
+  std::string ecosystem;
+  std::string name;
+  std::vector<osv_range> ranges;
+  std::vector<std::string> versions;
+  std::string severity; // ecosystem_specific/database_specific severity or urgency
+};
+
+struct osv_severity {
+  std::string type;  // CVSS_V3, CVSS_V4, ...
+  std::string score; // the vector
+};
+
+struct osv_reference {
+  std::string type;
+  std::string url;
+};
+
+/// One OSV record, as much of it as regscan uses.
+struct osv_record {
+  std::string id;
+  std::string modified;
+  std::string withdrawn;
+  std::vector<std::string> aliases;
+  std::string summary;
+  std::string details;
+  std::vector<osv_severity> severity;
+  std::vector<osv_affected> affected;
+  std::vector<osv_reference> references;
+};
+
+/// One vulnerability found in one package of an image.
+struct finding {
+  std::string id;                   // advisory id
+  std::vector<std::string> aliases; // CVEs
+  std::string package;              // binary package name
+  std::string source_package;
+  std::string installed_version;
+  std::string fixed_version;        // lowest fix above the installed version, or empty
+  std::string severity;             // Critical, High, Medium, Low, Unknown
+  std::string title;
+  std::string description;
+  std::vector<std::string> references;
+  std::string fix_advice;
+  std::string layer;
+};
+
+} // namespace regscan
