@@ -1,0 +1,637 @@
+#include "actors/control_api.hpp"
+
+#include <chrono>
+#include <ctime>
+
+#include <caf/all.hpp>
+
+#include <simdjson.h>
+#include <spdlog/spdlog.h>
+
+#include "actors/daemon_context.hpp"
+#include "actors/rate_limiter.hpp"
+#include "actors/registry.hpp"
+#include "scanners/json_writer.hpp"
+
+namespace regscan {
+
+namespace {
+
+constexpr auto actor_timeout = std::chrono::seconds{30};
+
+http_reply json_error(int status, const std::string& message) {
+  json_writer w;
+  w.begin_object().field("error", message).end_object();
+  return {status, w.take()};
+}
+
+http_reply json_ok(std::string body) {
+  return {200, std::move(body)};
+}
+
+std::string percent_decode(std::string_view s) {
+  std::string out;
+  for (size_t i = 0; i < s.size(); ++i) {
+    if (s[i] == '%' && i + 2 < s.size()) {
+      auto hex = std::string(s.substr(i + 1, 2));
+      char* end = nullptr;
+      long v = std::strtol(hex.c_str(), &end, 16);
+      if (end == hex.c_str() + 2) {
+        out += static_cast<char>(v);
+        i += 2;
+        continue;
+      }
+    }
+    out += s[i] == '+' ? ' ' : s[i];
+  }
+  return out;
+}
+
+/// The value of one query parameter, decoded; empty when absent.
+std::string query_param(std::string_view query, std::string_view name) {
+  while (!query.empty()) {
+    auto amp = query.find('&');
+    auto part = query.substr(0, amp);
+    auto eq = part.find('=');
+    if (part.substr(0, eq) == name)
+      return eq == std::string_view::npos ? "1" : percent_decode(part.substr(eq + 1));
+    if (amp == std::string_view::npos)
+      break;
+    query.remove_prefix(amp + 1);
+  }
+  return {};
+}
+
+/// Request bodies are small JSON objects of strings, numbers and booleans.
+struct json_body {
+  simdjson::dom::parser parser;
+  simdjson::dom::element root;
+  std::string error;
+
+  explicit json_body(const std::string& body) {
+    if (parser.parse(body).get(root) || !root.is_object())
+      error = "request body is not a JSON object";
+  }
+  std::string str(const char* key) const {
+    std::string_view v;
+    if (root[key].get(v))
+      return {};
+    return std::string(v);
+  }
+  bool has(const char* key) const { return !root[key].error(); }
+  bool boolean(const char* key, bool fallback) const {
+    bool v;
+    return root[key].get(v) ? fallback : v;
+  }
+  int64_t integer(const char* key, int64_t fallback) const {
+    int64_t v;
+    return root[key].get(v) ? fallback : v;
+  }
+  std::vector<std::string> strings(const char* key) const {
+    std::vector<std::string> out;
+    simdjson::dom::array arr;
+    if (root[key].get(arr))
+      return out;
+    for (auto e : arr) {
+      std::string_view v;
+      if (!e.get(v))
+        out.emplace_back(v);
+    }
+    return out;
+  }
+};
+
+bool valid_registry_name(const std::string& name) {
+  if (name.empty() || name.size() > 64)
+    return false;
+  for (unsigned char c : name)
+    if (!std::isalnum(c) && c != '-' && c != '_' && c != '.')
+      return false;
+  return true;
+}
+
+void write_registry(json_writer& w, const registry_record& r) {
+  // The password never leaves the daemon, sealed or not.
+  w.begin_object()
+    .field("name", r.name)
+    .field("type", r.type)
+    .field("address", r.address)
+    .field("username", r.username)
+    .field("password_set", !r.password_sealed.empty())
+    .field("verify_tls", r.verify_tls)
+    .field("rate_limit", r.rate_limit)
+    .field("created_at", r.created_at)
+    .end_object();
+}
+
+void write_image(json_writer& w, const image_record& img, const std::string& registry_type,
+                 const std::string& address) {
+  w.begin_object()
+    .field("key", img.key)
+    .field("registry", img.registry)
+    .field("registry_type", registry_type)
+    .field("registry_address", address)
+    .field("repository", img.repository)
+    .field("tags", img.tags)
+    .field("digest", img.digest)
+    .field("index_digest", img.index_digest)
+    .field("image_id", img.image_id)
+    .field("media_type", img.media_type)
+    .field("os", img.os)
+    .field("architecture", img.architecture)
+    .field("size", img.size)
+    .field("created", img.created)
+    .field("synced_at", img.synced_at)
+    .field("scan_status", img.scan_status)
+    .field("last_scan", img.last_scan)
+    .field("last_error", img.last_error)
+    .field("incomplete", img.incomplete)
+    .field("vulnerabilities", static_cast<int64_t>(img.vuln_count));
+  w.key("severity_counts").begin_object();
+  for (auto& [sev, n] : img.severity_counts)
+    w.field(sev, static_cast<int64_t>(n));
+  w.end_object();
+  w.end_object();
+}
+
+void write_finding(json_writer& w, const finding& f) {
+  w.begin_object()
+    .field("id", f.id)
+    .field("aliases", f.aliases)
+    .field("package", f.package)
+    .field("source_package", f.source_package)
+    .field("installed_version", f.installed_version)
+    .field("fixed_version", f.fixed_version)
+    .field("severity", f.severity)
+    .field("title", f.title)
+    .field("description", f.description)
+    .field("references", f.references)
+    .field("fix_advice", f.fix_advice)
+    .field("layer", f.layer)
+    .end_object();
+}
+
+void write_package(json_writer& w, const package& p) {
+  w.begin_object()
+    .field("ecosystem", p.ecosystem)
+    .field("name", p.name)
+    .field("version", p.version)
+    .field("source_name", p.source_name)
+    .field("source_version", p.source_version)
+    .field("file", p.file)
+    .field("layer", p.layer)
+    .end_object();
+}
+
+void write_task(json_writer& w, const task_record& t) {
+  w.begin_object()
+    .field("id", t.id)
+    .field("image", t.image_key)
+    .field("state", t.state)
+    .field("attempts", static_cast<int64_t>(t.attempts))
+    .field("created_at", t.created_at)
+    .field("updated_at", t.updated_at)
+    .field("error", t.error)
+    .end_object();
+}
+
+} // namespace
+
+control_api::control_api(caf::actor_system& sys, daemon_context& ctx, supervisor_actor supervisor)
+  : sys_(sys), ctx_(ctx), supervisor_(std::move(supervisor)) {}
+
+void control_api::start_registry(const registry_record& rec) {
+  ctx_.add_registry_actor(rec.name, sys_.spawn(registry, &ctx_, rec.name, rec.rate_limit));
+}
+
+http_reply control_api::handle(const http_exchange& ex) {
+  ctx_.stats.control_requests++;
+  std::string_view target = ex.target;
+  std::string_view query;
+  if (auto q = target.find('?'); q != std::string_view::npos) {
+    query = target.substr(q + 1);
+    target = target.substr(0, q);
+  }
+  const std::string path{target};
+  const auto& m = ex.method;
+  const std::string reg_prefix = "/registries/";
+  if (path == "/registries" && m == "GET")
+    return list_registries();
+  if (path == "/registries" && m == "POST")
+    return add_registry(ex.body);
+  if (path.rfind(reg_prefix, 0) == 0) {
+    auto rest = path.substr(reg_prefix.size());
+    if (rest.size() > 5 && rest.compare(rest.size() - 5, 5, "/test") == 0 && m == "POST")
+      return test_registry(percent_decode(rest.substr(0, rest.size() - 5)));
+    if (m == "GET")
+      return show_registry(percent_decode(rest));
+    if (m == "DELETE")
+      return delete_registry(percent_decode(rest));
+  }
+  if (path == "/sync" && m == "POST")
+    return start_sync(ex.body);
+  if (path == "/sync" && m == "GET")
+    return sync_status(query_param(query, "registry"));
+  if (path == "/images" && m == "GET")
+    return list_images();
+  if (path == "/image" && m == "GET")
+    return show_image(query_param(query, "ref"), !query_param(query, "vulns").empty(),
+                      !query_param(query, "packages").empty());
+  if (path == "/scans" && m == "POST")
+    return start_scan(ex.body);
+  if (path == "/scans" && m == "GET")
+    return list_tasks();
+  if (path == "/scans/cancel" && m == "POST")
+    return cancel_scan(ex.body);
+  if (path == "/db/import" && m == "POST")
+    return db_import(ex.body);
+  if (path == "/db/status" && m == "GET")
+    return db_status();
+  return json_error(404, "no such endpoint: " + m + " " + path);
+}
+
+http_reply control_api::add_registry(const std::string& body) {
+  json_body req{body};
+  if (!req.error.empty())
+    return json_error(400, req.error);
+  registry_record rec;
+  rec.name = req.str("name");
+  rec.type = req.str("type");
+  rec.address = req.str("address");
+  rec.username = req.str("username");
+  rec.verify_tls = req.boolean("verify_tls", true);
+  rec.rate_limit = static_cast<int>(req.integer("rate_limit", 0));
+  rec.created_at = std::time(nullptr);
+  if (!valid_registry_name(rec.name))
+    return json_error(400, "registry name must be 1-64 letters, digits, '.', '-' or '_'");
+  if (rec.type.empty())
+    rec.type = "docker-v2";
+  if (rec.type != "docker-v2")
+    return json_error(400, "registry type " + rec.type + " is not supported; supported: docker-v2");
+  if (rec.address.rfind("http://", 0) != 0 && rec.address.rfind("https://", 0) != 0)
+    return json_error(400, "address must start with http:// or https://");
+  while (rec.address.size() > 8 && rec.address.back() == '/')
+    rec.address.pop_back();
+  if (!valid_rate_limit(rec.rate_limit))
+    return json_error(400, "rate limit must be 5, 10, 20, 50, 100, 500, 1000 or unlimited");
+  if (ctx_.db->get_registry(rec.name))
+    return json_error(409, "a registry named " + rec.name + " already exists");
+  auto password = req.str("password");
+  if (!password.empty()) {
+    auto sealed = ctx_.secrets->seal(password);
+    if (!sealed)
+      return json_error(500, sealed.err().message);
+    rec.password_sealed = std::move(*sealed);
+  }
+  if (auto ok = ctx_.db->put_registry(rec); !ok)
+    return json_error(500, ok.err().message);
+  start_registry(rec);
+  spdlog::info("registry {} added ({} at {})", rec.name, rec.type, rec.address);
+  json_writer w;
+  write_registry(w, rec);
+  return {201, w.take()};
+}
+
+http_reply control_api::list_registries() {
+  auto regs = ctx_.db->list_registries();
+  if (!regs)
+    return json_error(500, regs.err().message);
+  json_writer w;
+  w.begin_array();
+  for (auto& r : *regs)
+    write_registry(w, r);
+  w.end_array();
+  return json_ok(w.take());
+}
+
+http_reply control_api::show_registry(const std::string& name) {
+  auto rec = ctx_.db->get_registry(name);
+  if (!rec)
+    return json_error(404, rec.err().message);
+  json_writer w;
+  write_registry(w, *rec);
+  return json_ok(w.take());
+}
+
+http_reply control_api::delete_registry(const std::string& name) {
+  if (!ctx_.db->get_registry(name))
+    return json_error(404, "no registry named " + name);
+  if (auto ok = ctx_.db->delete_registry(name); !ok)
+    return json_error(500, ok.err().message);
+  if (auto handle = ctx_.remove_registry_actor(name))
+    caf::anon_send_exit(*handle, caf::exit_reason::user_shutdown);
+  spdlog::info("registry {} deleted", name);
+  return json_ok(R"({"deleted":true})");
+}
+
+http_reply control_api::test_registry(const std::string& name) {
+  auto handle = ctx_.registry_actor_for(name);
+  if (!handle)
+    return json_error(404, "no registry named " + name);
+  http_reply rep;
+  caf::scoped_actor self{sys_};
+  self->request(*handle, actor_timeout, test_atom::value)
+    .receive(
+      [&](std::string& err) {
+        json_writer w;
+        w.begin_object().field("ok", err.empty());
+        if (!err.empty())
+          w.field("error", err);
+        w.end_object();
+        rep = json_ok(w.take());
+      },
+      [&](caf::error& err) { rep = json_error(500, to_string(err)); });
+  return rep;
+}
+
+http_reply control_api::start_sync(const std::string& body) {
+  json_body req{body};
+  if (!req.error.empty())
+    return json_error(400, req.error);
+  std::vector<std::string> names;
+  if (req.boolean("all", false)) {
+    auto regs = ctx_.db->list_registries();
+    if (!regs)
+      return json_error(500, regs.err().message);
+    for (auto& r : *regs)
+      names.push_back(r.name);
+  } else {
+    names.push_back(req.str("registry"));
+  }
+  json_writer w;
+  w.begin_array();
+  caf::scoped_actor self{sys_};
+  for (auto& name : names) {
+    auto handle = ctx_.registry_actor_for(name);
+    if (!handle)
+      return json_error(404, "no registry named " + name);
+    std::string state;
+    self->request(*handle, actor_timeout, sync_atom::value)
+      .receive([&](std::string& s) { state = s; },
+               [&](caf::error& err) { state = to_string(err); });
+    w.begin_object().field("registry", name).field("sync", state).end_object();
+  }
+  w.end_array();
+  return json_ok(w.take());
+}
+
+http_reply control_api::sync_status(const std::string& name) {
+  auto handle = ctx_.registry_actor_for(name);
+  if (!handle)
+    return json_error(404, "no registry named " + name);
+  http_reply rep;
+  caf::scoped_actor self{sys_};
+  self->request(*handle, actor_timeout, status_atom::value)
+    .receive([&](std::string& json) { rep = json_ok(json); },
+             [&](caf::error& err) { rep = json_error(500, to_string(err)); });
+  return rep;
+}
+
+http_reply control_api::list_images() {
+  auto images = ctx_.db->list_images();
+  auto regs = ctx_.db->list_registries();
+  if (!images || !regs)
+    return json_error(500, images ? regs.err().message : images.err().message);
+  std::map<std::string, const registry_record*> by_name;
+  for (auto& r : *regs)
+    by_name[r.name] = &r;
+  json_writer w;
+  w.begin_array();
+  for (auto& img : *images) {
+    auto r = by_name.find(img.registry);
+    write_image(w, img, r == by_name.end() ? "" : r->second->type,
+                r == by_name.end() ? "" : r->second->address);
+  }
+  w.end_array();
+  return json_ok(w.take());
+}
+
+std::vector<image_record> control_api::find_images(const std::string& ref, std::string& error) {
+  std::vector<image_record> out;
+  auto images = ctx_.db->list_images();
+  if (!images) {
+    error = images.err().message;
+    return out;
+  }
+  auto is_hex_prefix = [](std::string_view s) {
+    if (s.rfind("sha256:", 0) == 0)
+      s.remove_prefix(7);
+    if (s.size() < 12)
+      return false;
+    for (char c : s)
+      if (!std::isxdigit(static_cast<unsigned char>(c)))
+        return false;
+    return true;
+  };
+  auto strip = [](const std::string& d) {
+    return d.rfind("sha256:", 0) == 0 ? d.substr(7) : d;
+  };
+  std::string name = ref;
+  // A reference without tag or digest means :latest, as docker has it.
+  auto slash = name.rfind('/');
+  auto tail = slash == std::string::npos ? name : name.substr(slash + 1);
+  if (!is_hex_prefix(ref) && tail.find(':') == std::string::npos
+      && name.find('@') == std::string::npos)
+    name += ":latest";
+  for (auto& img : *images) {
+    bool hit = img.key == ref;
+    if (!hit && is_hex_prefix(ref)) {
+      auto want = strip(ref);
+      for (auto* d : {&img.digest, &img.image_id, &img.index_digest})
+        if (!d->empty() && strip(*d).rfind(want, 0) == 0)
+          hit = true;
+    }
+    for (auto& tag : img.tags) {
+      if (hit)
+        break;
+      hit = name == img.repository + ":" + tag
+            || name == img.registry + "/" + img.repository + ":" + tag;
+    }
+    for (auto* d : {&img.digest, &img.index_digest}) {
+      if (hit || d->empty())
+        break;
+      hit = name == img.repository + "@" + *d || name == img.registry + "/" + img.repository + "@" + *d;
+    }
+    if (hit)
+      out.push_back(img);
+  }
+  if (out.empty())
+    error = "no image matches " + ref + " (run `regscanctl images list` to see the inventory)";
+  return out;
+}
+
+http_reply control_api::show_image(const std::string& ref, bool findings, bool packages) {
+  std::string error;
+  auto images = find_images(ref, error);
+  if (images.empty())
+    return json_error(404, error);
+  json_writer w;
+  w.begin_array();
+  for (auto& img : images) {
+    auto reg = ctx_.db->get_registry(img.registry);
+    w.begin_object().key("image");
+    write_image(w, img, reg ? reg->type : "", reg ? reg->address : "");
+    auto result = ctx_.db->get_result(img.key);
+    if (result) {
+      w.key("os").begin_object()
+        .field("id", result->inv.os.id)
+        .field("version_id", result->inv.os.version_id)
+        .field("pretty_name", result->inv.os.pretty_name)
+        .end_object();
+      w.field("notes", result->inv.notes);
+      if (findings) {
+        w.key("vulnerabilities").begin_array();
+        for (auto& f : result->findings)
+          write_finding(w, f);
+        w.end_array();
+      }
+      if (packages) {
+        w.key("packages").begin_array();
+        for (auto& p : result->inv.packages)
+          write_package(w, p);
+        w.end_array();
+      }
+    }
+    w.end_object();
+  }
+  w.end_array();
+  return json_ok(w.take());
+}
+
+http_reply control_api::start_scan(const std::string& body) {
+  json_body req{body};
+  if (!req.error.empty())
+    return json_error(400, req.error);
+  std::vector<std::string> keys;
+  if (req.boolean("all", false)) {
+    auto images = ctx_.db->list_images();
+    if (!images)
+      return json_error(500, images.err().message);
+    for (auto& img : *images)
+      keys.push_back(img.key);
+  } else {
+    for (auto& ref : req.strings("images")) {
+      std::string error;
+      auto found = find_images(ref, error);
+      if (found.empty())
+        return json_error(404, error);
+      for (auto& img : found)
+        keys.push_back(img.key);
+    }
+  }
+  if (keys.empty())
+    return json_error(400, "no images to scan: name one, or use --all after a sync");
+  http_reply rep;
+  caf::scoped_actor self{sys_};
+  self->request(supervisor_, actor_timeout, scan_atom::value, keys)
+    .receive(
+      [&](std::vector<uint64_t>& ids) {
+        json_writer w;
+        w.begin_array();
+        for (size_t i = 0; i < ids.size(); ++i)
+          w.begin_object().field("task", ids[i]).field("image", keys[i]).end_object();
+        w.end_array();
+        rep = {202, w.take()};
+      },
+      [&](caf::error& err) { rep = json_error(500, to_string(err)); });
+  return rep;
+}
+
+http_reply control_api::cancel_scan(const std::string& body) {
+  json_body req{body};
+  if (!req.error.empty())
+    return json_error(400, req.error);
+  auto ref = req.str("ref");
+  auto tasks = ctx_.db->list_tasks();
+  if (!tasks)
+    return json_error(500, tasks.err().message);
+  std::vector<uint64_t> ids;
+  bool numeric = !ref.empty() && ref.size() < 20
+                 && ref.find_first_not_of("0123456789") == std::string::npos;
+  if (numeric) {
+    ids.push_back(std::stoull(ref));
+  } else {
+    std::string error;
+    auto images = find_images(ref, error);
+    if (images.empty())
+      return json_error(404, error);
+    for (auto& t : *tasks)
+      for (auto& img : images)
+        if (t.image_key == img.key && (t.state == "queued" || t.state == "running"))
+          ids.push_back(t.id);
+  }
+  json_writer w;
+  w.begin_array();
+  caf::scoped_actor self{sys_};
+  for (auto id : ids) {
+    bool cancelled = false;
+    self->request(supervisor_, actor_timeout, cancel_atom::value, id)
+      .receive([&](bool ok) { cancelled = ok; }, [&](caf::error&) {});
+    w.begin_object().field("task", id).field("cancelled", cancelled).end_object();
+  }
+  w.end_array();
+  if (ids.empty())
+    return json_error(404, "no queued or running scan for " + ref);
+  return json_ok(w.take());
+}
+
+http_reply control_api::list_tasks() {
+  auto tasks = ctx_.db->list_tasks();
+  if (!tasks)
+    return json_error(500, tasks.err().message);
+  json_writer w;
+  w.begin_array();
+  for (auto& t : *tasks)
+    write_task(w, t);
+  w.end_array();
+  return json_ok(w.take());
+}
+
+http_reply control_api::db_import(const std::string& body) {
+  json_body req{body};
+  if (!req.error.empty())
+    return json_error(400, req.error);
+  auto path = req.str("path");
+  if (path.empty())
+    return json_error(400, "name the all.zip file to import");
+  auto report = ctx_.db->import_osv_zip(path, path);
+  if (!report) {
+    spdlog::error("vulnerability import of {} failed: {}", path, report.err().message);
+    return json_error(400, report.err().message);
+  }
+  for (auto& e : report->errors)
+    spdlog::warn("vulnerability import of {}: {}", path, e);
+  spdlog::info("vulnerability import of {}: {} read, {} written, {} unchanged, {} withdrawn", path,
+               report->read, report->written, report->unchanged, report->withdrawn);
+  json_writer w;
+  w.begin_object()
+    .field("read", report->read)
+    .field("written", report->written)
+    .field("unchanged", report->unchanged)
+    .field("withdrawn", report->withdrawn)
+    .field("errors", report->errors);
+  w.key("ecosystems").begin_object();
+  for (auto& [eco, n] : report->per_ecosystem)
+    w.field(eco, n);
+  w.end_object().end_object();
+  return json_ok(w.take());
+}
+
+http_reply control_api::db_status() {
+  auto status = ctx_.db->db_status();
+  if (!status)
+    return json_error(500, status.err().message);
+  json_writer w;
+  w.begin_array();
+  for (auto& s : *status)
+    w.begin_object()
+      .field("ecosystem", s.ecosystem)
+      .field("records", s.records)
+      .field("imported_at", s.imported_at)
+      .field("source", s.source)
+      .end_object();
+  w.end_array();
+  return json_ok(w.take());
+}
+
+} // namespace regscan

@@ -1,0 +1,51 @@
+#pragma once
+// The control socket's API: HTTP/1.1 + JSON, the way dockerd's socket works,
+// so `curl --unix-socket var/regscand.sock http://x/images` works too.
+#include <string>
+#include <vector>
+
+#include <caf/fwd.hpp>
+
+#include "actors/actors.hpp"
+#include "actors/http_server.hpp"
+#include "storage/records.hpp"
+
+namespace regscan {
+
+class daemon_context;
+
+class control_api {
+ public:
+  control_api(caf::actor_system& sys, daemon_context& ctx, supervisor_actor supervisor);
+
+  http_reply handle(const http_exchange& ex);
+
+  /// Starts the actor of a stored registry (at start-up and when one is added).
+  void start_registry(const registry_record& rec);
+
+ private:
+  http_reply add_registry(const std::string& body);
+  http_reply list_registries();
+  http_reply show_registry(const std::string& name);
+  http_reply delete_registry(const std::string& name);
+  http_reply test_registry(const std::string& name);
+  http_reply start_sync(const std::string& body);
+  http_reply sync_status(const std::string& name);
+  http_reply list_images();
+  http_reply show_image(const std::string& ref, bool findings, bool packages);
+  http_reply start_scan(const std::string& body);
+  http_reply cancel_scan(const std::string& body);
+  http_reply list_tasks();
+  http_reply db_import(const std::string& body);
+  http_reply db_status();
+
+  /// The images a user's reference names: [registry/]repo[:tag|@digest], a
+  /// digest or image ID (or a prefix of one of at least 12 hex digits).
+  std::vector<image_record> find_images(const std::string& ref, std::string& error);
+
+  caf::actor_system& sys_;
+  daemon_context& ctx_;
+  supervisor_actor supervisor_;
+};
+
+} // namespace regscan

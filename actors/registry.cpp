@@ -1,0 +1,60 @@
+#include "actors/registry.hpp"
+
+#include <caf/all.hpp>
+
+#include <spdlog/spdlog.h>
+
+#include "actors/daemon_context.hpp"
+#include "actors/rate_limiter.hpp"
+#include "actors/sync_job.hpp"
+
+namespace regscan {
+
+registry_actor::behavior_type
+registry(registry_actor::stateful_pointer<registry_state> self, daemon_context* ctx,
+         std::string name, int rate_limit) {
+  self->state.registry_name = name;
+  self->state.limiter = self->spawn<caf::linked>(rate_limiter, rate_limit);
+  self->set_down_handler([self](caf::down_msg& msg) {
+    if (msg.source == self->state.job)
+      self->state.job = caf::actor_addr{};
+  });
+  return {
+    [self, ctx](sync_atom) -> std::string {
+      if (self->state.job)
+        return "running";
+      auto me = caf::actor_cast<registry_actor>(self);
+      auto job = self->spawn<caf::monitored>(sync_job, ctx, self->state.registry_name, me);
+      self->state.job = job.address();
+      self->state.progress = R"({"state":"running"})";
+      return "started";
+    },
+    [self](status_atom) -> std::string { return self->state.progress; },
+    [self, ctx](test_atom) -> caf::result<std::string> {
+      // The check is a blocking HTTP exchange: it runs on its own thread.
+      auto rp = self->make_response_promise<std::string>();
+      auto name = self->state.registry_name;
+      self->spawn([rp, ctx, name](caf::blocking_actor*) mutable {
+        auto rec = ctx->db->get_registry(name);
+        if (!rec) {
+          rp.deliver(rec.err().message);
+          return;
+        }
+        auto client = ctx->client_for(*rec);
+        if (!client) {
+          rp.deliver(client.err().message);
+          return;
+        }
+        auto ok = client->ping();
+        rp.deliver(ok ? std::string{} : ok.err().message);
+      });
+      return rp;
+    },
+    [self](acquire_atom) -> caf::result<int64_t> {
+      return self->delegate(self->state.limiter, acquire_atom::value);
+    },
+    [self](progress_atom, std::string& json) { self->state.progress = std::move(json); },
+  };
+}
+
+} // namespace regscan

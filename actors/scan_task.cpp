@@ -1,0 +1,103 @@
+#include "actors/scan_task.hpp"
+
+#include <ctime>
+
+#include <caf/all.hpp>
+
+#include <spdlog/spdlog.h>
+
+#include "actors/daemon_context.hpp"
+#include "scanners/image_analyzer.hpp"
+#include "scanners/vuln_matcher.hpp"
+
+namespace regscan {
+
+expected<std::vector<finding>> match_inventory(store& db, const inventory& inv) {
+  std::vector<finding> out;
+  for (auto& pkg : inv.packages) {
+    auto records = db.advisories_for(pkg.ecosystem, pkg.source_name);
+    if (!records)
+      return records.err();
+    for (auto& rec : *records)
+      if (auto f = match_package(pkg, rec))
+        out.push_back(std::move(*f));
+  }
+  return out;
+}
+
+expected<void> run_scan(daemon_context& ctx, const std::string& image_key,
+                        const std::atomic<bool>& cancelled) {
+  auto img = ctx.db->get_image(image_key);
+  if (!img)
+    return img.err();
+  auto rec = ctx.db->get_registry(img->registry);
+  if (!rec)
+    return rec.err();
+  auto client = ctx.client_for(*rec);
+  if (!client)
+    return client.err();
+  // The manifest is fetched again by digest: it is small, and verified.
+  auto resolved = client->resolve(img->repository, img->digest);
+  if (!resolved)
+    return resolved.err();
+  if (resolved->size() != 1)
+    return make_error("manifest " + img->digest + " is not a single-platform image");
+  auto& oci = resolved->front();
+  ctx.stats.images_pulled++;
+
+  image_analyzer analyzer;
+  for (auto& layer : oci.layers) {
+    analyzer.begin_layer(layer.digest);
+    expected<void> fed;
+    auto sink = [&](const uint8_t* data, size_t size) -> expected<void> {
+      if (cancelled)
+        return make_error("cancelled");
+      ctx.stats.layer_bytes_pulled += size;
+      fed = analyzer.feed(data, size);
+      return fed;
+    };
+    auto got = client->fetch_blob(img->repository, layer.digest, sink);
+    if (cancelled)
+      return make_error("cancelled");
+    if (!fed)
+      return make_error("layer " + layer.digest + ": " + fed.err().message);
+    if (!got)
+      return make_error("layer " + layer.digest + ": " + got.err().message);
+    if (auto end = analyzer.end_layer(); !end)
+      return make_error("layer " + layer.digest + ": " + end.err().message);
+  }
+  scan_result result;
+  result.image_key = image_key;
+  result.inv = analyzer.finish();
+  auto findings = match_inventory(*ctx.db, result.inv);
+  if (!findings)
+    return findings.err();
+  result.findings = std::move(*findings);
+  result.scanned_at = std::time(nullptr);
+
+  auto updated = ctx.db->get_image(image_key);
+  if (!updated)
+    return updated.err();
+  updated->scan_status = "scanned";
+  updated->last_scan = result.scanned_at;
+  updated->last_error.clear();
+  updated->incomplete = !result.inv.complete;
+  updated->severity_counts.clear();
+  for (auto& f : result.findings)
+    updated->severity_counts[f.severity]++;
+  updated->vuln_count = static_cast<int>(result.findings.size());
+  return ctx.db->put_result(result, *updated);
+}
+
+void scan_task(caf::blocking_actor* self, daemon_context* ctx, uint64_t task_id,
+               std::string image_key, std::shared_ptr<std::atomic<bool>> cancelled,
+               supervisor_actor parent) {
+  spdlog::info("scan task {} started for {}", task_id, image_key);
+  auto ok = run_scan(*ctx, image_key, *cancelled);
+  std::string error = ok ? std::string{} : ok.err().message;
+  if (!ok && !*cancelled)
+    spdlog::warn("scan task {} for {} failed: {}", task_id, image_key, error);
+  self->send(parent, done_atom::value, task_id, error);
+}
+
+} // namespace regscan

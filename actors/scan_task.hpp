@@ -1,0 +1,31 @@
+#pragma once
+// A scan task: pulls one image's layers once, streams them through the
+// analyzer, matches the inventory and stores the result.
+#include <atomic>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <caf/fwd.hpp>
+
+#include "actors/actors.hpp"
+#include "scanners/expected.hpp"
+#include "scanners/types.hpp"
+
+namespace regscan {
+
+class daemon_context;
+class store;
+
+/// Matches an inventory against the vulnerability database.
+expected<std::vector<finding>> match_inventory(store& db, const inventory& inv);
+
+/// Scans one image and stores its result; stops early once `cancelled` is set.
+expected<void> run_scan(daemon_context& ctx, const std::string& image_key,
+                        const std::atomic<bool>& cancelled);
+
+void scan_task(caf::blocking_actor* self, daemon_context* ctx, uint64_t task_id,
+               std::string image_key, std::shared_ptr<std::atomic<bool>> cancelled,
+               supervisor_actor parent);
+
+} // namespace regscan

@@ -1,0 +1,184 @@
+#include "actors/sync_job.hpp"
+
+#include <ctime>
+#include <map>
+#include <set>
+
+#include <caf/all.hpp>
+
+#include <spdlog/spdlog.h>
+
+#include "actors/daemon_context.hpp"
+#include "scanners/json_writer.hpp"
+
+namespace regscan {
+
+namespace {
+
+std::string progress_json(const char* state, const sync_summary& s, uint64_t repos_done,
+                          int64_t started, const std::string& error) {
+  json_writer w;
+  w.begin_object()
+    .field("state", state)
+    .field("repositories", s.repositories)
+    .field("repositories_done", repos_done)
+    .field("tags", s.tags)
+    .field("images", s.images)
+    .field("resolved", s.resolved)
+    .field("removed", s.removed)
+    .field("started_at", started);
+  if (*state != 'r')
+    w.field("finished_at", static_cast<int64_t>(std::time(nullptr)));
+  if (!error.empty())
+    w.field("error", error);
+  w.end_object();
+  return w.take();
+}
+
+std::string image_key(const std::string& registry, const std::string& repo,
+                      const std::string& digest) {
+  return registry + "/" + repo + "@" + digest;
+}
+
+void add_tag(image_record& img, const std::string& tag) {
+  for (auto& t : img.tags)
+    if (t == tag)
+      return;
+  img.tags.push_back(tag);
+}
+
+} // namespace
+
+expected<sync_summary> run_sync(daemon_context& ctx, const std::string& registry_name,
+                                const progress_fn& progress) {
+  sync_summary sum;
+  auto rec = ctx.db->get_registry(registry_name);
+  if (!rec)
+    return rec.err();
+  auto client = ctx.client_for(*rec);
+  if (!client)
+    return client.err();
+  if (auto ok = client->ping(); !ok)
+    return ok.err();
+  auto repos = client->catalog();
+  if (!repos)
+    return repos.err();
+  sum.repositories = repos->size();
+  const int64_t started = std::time(nullptr);
+  progress(progress_json("running", sum, 0, started, {}));
+
+  // What we knew before: an unchanged tag costs one HEAD request.
+  std::map<std::string, image_record> known; // key -> record
+  std::map<std::string, std::vector<std::string>> by_manifest; // repo@digest -> keys
+  auto stored = ctx.db->list_images();
+  if (!stored)
+    return stored.err();
+  for (auto& img : *stored) {
+    if (img.registry != registry_name)
+      continue;
+    auto top = img.index_digest.empty() ? img.digest : img.index_digest;
+    by_manifest[img.repository + "@" + top].push_back(img.key);
+    img.tags.clear();
+    known.emplace(img.key, std::move(img));
+  }
+
+  std::map<std::string, image_record> seen;
+  uint64_t repos_done = 0;
+  for (auto& repo : *repos) {
+    auto tags = client->tags(repo);
+    if (!tags)
+      return make_error("repository " + repo + ": " + tags.err().message);
+    for (auto& tag : *tags) {
+      ++sum.tags;
+      auto digest = client->head_manifest(repo, tag);
+      if (!digest)
+        return make_error(repo + ":" + tag + ": " + digest.err().message);
+      if (auto i = by_manifest.find(repo + "@" + *digest); i != by_manifest.end()) {
+        for (auto& key : i->second) {
+          auto& img = seen.try_emplace(key, known[key]).first->second;
+          add_tag(img, tag);
+        }
+        continue;
+      }
+      auto images = client->resolve(repo, *digest);
+      if (!images)
+        return make_error(repo + ":" + tag + ": " + images.err().message);
+      ++sum.resolved;
+      auto& keys = by_manifest[repo + "@" + *digest];
+      for (auto& oci : *images) {
+        auto key = image_key(registry_name, repo, oci.manifest_digest);
+        keys.push_back(key);
+        auto& img = seen.try_emplace(key, image_record{}).first->second;
+        if (img.key.empty()) {
+          if (auto old = known.find(key); old != known.end())
+            img = old->second; // keeps the scan state of an image we already had
+          img.key = key;
+          img.registry = registry_name;
+          img.repository = repo;
+          img.digest = oci.manifest_digest;
+          img.index_digest = oci.index_digest;
+          img.image_id = oci.config_digest;
+          img.media_type = oci.media_type;
+          img.os = oci.os;
+          img.architecture = oci.architecture;
+          img.size = oci.size;
+          img.created = oci.created;
+          img.layers.clear();
+          for (auto& l : oci.layers)
+            img.layers.push_back(l.digest);
+          img.config_json = oci.config_json;
+        }
+        add_tag(img, tag);
+      }
+    }
+    ++repos_done;
+    sum.images = seen.size();
+    progress(progress_json("running", sum, repos_done, started, {}));
+  }
+  const int64_t now = std::time(nullptr);
+  for (auto& [key, img] : seen) {
+    img.synced_at = now;
+    // A scan may have finished while we listed: keep its state, not our copy.
+    if (auto cur = ctx.db->get_image(key)) {
+      img.scan_status = cur->scan_status;
+      img.last_scan = cur->last_scan;
+      img.last_error = cur->last_error;
+      img.incomplete = cur->incomplete;
+      img.severity_counts = cur->severity_counts;
+      img.vuln_count = cur->vuln_count;
+    }
+    if (auto ok = ctx.db->put_image(img); !ok)
+      return ok.err();
+  }
+  // Only a complete listing may remove what the registry no longer has.
+  for (auto& [key, img] : known) {
+    if (seen.count(key))
+      continue;
+    if (auto ok = ctx.db->delete_image(key); !ok)
+      return ok.err();
+    ++sum.removed;
+  }
+  sum.images = seen.size();
+  progress(progress_json("done", sum, repos_done, started, {}));
+  return sum;
+}
+
+void sync_job(caf::blocking_actor* self, daemon_context* ctx, std::string registry_name,
+              registry_actor parent) {
+  spdlog::info("sync of registry {} started", registry_name);
+  const int64_t started = std::time(nullptr);
+  auto report = [&](const std::string& json) { self->send(parent, progress_atom::value, json); };
+  auto sum = run_sync(*ctx, registry_name, report);
+  if (!sum) {
+    ctx->stats.syncs_failed++;
+    spdlog::error("sync of registry {} failed: {}", registry_name, sum.err().message);
+    report(progress_json("failed", sync_summary{}, 0, started, sum.err().message));
+    return;
+  }
+  ctx->stats.syncs_succeeded++;
+  spdlog::info("sync of registry {} done: {} repositories, {} tags, {} images ({} resolved, {} removed)",
+               registry_name, sum->repositories, sum->tags, sum->images, sum->resolved,
+               sum->removed);
+}
+
+} // namespace regscan

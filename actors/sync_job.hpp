@@ -1,0 +1,33 @@
+#pragma once
+// A sync job: lists a registry's repositories and tags, resolves each tag to
+// its images and stores them. Blocking HTTP, so it is a blocking actor.
+#include <functional>
+#include <string>
+
+#include <caf/fwd.hpp>
+
+#include "actors/actors.hpp"
+#include "scanners/expected.hpp"
+
+namespace regscan {
+
+class daemon_context;
+
+struct sync_summary {
+  uint64_t repositories = 0;
+  uint64_t tags = 0;
+  uint64_t images = 0;
+  uint64_t resolved = 0; // tags whose manifest was fetched (the rest were unchanged)
+  uint64_t removed = 0;
+};
+
+/// Called with the progress so far, as JSON.
+using progress_fn = std::function<void(const std::string&)>;
+
+expected<sync_summary> run_sync(daemon_context& ctx, const std::string& registry_name,
+                                const progress_fn& progress);
+
+void sync_job(caf::blocking_actor* self, daemon_context* ctx, std::string registry_name,
+              registry_actor parent);
+
+} // namespace regscan

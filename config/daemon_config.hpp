@@ -1,0 +1,25 @@
+#pragma once
+// regscand's settings: config/regscan.toml, then flags on top.
+#include <string>
+
+namespace regscan {
+
+struct daemon_config {
+  std::string data_dir = "var";
+  std::string socket = "var/regscand.sock";
+  std::string socket_group;
+  std::string metrics_address = "127.0.0.1:9464";
+  std::string log_level = "info";
+  int max_parallel_scans = 2;
+  int max_retries = 2;
+  int retry_backoff_seconds = 5;
+
+  /// Empty when the settings make sense, else what is wrong.
+  std::string validate() const;
+};
+
+/// Reads a TOML file into `cfg`. Throws std::runtime_error with the file and
+/// position on a syntax error: this runs at start-up only.
+void load_config_file(const std::string& path, daemon_config& cfg);
+
+} // namespace regscan

@@ -1,0 +1,337 @@
+#include "connectors/http_client.hpp"
+
+#include <boost/asio/connect.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/address.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/ssl.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <boost/beast/ssl.hpp>
+#include <openssl/ssl.h>
+#include <openssl/x509v3.h>
+
+#include <exception>
+#include <vector>
+
+#include "connectors/url.hpp"
+
+namespace regscan {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace http = beast::http;
+namespace ssl = asio::ssl;
+using tcp = asio::ip::tcp;
+using error_code = boost::system::error_code;
+
+bool iequals(std::string_view a, std::string_view b) {
+  if (a.size() != b.size())
+    return false;
+  for (size_t i = 0; i < a.size(); ++i) {
+    auto x = a[i], y = b[i];
+    if (x >= 'A' && x <= 'Z')
+      x = static_cast<char>(x - 'A' + 'a');
+    if (y >= 'A' && y <= 'Z')
+      y = static_cast<char>(y - 'A' + 'a');
+    if (x != y)
+      return false;
+  }
+  return true;
+}
+
+std::string http_response::header(std::string_view name) const {
+  for (auto& [k, v] : headers)
+    if (iequals(k, name))
+      return v;
+  return {};
+}
+
+struct http_client::impl {
+  std::unique_ptr<ssl::context> ctx;
+  std::string ctx_error;
+};
+
+namespace {
+
+constexpr size_t chunk_size = 64 * 1024;
+constexpr size_t error_body_limit = 64 * 1024;
+
+// Runs one async operation to completion. Beast's stream timeouts only
+// apply to async operations, hence async + run_one instead of sync calls.
+template <class Start>
+error_code run_op(asio::io_context& ioc, Start&& start) {
+  bool done = false;
+  error_code out = asio::error::would_block;
+  start([&done, &out](error_code ec, auto&&...) {
+    out = ec;
+    done = true;
+  });
+  ioc.restart();
+  while (!done && ioc.run_one() > 0) {
+  }
+  return out;
+}
+
+bool is_redirect(int status) {
+  return status == 301 || status == 302 || status == 303 || status == 307 || status == 308;
+}
+
+bool is_ip_literal(const std::string& host) {
+  error_code ec;
+  asio::ip::make_address(host, ec);
+  return !ec;
+}
+
+enum class body_mode { buffer_all, stream_2xx };
+
+struct hop_request {
+  std::string_view method;
+  const url* where;
+  const http_headers* headers;
+  body_mode mode;
+  const http_client::body_sink* sink;
+  bool follow; // a redirect response is returned without reading its body
+};
+
+class exchanger {
+ public:
+  exchanger(const http_options& opts, asio::io_context& ioc) : opts_(opts), ioc_(ioc) {}
+
+  std::string where(const hop_request& rq) const {
+    return std::string(rq.method) + " " + rq.where->describe();
+  }
+
+  error fail(const hop_request& rq, const error_code& ec, std::string_view step) const {
+    if (ec == beast::error::timeout)
+      return make_error(where(rq) + ": timed out " + std::string(step) + " after "
+                        + std::to_string(opts_.timeout.count()) + "s");
+    return make_error(where(rq) + ": " + std::string(step) + " failed: " + ec.message());
+  }
+
+  expected<void> connect(beast::tcp_stream& tcp, const hop_request& rq) {
+    tcp::resolver resolver(ioc_);
+    error_code ec;
+    // Resolution is synchronous: registry hosts are few and cached by the system.
+    auto results = resolver.resolve(rq.where->host, std::to_string(rq.where->port), ec);
+    if (ec)
+      return make_error(where(rq) + ": cannot resolve host: " + ec.message());
+    tcp.expires_after(opts_.timeout);
+    ec = run_op(ioc_, [&](auto h) { tcp.async_connect(results, std::move(h)); });
+    if (ec)
+      return fail(rq, ec, "connecting");
+    return {};
+  }
+
+  template <class Stream>
+  expected<http_response> exchange(Stream& stream, const hop_request& rq) {
+    auto& lowest = beast::get_lowest_layer(stream);
+    http::request<http::empty_body> req;
+    auto verb = http::string_to_verb(rq.method);
+    if (verb == http::verb::unknown)
+      req.method_string(rq.method);
+    else
+      req.method(verb);
+    req.target(rq.where->target);
+    req.version(11);
+    req.set(http::field::host, rq.where->authority());
+    req.set(http::field::user_agent, "regscan/0.1");
+    req.keep_alive(false);
+    for (auto& [k, v] : *rq.headers)
+      if (!iequals(k, "host"))
+        req.set(k, v);
+    lowest.expires_after(opts_.timeout);
+    auto ec = run_op(ioc_, [&](auto h) { http::async_write(stream, req, std::move(h)); });
+    if (ec)
+      return fail(rq, ec, "sending request");
+
+    beast::flat_buffer buf;
+    http::response_parser<http::buffer_body> parser;
+    parser.body_limit(boost::none); // limits are enforced below, per mode
+    parser.header_limit(64 * 1024);
+    if (iequals(rq.method, "HEAD"))
+      parser.skip(true);
+    lowest.expires_after(opts_.timeout);
+    ec = run_op(ioc_, [&](auto h) { http::async_read_header(stream, buf, parser, std::move(h)); });
+    if (ec)
+      return fail(rq, ec, "reading response header");
+
+    http_response out;
+    out.url = rq.where->str();
+    out.status = static_cast<int>(parser.get().result_int());
+    for (auto& f : parser.get())
+      out.headers.emplace_back(std::string(f.name_string()), std::string(f.value()));
+    if (rq.follow && is_redirect(out.status) && !out.header("location").empty())
+      return out;
+
+    bool to_sink = rq.mode == body_mode::stream_2xx && out.status >= 200 && out.status < 300;
+    bool limited = rq.mode == body_mode::buffer_all;
+    if (limited && parser.content_length() && *parser.content_length() > opts_.max_body)
+      return make_error(where(rq) + ": response body of " + std::to_string(*parser.content_length())
+                        + " bytes exceeds the limit of " + std::to_string(opts_.max_body));
+    std::vector<char> chunk(chunk_size);
+    while (!parser.is_done()) {
+      parser.get().body().data = chunk.data();
+      parser.get().body().size = chunk.size();
+      lowest.expires_after(opts_.timeout);
+      ec = run_op(ioc_, [&](auto h) { http::async_read_some(stream, buf, parser, std::move(h)); });
+      if (ec == http::error::need_buffer)
+        ec = {};
+      if (ec)
+        return fail(rq, ec, "reading response body");
+      auto n = chunk.size() - parser.get().body().size;
+      if (n == 0)
+        continue;
+      auto data = reinterpret_cast<const uint8_t*>(chunk.data());
+      if (to_sink) {
+        auto ok = (*rq.sink)(data, n);
+        if (!ok)
+          return ok.err();
+      } else if (limited) {
+        if (out.body.size() + n > opts_.max_body)
+          return make_error(where(rq) + ": response body exceeds the limit of "
+                            + std::to_string(opts_.max_body) + " bytes");
+        out.body.append(chunk.data(), n);
+      } else {
+        // An error body only explains the status: keep its start.
+        out.body.append(chunk.data(), std::min(n, error_body_limit - out.body.size()));
+        if (out.body.size() >= error_body_limit)
+          break;
+      }
+    }
+    return out;
+  }
+
+  expected<http_response> plain(const hop_request& rq) {
+    beast::tcp_stream stream(ioc_);
+    if (auto ok = connect(stream, rq); !ok)
+      return ok.err();
+    return exchange(stream, rq);
+  }
+
+  expected<http_response> secure(ssl::context& ctx, const hop_request& rq) {
+    beast::ssl_stream<beast::tcp_stream> stream(ioc_, ctx);
+    auto& host = rq.where->host;
+    auto* handle = stream.native_handle();
+    bool ip = is_ip_literal(host);
+    // SNI is only defined for host names.
+    if (!ip && !SSL_set_tlsext_host_name(handle, host.c_str()))
+      return make_error(where(rq) + ": cannot set TLS server name");
+    if (opts_.verify_tls) {
+      stream.set_verify_mode(ssl::verify_peer);
+      // OpenSSL's own host check reports a precise verify error on mismatch.
+      int set = ip ? X509_VERIFY_PARAM_set1_ip_asc(SSL_get0_param(handle), host.c_str())
+                   : SSL_set1_host(handle, host.c_str());
+      if (set != 1)
+        return make_error(where(rq) + ": cannot set TLS host name check");
+    } else {
+      stream.set_verify_mode(ssl::verify_none);
+    }
+    if (auto ok = connect(beast::get_lowest_layer(stream), rq); !ok)
+      return ok.err();
+    beast::get_lowest_layer(stream).expires_after(opts_.timeout);
+    auto ec = run_op(ioc_, [&](auto h) {
+      stream.async_handshake(ssl::stream_base::client, std::move(h));
+    });
+    if (ec) {
+      auto verify = SSL_get_verify_result(handle);
+      if (opts_.verify_tls && verify != X509_V_OK)
+        return make_error(where(rq) + ": TLS certificate verification failed: "
+                          + X509_verify_cert_error_string(verify)
+                          + " (turn off certificate verification only for registries"
+                            " with self-signed certificates)");
+      return fail(rq, ec, "TLS handshake");
+    }
+    return exchange(stream, rq);
+  }
+
+ private:
+  const http_options& opts_;
+  asio::io_context& ioc_;
+};
+
+} // namespace
+
+http_client::http_client(http_options opts) : opts_(opts), impl_(std::make_unique<impl>()) {
+  try {
+    impl_->ctx = std::make_unique<ssl::context>(ssl::context::tls_client);
+    impl_->ctx->set_options(ssl::context::default_workarounds | ssl::context::no_sslv2
+                            | ssl::context::no_sslv3 | ssl::context::no_tlsv1
+                            | ssl::context::no_tlsv1_1);
+    error_code ec;
+    impl_->ctx->set_default_verify_paths(ec);
+    if (ec)
+      impl_->ctx_error = "cannot load the system CA certificates: " + ec.message();
+  } catch (const std::exception& e) {
+    impl_->ctx.reset();
+    impl_->ctx_error = std::string("cannot create TLS context: ") + e.what();
+  }
+}
+
+http_client::~http_client() = default;
+http_client::http_client(http_client&&) noexcept = default;
+http_client& http_client::operator=(http_client&&) noexcept = default;
+
+namespace {
+
+expected<http_response> perform(const http_options& opts, ssl::context* ctx,
+                                const std::string& ctx_error,
+                                std::string_view method, const std::string& url_text,
+                                const http_headers& headers, body_mode mode,
+                                const http_client::body_sink* sink) {
+  auto start = parse_url(url_text);
+  if (!start)
+    return start.err();
+  auto current = *start;
+  std::string verb(method);
+  http_headers hdrs = headers;
+  try {
+    for (int hop = 0;; ++hop) {
+      asio::io_context ioc;
+      exchanger ex(opts, ioc);
+      hop_request rq{verb, &current, &hdrs, mode, sink, true};
+      expected<http_response> res = make_error("");
+      if (current.tls()) {
+        if (!ctx || !ctx_error.empty())
+          return make_error(verb + " " + current.describe() + ": " + ctx_error);
+        res = ex.secure(*ctx, rq);
+      } else {
+        res = ex.plain(rq);
+      }
+      if (!res || !is_redirect(res->status) || res->header("location").empty())
+        return res;
+      if (hop >= opts.max_redirects)
+        return make_error(verb + " " + start->describe() + ": too many redirects (more than "
+                          + std::to_string(opts.max_redirects) + ")");
+      auto next = resolve_url(current, res->header("location"));
+      if (!next)
+        return make_error(verb + " " + current.describe() + ": bad redirect: " + next.err().message);
+      // Credentials belong to the origin they were issued for: a redirect to
+      // blob storage or another host must not see them.
+      if (!same_origin(*start, *next))
+        std::erase_if(hdrs, [](auto& h) {
+          return iequals(h.first, "authorization") || iequals(h.first, "proxy-authorization")
+                 || iequals(h.first, "cookie");
+        });
+      if (res->status == 303 && verb != "HEAD")
+        verb = "GET";
+      current = *next;
+    }
+  } catch (const std::exception& e) {
+    return make_error(verb + " " + current.describe() + ": " + e.what());
+  }
+}
+
+} // namespace
+
+expected<http_response> http_client::request(std::string_view method, const std::string& url,
+                                             const http_headers& headers) {
+  return perform(opts_, impl_->ctx.get(), impl_->ctx_error, method, url, headers, body_mode::buffer_all, nullptr);
+}
+
+expected<http_response> http_client::stream(std::string_view method, const std::string& url,
+                                            const http_headers& headers, const body_sink& sink) {
+  return perform(opts_, impl_->ctx.get(), impl_->ctx_error, method, url, headers, body_mode::stream_2xx, &sink);
+}
+
+} // namespace regscan

@@ -1,0 +1,70 @@
+#pragma once
+// A small blocking HTTP/1.1 client (Beast + Asio, OpenSSL for TLS): one
+// fresh connection per request, timeouts on every network step, redirects
+// that never carry credentials to another origin. Callers run it on their
+// own threads; nothing here throws.
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "scanners/expected.hpp"
+
+namespace regscan {
+
+struct http_options {
+  bool verify_tls = true;
+  /// Applies to connect, TLS handshake, write, and each single read: a
+  /// stalled body fails after this long without progress.
+  std::chrono::seconds timeout{30};
+  /// Largest body request() buffers.
+  uint64_t max_body = 4u << 20;
+  int max_redirects = 5;
+};
+
+using http_headers = std::vector<std::pair<std::string, std::string>>;
+
+struct http_response {
+  int status = 0;
+  http_headers headers;
+  std::string body;
+  /// Final URL after redirects.
+  std::string url;
+  /// The first header with this name (case-insensitive), or "".
+  std::string header(std::string_view name) const;
+};
+
+class http_client {
+ public:
+  explicit http_client(http_options opts = {});
+  ~http_client();
+  http_client(http_client&&) noexcept;
+  http_client& operator=(http_client&&) noexcept;
+
+  const http_options& options() const { return opts_; }
+
+  /// Sends a request and buffers the body up to max_body (larger -> error).
+  expected<http_response> request(std::string_view method, const std::string& url,
+                                  const http_headers& headers = {});
+
+  using body_sink = std::function<expected<void>(const uint8_t*, size_t)>;
+
+  /// Like request(), but a 2xx body goes to sink in chunks as it arrives; a
+  /// non-2xx body is buffered, truncated at 64 KiB. A sink error aborts.
+  expected<http_response> stream(std::string_view method, const std::string& url,
+                                 const http_headers& headers, const body_sink& sink);
+
+ private:
+  struct impl;
+  http_options opts_;
+  std::unique_ptr<impl> impl_;
+};
+
+/// Case-insensitive ASCII comparison, for header names.
+bool iequals(std::string_view a, std::string_view b);
+
+} // namespace regscan

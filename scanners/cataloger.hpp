@@ -1,0 +1,24 @@
+#pragma once
+// The cataloger plugin interface (osv-scalibr style): the layer walk asks each
+// cataloger which files it wants, keeps only those, and hands each one over
+// once the final filesystem is known.
+#include <string_view>
+
+#include "scanners/types.hpp"
+
+namespace regscan {
+
+class cataloger {
+ public:
+  virtual ~cataloger() = default;
+  virtual std::string_view name() const = 0;
+  /// `path` is normalized, without a leading '/'. Called for every entry of
+  /// every layer: keep it cheap.
+  virtual bool wants(std::string_view path) const = 0;
+  /// Adds what `content` declares to `out`. Never throws; a bad file becomes
+  /// a note in `out.notes`.
+  virtual void parse(std::string_view path, std::string_view content, std::string_view layer,
+                     const os_info& os, inventory& out) const = 0;
+};
+
+} // namespace regscan

@@ -1,0 +1,80 @@
+#pragma once
+// What storage/ keeps: plain structs, serialised by record_codec.
+#include <cstdint>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "scanners/types.hpp"
+
+namespace regscan {
+
+struct registry_record {
+  std::string name;
+  std::string type; // docker-v2, harbor-v1, harbor-v2, tcr, ccr, ...
+  std::string address;
+  std::string username;
+  std::string password_sealed; // secret_box::seal output (base64)
+  bool verify_tls = true;
+  int rate_limit = 0; // images pulled per hour, 0 = unlimited
+  int64_t created_at = 0;
+};
+
+struct image_record {
+  std::string key; // "<registry>/<repository>@<manifest digest>": one per platform manifest
+  std::string registry;
+  std::string repository;
+  std::vector<std::string> tags;
+  std::string digest;       // manifest
+  std::string index_digest; // the index it came from, if any
+  std::string image_id;     // config digest
+  std::string media_type;
+  std::string os;
+  std::string architecture;
+  uint64_t size = 0;
+  std::string created;
+  int64_t synced_at = 0;
+  std::string scan_status = "unscanned"; // unscanned|queued|scanning|scanned|failed|cancelled
+  int64_t last_scan = 0;
+  std::string last_error;
+  bool incomplete = false;
+  std::map<std::string, int> severity_counts;
+  int vuln_count = 0;
+  std::vector<std::string> layers;
+  std::string config_json;
+};
+
+struct task_record {
+  uint64_t id = 0;
+  std::string image_key;
+  std::string state = "queued"; // queued|running|done|failed|cancelled
+  int attempts = 0;
+  int64_t created_at = 0;
+  int64_t updated_at = 0;
+  std::string error;
+};
+
+struct scan_result {
+  std::string image_key;
+  inventory inv;
+  std::vector<finding> findings;
+  int64_t scanned_at = 0;
+};
+
+struct ecosystem_status {
+  std::string ecosystem;
+  uint64_t records = 0; // distinct record ids indexed under this ecosystem
+  int64_t imported_at = 0;
+  std::string source;
+};
+
+struct import_report {
+  uint64_t read = 0;      // .json entries read from the archive
+  uint64_t written = 0;   // new or changed records written
+  uint64_t unchanged = 0; // stored JSON byte-identical: not rewritten
+  uint64_t withdrawn = 0; // withdrawn records seen (removed when stored)
+  std::vector<std::string> errors; // "<entry>: <reason>"
+  std::map<std::string, uint64_t> per_ecosystem; // live records in the archive per ecosystem
+};
+
+} // namespace regscan

@@ -1,0 +1,110 @@
+#pragma once
+// The one place that knows how regscan lays out its keys in RocksDB.
+// Values are JSON (written with json_writer, read with simdjson) unless noted.
+// Integers inside keys are big-endian so that they sort numerically.
+#include <array>
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace regscan::schema {
+
+/// Column family indices; `column_families` below gives their names.
+enum class cf : std::size_t {
+  registries, // registry name -> registry_record
+  images,     // image key "<registry>/<repository>@<manifest digest>" -> image_record
+  tasks,      // task id (u64, big-endian, 8 bytes) -> task_record
+  results,    // image key -> scan_result (inventory + findings)
+  vulns,      // OSV record id -> raw OSV JSON, byte for byte as imported
+  vuln_index, // ecosystem \0 package name \0 record id -> "" (one per affected package)
+  meta,       // "seq/task" -> last issued task id (u64, big-endian, 8 bytes)
+              // "db/<ecosystem>" -> ecosystem_status
+  count
+};
+
+/// "default" is required by RocksDB and holds nothing.
+inline constexpr std::array<std::string_view, static_cast<std::size_t>(cf::count)>
+  column_families = {"registries", "images", "tasks", "results", "vulns", "vuln_index", "meta"};
+
+inline constexpr std::size_t index(cf c) { return static_cast<std::size_t>(c); }
+
+// --- images / results ------------------------------------------------------
+
+inline std::string image_key(std::string_view registry, std::string_view repository,
+                             std::string_view manifest_digest) {
+  std::string k;
+  k.reserve(registry.size() + repository.size() + manifest_digest.size() + 2);
+  k.append(registry).append("/").append(repository).append("@").append(manifest_digest);
+  return k;
+}
+
+// --- tasks and sequences ---------------------------------------------------
+
+inline std::string encode_u64(uint64_t v) {
+  std::string k(8, '\0');
+  for (int i = 7; i >= 0; --i, v >>= 8)
+    k[static_cast<std::size_t>(i)] = static_cast<char>(v & 0xff);
+  return k;
+}
+
+inline std::optional<uint64_t> decode_u64(std::string_view k) {
+  if (k.size() != 8)
+    return std::nullopt;
+  uint64_t v = 0;
+  for (unsigned char c : k)
+    v = (v << 8) | c;
+  return v;
+}
+
+inline std::string task_key(uint64_t id) { return encode_u64(id); }
+
+inline constexpr std::string_view meta_task_seq = "seq/task";
+
+// --- vulnerability database ------------------------------------------------
+
+inline constexpr std::string_view meta_db_prefix = "db/";
+
+inline std::string meta_db_key(std::string_view ecosystem) {
+  return std::string{meta_db_prefix}.append(ecosystem);
+}
+
+/// Every key of one package: "ecosystem\0name\0".
+inline std::string vuln_index_prefix(std::string_view ecosystem, std::string_view name) {
+  std::string k;
+  k.reserve(ecosystem.size() + name.size() + 2);
+  k.append(ecosystem).push_back('\0');
+  k.append(name).push_back('\0');
+  return k;
+}
+
+/// Every key of one ecosystem: "ecosystem\0".
+inline std::string vuln_index_ecosystem_prefix(std::string_view ecosystem) {
+  std::string k{ecosystem};
+  k.push_back('\0');
+  return k;
+}
+
+inline std::string vuln_index_key(std::string_view ecosystem, std::string_view name,
+                                  std::string_view id) {
+  return vuln_index_prefix(ecosystem, name).append(id);
+}
+
+/// The record id at the end of a vuln_index key; empty when the key is malformed.
+inline std::string_view vuln_index_id(std::string_view key) {
+  auto first = key.find('\0');
+  if (first == std::string_view::npos)
+    return {};
+  auto second = key.find('\0', first + 1);
+  if (second == std::string_view::npos)
+    return {};
+  return key.substr(second + 1);
+}
+
+/// A component of a composite key must not contain the separator.
+inline bool valid_key_part(std::string_view s) {
+  return !s.empty() && s.find('\0') == std::string_view::npos;
+}
+
+} // namespace regscan::schema

@@ -1,0 +1,94 @@
+#pragma once
+// regscan's state in RocksDB: registries, images, scan tasks, scan results and
+// the OSV vulnerability database. Key layouts live in storage/schema.hpp.
+// Thread-safe: RocksDB serialises writes; the few read-modify-write paths
+// (task ids, imports, cascading deletes) take a mutex of their own.
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "scanners/expected.hpp"
+#include "scanners/types.hpp"
+#include "storage/records.hpp"
+
+namespace rocksdb {
+class DB;
+class ColumnFamilyHandle;
+} // namespace rocksdb
+
+namespace regscan {
+
+class store {
+ public:
+  /// Creates `dir` and every column family when missing. Fails with
+  /// "database <dir> is in use by another process" when another process (or
+  /// another store in this one) holds it.
+  static expected<std::unique_ptr<store>> open(const std::string& dir);
+  ~store();
+  store(const store&) = delete;
+  store& operator=(const store&) = delete;
+
+  // --- registries ---
+  expected<void> put_registry(const registry_record& r);
+  /// Error "no registry named <name>" when absent.
+  expected<registry_record> get_registry(const std::string& name);
+  expected<std::vector<registry_record>> list_registries();
+  /// Deletes the registry with its images and their scan results, in one batch.
+  expected<void> delete_registry(const std::string& name);
+
+  // --- images ---
+  expected<void> put_image(const image_record& r);
+  /// Error "no image <key>" when absent.
+  expected<image_record> get_image(const std::string& key);
+  expected<std::vector<image_record>> list_images();
+  /// Deletes the image and its scan result, in one batch.
+  expected<void> delete_image(const std::string& key);
+
+  // --- scan tasks ---
+  /// 1, 2, 3, ... never reused, also across restarts.
+  expected<uint64_t> next_task_id();
+  expected<void> put_task(const task_record& t);
+  /// Error "no task <id>" when absent.
+  expected<task_record> get_task(uint64_t id);
+  /// In id order.
+  expected<std::vector<task_record>> list_tasks();
+
+  // --- scan results ---
+  /// Writes the result and the updated image record in one batch, so a crash
+  /// never leaves an image marked scanned without its result (or the reverse).
+  expected<void> put_result(const scan_result& r, const image_record& updated_image);
+  /// Error "no scan result for image <key>" when absent.
+  expected<scan_result> get_result(const std::string& image_key);
+
+  // --- vulnerability database ---
+  /// Imports an osv.dev-style all.zip (flat <id>.json entries). Malformed
+  /// entries are listed in report.errors ("<entry>: <reason>") and skipped;
+  /// withdrawn records are removed; records whose stored JSON is byte-identical
+  /// are counted unchanged and not rewritten. Updates "db/<ecosystem>" status
+  /// for every ecosystem the archive touches.
+  expected<import_report> import_osv_zip(const std::string& zip_path,
+                                         const std::string& source_label);
+  /// Every stored record with an affected entry for (ecosystem, name), in id order.
+  expected<std::vector<osv_record>> advisories_for(const std::string& ecosystem,
+                                                   const std::string& name);
+  /// One entry per imported ecosystem, in ecosystem order.
+  expected<std::vector<ecosystem_status>> db_status();
+
+ private:
+  struct import_state;
+  store() = default;
+  rocksdb::ColumnFamilyHandle* cf(std::size_t i) const { return handles_[i]; }
+  expected<void> flush_import_batch(import_state& st);
+
+  std::string dir_;
+  rocksdb::DB* db_ = nullptr;
+  std::vector<rocksdb::ColumnFamilyHandle*> handles_; // indexed by schema::cf
+  rocksdb::ColumnFamilyHandle* default_cf_ = nullptr;
+  std::mutex seq_mu_;     // next_task_id's read-modify-write
+  std::mutex cascade_mu_; // delete_registry's scan-then-delete
+  std::mutex import_mu_;  // one import at a time: it reads before it writes
+};
+
+} // namespace regscan

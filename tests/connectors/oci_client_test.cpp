@@ -1,0 +1,277 @@
+// oci_client against fake registries written in the test: auth flows,
+// retries, pagination edge cases and integrity checks that a real registry
+// will not produce on demand.
+#include "connectors/oci_client.hpp"
+
+#include <gtest/gtest.h>
+
+#include <openssl/evp.h>
+
+#include "connectors/sha256.hpp"
+#include "test_http_server.hpp"
+
+namespace regscan {
+namespace {
+
+using namespace std::chrono_literals;
+using test::reply;
+using test::test_http_server;
+
+std::string header_of(const test::request& r, std::string_view name) {
+  auto it = r.find(name);
+  return it == r.end() ? std::string{} : std::string(it->value());
+}
+
+std::string basic(const std::string& user_pass) {
+  std::string out(4 * ((user_pass.size() + 2) / 3) + 1, '\0');
+  auto n = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()),
+                           reinterpret_cast<const unsigned char*>(user_pass.data()),
+                           static_cast<int>(user_pass.size()));
+  out.resize(static_cast<size_t>(n));
+  return "Basic " + out;
+}
+
+struct recorded_sleeps {
+  std::vector<std::chrono::milliseconds> waits;
+  oci_client::sleep_fn fn() {
+    return [this](std::chrono::milliseconds d) { waits.push_back(d); };
+  }
+};
+
+TEST(oci_client_fake, bearer_token_flow_with_cache) {
+  test_http_server* self = nullptr;
+  test_http_server server([&](const test::request& r) {
+    auto target = std::string(r.target());
+    if (target.starts_with("/token")) {
+      if (header_of(r, "Authorization") != basic("u:p"))
+        return reply{401, {}, "{}"};
+      return reply{200, {}, R"({"access_token":"tok-1","expires_in":300})"};
+    }
+    if (header_of(r, "Authorization") == "Bearer tok-1")
+      return reply{200, {}, "{}"};
+    return reply{401,
+                 {{"WWW-Authenticate",
+                   "Bearer realm=\"" + self->url() + "/token\",service=\"fake registry\""}},
+                 R"({"errors":[{"code":"UNAUTHORIZED"}]})"};
+  });
+  self = &server;
+  oci_client client(server.url(), {"u", "p"});
+  auto ok = client.ping();
+  ASSERT_TRUE(ok) << ok.err().message;
+  ASSERT_TRUE(client.ping());
+  EXPECT_EQ(server.count("/token"), 1u); // cached
+  auto reqs = server.requests();
+  bool saw_service = false;
+  for (auto& r : reqs)
+    saw_service |= std::string(r.target()).find("service=fake%20registry") != std::string::npos;
+  EXPECT_TRUE(saw_service);
+
+  oci_client wrong(server.url(), {"u", "nope"});
+  auto bad = wrong.ping();
+  ASSERT_FALSE(bad);
+  EXPECT_EQ(bad.err().message,
+            "authentication failed for 127.0.0.1:" + std::to_string(server.port())
+              + ": check username/password");
+  EXPECT_EQ(bad.err().message.find("nope"), std::string::npos);
+}
+
+TEST(oci_client_fake, bearer_token_uses_challenge_scope) {
+  test_http_server* self = nullptr;
+  test_http_server server([&](const test::request& r) {
+    auto target = std::string(r.target());
+    if (target.starts_with("/token"))
+      return reply{200, {}, R"({"token":"t-)" + std::to_string(target.find("scope=repository%3Aapp%3Apull") != std::string::npos) + R"("})"};
+    if (header_of(r, "Authorization") == "Bearer t-1")
+      return reply{200, {}, R"({"name":"app","tags":["1","2"]})"};
+    return reply{401,
+                 {{"WWW-Authenticate", "Bearer realm=\"" + self->url()
+                                         + "/token\",service=\"s\",scope=\"repository:app:pull\""}},
+                 ""};
+  });
+  self = &server;
+  oci_client client(server.url(), {}); // anonymous token
+  auto tags = client.tags("app");
+  ASSERT_TRUE(tags) << tags.err().message;
+  EXPECT_EQ(*tags, (std::vector<std::string>{"1", "2"}));
+  for (auto& r : server.requests()) {
+    if (std::string(r.target()).starts_with("/token")) {
+      EXPECT_EQ(r.find("Authorization"), r.end()); // no credentials configured
+    }
+  }
+}
+
+TEST(oci_client_fake, basic_auth_without_credentials_is_explained) {
+  test_http_server server([](const test::request&) {
+    return reply{401, {{"WWW-Authenticate", "Basic realm=\"r\""}}, ""};
+  });
+  oci_client client(server.url(), {});
+  auto r = client.ping();
+  ASSERT_FALSE(r);
+  EXPECT_NE(r.err().message.find("no username/password configured"), std::string::npos) << r.err().message;
+}
+
+TEST(oci_client_fake, retries_429_honouring_retry_after) {
+  int calls = 0;
+  test_http_server server([&](const test::request&) {
+    return ++calls == 1 ? reply{429, {{"Retry-After", "7"}}, ""} : reply{200, {}, "{}"};
+  });
+  recorded_sleeps sleeps;
+  oci_client client(server.url(), {});
+  client.set_sleep(sleeps.fn());
+  auto ok = client.ping();
+  ASSERT_TRUE(ok) << ok.err().message;
+  EXPECT_EQ(calls, 2);
+  EXPECT_EQ(sleeps.waits, (std::vector<std::chrono::milliseconds>{7s}));
+}
+
+TEST(oci_client_fake, retry_after_is_capped_and_5xx_backs_off) {
+  int calls = 0;
+  test_http_server server([&](const test::request&) {
+    ++calls;
+    if (calls == 1)
+      return reply{429, {{"Retry-After", "86400"}}, ""};
+    return reply{503, {}, ""};
+  });
+  recorded_sleeps sleeps;
+  oci_client client(server.url(), {});
+  client.set_sleep(sleeps.fn());
+  auto r = client.ping();
+  ASSERT_FALSE(r);
+  EXPECT_NE(r.err().message.find("503"), std::string::npos) << r.err().message;
+  EXPECT_EQ(calls, oci_client::max_attempts);
+  ASSERT_EQ(sleeps.waits.size(), 3u);
+  EXPECT_EQ(sleeps.waits[0], 60s);
+  // 250 ms x 2^(attempt-1), jittered by x0.5..1.5.
+  EXPECT_GE(sleeps.waits[1], 250ms);
+  EXPECT_LE(sleeps.waits[1], 750ms);
+  EXPECT_GE(sleeps.waits[2], 500ms);
+  EXPECT_LE(sleeps.waits[2], 1500ms);
+}
+
+TEST(oci_client_fake, connection_errors_are_retried) {
+  uint16_t port;
+  {
+    test_http_server gone([](const test::request&) { return reply{}; });
+    port = gone.port();
+  }
+  recorded_sleeps sleeps;
+  oci_client client("http://127.0.0.1:" + std::to_string(port), {"u", "p"});
+  client.set_sleep(sleeps.fn());
+  auto r = client.ping();
+  ASSERT_FALSE(r);
+  EXPECT_EQ(sleeps.waits.size(), 3u);
+  EXPECT_NE(r.err().message.find("127.0.0.1"), std::string::npos);
+}
+
+TEST(oci_client_fake, catalog_follows_links_and_stops_on_loops) {
+  test_http_server server([](const test::request& r) {
+    auto t = std::string(r.target());
+    if (t == "/v2/_catalog?n=100")
+      return reply{200, {{"Link", R"(</v2/_catalog?last=b&n=100>; rel="next")"}}, R"({"repositories":["a","b"]})"};
+    if (t == "/v2/_catalog?last=b&n=100") // points back to the first page
+      return reply{200, {{"Link", R"(</v2/_catalog?n=100>; rel="next")"}}, R"({"repositories":["c"]})"};
+    return reply{404, {}, ""};
+  });
+  oci_client client(server.url(), {});
+  auto repos = client.catalog();
+  ASSERT_TRUE(repos) << repos.err().message;
+  EXPECT_EQ(*repos, (std::vector<std::string>{"a", "b", "c"}));
+  EXPECT_EQ(server.requests().size(), 2u);
+}
+
+TEST(oci_client_fake, pagination_stops_on_repeated_pages) {
+  int calls = 0;
+  test_http_server server([&](const test::request&) {
+    ++calls;
+    // Always the same names with a fresh next link: only repeats after page 1.
+    return reply{200, {{"Link", "</v2/app/tags/list?last=x" + std::to_string(calls) + ">; rel=\"next\""}},
+                 R"({"name":"app","tags":["x","y"]})"};
+  });
+  oci_client client(server.url(), {});
+  auto tags = client.tags("app");
+  ASSERT_TRUE(tags) << tags.err().message;
+  EXPECT_EQ(*tags, (std::vector<std::string>{"x", "y"}));
+  EXPECT_EQ(calls, 2);
+}
+
+TEST(oci_client_fake, pagination_never_leaves_the_registry) {
+  test_http_server server([](const test::request&) {
+    return reply{200, {{"Link", "<http://evil.example/v2/_catalog?n=100>; rel=\"next\""}},
+                 R"({"repositories":["a"]})"};
+  });
+  oci_client client(server.url(), {"u", "p"});
+  auto r = client.catalog();
+  ASSERT_FALSE(r);
+  EXPECT_NE(r.err().message.find("another host"), std::string::npos);
+}
+
+TEST(oci_client_fake, rejects_schema1_oversized_and_mismatched_manifests) {
+  std::string good = R"({"schemaVersion":2,"mediaType":"application/vnd.oci.image.manifest.v1+json","config":{"digest":"sha256:)"
+                     + std::string(64, 'a') + R"("},"layers":[]})";
+  test_http_server server([&](const test::request& r) {
+    auto t = std::string(r.target());
+    if (t == "/v2/app/manifests/v1")
+      return reply{200, {{"Content-Type", "application/vnd.docker.distribution.manifest.v1+prettyjws"}},
+                   R"({"schemaVersion":1,"name":"app","tag":"v1","fsLayers":[]})"};
+    if (t == "/v2/app/manifests/big")
+      return reply{200, {}, std::string(5u << 20, ' ')};
+    if (t == "/v2/app/manifests/lying")
+      return reply{200, {{"Docker-Content-Digest", "sha256:" + std::string(64, 'b')}}, good};
+    if (t.starts_with("/v2/app/manifests/sha256:"))
+      return reply{200, {}, good};
+    return reply{404, {}, R"({"errors":[{"code":"MANIFEST_UNKNOWN","message":"manifest unknown"}]})"};
+  });
+  oci_client client(server.url(), {});
+  auto v1 = client.resolve("app", "v1");
+  ASSERT_FALSE(v1);
+  EXPECT_NE(v1.err().message.find("schema 1 manifests are not supported"), std::string::npos) << v1.err().message;
+  auto big = client.resolve("app", "big");
+  ASSERT_FALSE(big);
+  EXPECT_NE(big.err().message.find("larger than 4 MiB"), std::string::npos) << big.err().message;
+  auto lying = client.resolve("app", "lying");
+  ASSERT_FALSE(lying);
+  EXPECT_NE(lying.err().message.find("digest mismatch"), std::string::npos) << lying.err().message;
+  auto by_digest = client.resolve("app", "sha256:" + std::string(64, 'c'));
+  ASSERT_FALSE(by_digest);
+  EXPECT_NE(by_digest.err().message.find("digest mismatch"), std::string::npos);
+  auto missing = client.resolve("app", "nope");
+  ASSERT_FALSE(missing);
+  EXPECT_NE(missing.err().message.find("MANIFEST_UNKNOWN"), std::string::npos) << missing.err().message;
+  EXPECT_FALSE(client.resolve("../etc", "x"));
+  EXPECT_FALSE(client.resolve("app", "bad/tag"));
+}
+
+TEST(oci_client_fake, blob_redirect_to_storage_drops_credentials_and_verifies_digest) {
+  std::string blob = "layer bytes";
+  auto digest = sha256_digest(blob);
+  test_http_server storage([&](const test::request& r) {
+    return reply{200, {}, r.target() == "/tampered" ? blob + "!" : blob};
+  });
+  test_http_server registry([&](const test::request& r) {
+    if (header_of(r, "Authorization") != basic("u:p"))
+      return reply{401, {{"WWW-Authenticate", "Basic realm=\"r\""}}, ""};
+    auto t = std::string(r.target());
+    if (t == "/v2/app/blobs/" + digest)
+      return test::redirect_to(307, storage.url("localhost") + "/blob?X-Amz-Signature=1");
+    return test::redirect_to(307, storage.url("localhost") + "/tampered");
+  });
+  oci_client client(registry.url(), {"u", "p"});
+  std::string got;
+  auto sink = [&](const uint8_t* p, size_t n) -> expected<void> {
+    got.append(reinterpret_cast<const char*>(p), n);
+    return {};
+  };
+  auto ok = client.fetch_blob("app", digest, sink);
+  ASSERT_TRUE(ok) << ok.err().message;
+  EXPECT_EQ(got, blob);
+  for (auto& r : storage.requests())
+    EXPECT_EQ(r.find("Authorization"), r.end());
+  auto other = sha256_digest("something else");
+  auto bad = client.fetch_blob("app", other, sink);
+  ASSERT_FALSE(bad);
+  EXPECT_EQ(bad.err().message, "digest mismatch for " + other);
+  EXPECT_FALSE(client.fetch_blob("app", "sha256:short", sink));
+}
+
+} // namespace
+} // namespace regscan

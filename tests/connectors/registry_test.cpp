@@ -1,0 +1,398 @@
+// oci_client against the real thing: distribution 2.8 (`docker-registry`)
+// with htpasswd auth on a loopback port, images pushed by skopeo from OCI
+// layouts made here. Skipped when the tools are not installed.
+#include <gtest/gtest.h>
+
+#include <fcntl.h>
+#include <signal.h>
+#include <spawn.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <boost/asio.hpp>
+
+#include <chrono>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <thread>
+
+#include "connectors/oci_client.hpp"
+#include "connectors/sha256.hpp"
+
+extern char** environ;
+
+namespace regscan {
+namespace {
+
+namespace fs = std::filesystem;
+
+constexpr const char* registry_bin = "/usr/bin/docker-registry";
+constexpr std::string_view oci_manifest_type = "application/vnd.oci.image.manifest.v1+json";
+constexpr std::string_view oci_index_type = "application/vnd.oci.image.index.v1+json";
+
+std::string slurp(const fs::path& p) {
+  std::ifstream in(p, std::ios::binary);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+void spit(const fs::path& p, std::string_view bytes) {
+  fs::create_directories(p.parent_path());
+  std::ofstream out(p, std::ios::binary);
+  out << bytes;
+}
+
+bool have(const std::string& tool) {
+  return std::system(("command -v " + tool + " >/dev/null 2>&1").c_str()) == 0;
+}
+
+uint16_t free_port() {
+  boost::asio::io_context ioc;
+  boost::asio::ip::tcp::acceptor a(ioc, {boost::asio::ip::make_address("127.0.0.1"), 0});
+  return a.local_endpoint().port();
+}
+
+bool port_open(uint16_t port) {
+  boost::asio::io_context ioc;
+  boost::asio::ip::tcp::socket s(ioc);
+  boost::system::error_code ec;
+  s.connect({boost::asio::ip::make_address("127.0.0.1"), port}, ec);
+  return !ec;
+}
+
+struct blob_ref {
+  std::string digest;
+  uint64_t size = 0;
+};
+
+// One image in an OCI layout: a gzip tar layer and its config.
+struct built_image {
+  blob_ref layer, config, manifest;
+  std::string diff_id;
+};
+
+class layout_builder {
+ public:
+  explicit layout_builder(fs::path dir) : dir_(std::move(dir)) {
+    spit(dir_ / "oci-layout", R"({"imageLayoutVersion":"1.0.0"})");
+  }
+
+  blob_ref blob(std::string_view bytes) {
+    auto d = sha256_digest(bytes);
+    spit(dir_ / "blobs" / "sha256" / d.substr(7), bytes);
+    return {d, bytes.size()};
+  }
+
+  std::optional<built_image> image(const fs::path& work, const std::string& arch,
+                                   const std::string& variant) {
+    auto root = work / ("rootfs-" + arch);
+    spit(root / "etc" / "hello.txt", "hello from " + arch + "\n");
+    auto tar = work / ("layer-" + arch + ".tar");
+    auto cmd = "tar --sort=name --mtime=@0 --owner=0 --group=0 --numeric-owner -C " + root.string()
+               + " -cf " + tar.string() + " . && gzip -n -k -f " + tar.string();
+    if (std::system(cmd.c_str()) != 0)
+      return std::nullopt;
+    built_image img;
+    img.diff_id = sha256_digest(slurp(tar));
+    img.layer = blob(slurp(tar.string() + ".gz"));
+    auto config = R"({"created":"2024-01-02T03:04:05Z","architecture":")" + arch + R"(","os":"linux",)"
+                  + (variant.empty() ? "" : R"("variant":")" + variant + R"(",)")
+                  + R"("config":{"Env":["PATH=/usr/bin"]},"rootfs":{"type":"layers","diff_ids":[")"
+                  + img.diff_id
+                  + R"("]},"history":[{"created":"2024-01-02T03:04:05Z","created_by":"COPY hello.txt /etc/"}]})";
+    img.config = blob(config);
+    img.manifest = blob(manifest("application/vnd.oci.image.config.v1+json", img.config,
+                                 "application/vnd.oci.image.layer.v1.tar+gzip", img.layer));
+    return img;
+  }
+
+  static std::string manifest(std::string_view config_type, const blob_ref& config,
+                              std::string_view layer_type, const blob_ref& layer) {
+    return R"({"schemaVersion":2,"mediaType":"application/vnd.oci.image.manifest.v1+json","config":{"mediaType":")"
+           + std::string(config_type) + R"(","digest":")" + config.digest + R"(","size":)"
+           + std::to_string(config.size) + R"(},"layers":[{"mediaType":")" + std::string(layer_type)
+           + R"(","digest":")" + layer.digest + R"(","size":)" + std::to_string(layer.size) + "}]}";
+  }
+
+  static std::string descriptor(std::string_view type, const blob_ref& b, const std::string& extra) {
+    return R"({"mediaType":")" + std::string(type) + R"(","digest":")" + b.digest + R"(","size":)"
+           + std::to_string(b.size) + extra + "}";
+  }
+
+  void write_index(const std::vector<std::string>& descriptors) {
+    std::string out = R"({"schemaVersion":2,"manifests":[)";
+    for (size_t i = 0; i < descriptors.size(); ++i)
+      out += (i ? "," : "") + descriptors[i];
+    spit(dir_ / "index.json", out + "]}");
+  }
+
+ private:
+  fs::path dir_;
+};
+
+// Shared by every test of the suite: starting a registry and pushing
+// images is the slow part, so it happens once.
+struct registry_env {
+  bool skipped = false;
+  std::string setup_error;
+  fs::path dir;
+  pid_t pid = -1;
+  uint16_t port = 0;
+  built_image amd64, arm64;
+  blob_ref index;
+  std::string address() const { return "http://127.0.0.1:" + std::to_string(port); }
+};
+
+registry_env* env = nullptr;
+
+class registry : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    env = new registry_env;
+    if (access(registry_bin, X_OK) != 0 || !have("skopeo") || !have("htpasswd") || !have("tar")
+        || !have("gzip")) {
+      env->skipped = true;
+      return;
+    }
+    char tmpl[] = "/tmp/regscan-registry-XXXXXX";
+    if (!mkdtemp(tmpl)) {
+      env->setup_error = "mkdtemp failed";
+      return;
+    }
+    env->dir = tmpl;
+    env->setup_error = start();
+  }
+
+  static std::string start() {
+    auto& e = *env;
+    auto htpasswd = e.dir / "htpasswd";
+    if (std::system(("htpasswd -Bbn u p > " + htpasswd.string()).c_str()) != 0)
+      return "htpasswd failed";
+    e.port = free_port();
+    auto config = e.dir / "config.yml";
+    spit(config, "version: 0.1\nlog:\n  level: error\n  accesslog:\n    disabled: true\n"
+                 "storage:\n  filesystem:\n    rootdirectory: " + (e.dir / "storage").string()
+                   + "\nhttp:\n  addr: 127.0.0.1:" + std::to_string(e.port)
+                   + "\nauth:\n  htpasswd:\n    realm: regscan-test\n    path: " + htpasswd.string()
+                   + "\n");
+    auto log = (e.dir / "registry.log").string();
+    posix_spawn_file_actions_t actions;
+    posix_spawn_file_actions_init(&actions);
+    posix_spawn_file_actions_addopen(&actions, 1, log.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    posix_spawn_file_actions_adddup2(&actions, 1, 2);
+    std::string serve = "serve", cfg = config.string();
+    char* argv[] = {const_cast<char*>(registry_bin), serve.data(), cfg.data(), nullptr};
+    int rc = posix_spawn(&e.pid, registry_bin, &actions, nullptr, argv, environ);
+    posix_spawn_file_actions_destroy(&actions);
+    if (rc != 0) {
+      e.pid = -1;
+      return "cannot start docker-registry";
+    }
+    // An external process: poll until it listens (bounded).
+    auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(15);
+    while (!port_open(e.port)) {
+      if (std::chrono::steady_clock::now() > deadline || waitpid(e.pid, nullptr, WNOHANG) == e.pid)
+        return "docker-registry did not start: " + slurp(log);
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+
+    auto layout = e.dir / "layout";
+    layout_builder b(layout);
+    auto amd = b.image(e.dir, "amd64", "");
+    auto arm = b.image(e.dir, "arm64", "v8");
+    if (!amd || !arm)
+      return "cannot build test layers with tar/gzip";
+    e.amd64 = *amd;
+    e.arm64 = *arm;
+    // A BuildKit-style attestation: an "unknown/unknown" platform entry.
+    auto att_layer = b.blob(R"({"_type":"https://in-toto.io/Statement/v0.1"})");
+    auto att_config = b.blob("{}");
+    auto att = b.blob(layout_builder::manifest("application/vnd.oci.image.config.v1+json", att_config,
+                                               "application/vnd.in-toto+json", att_layer));
+    e.index = b.blob(
+      R"({"schemaVersion":2,"mediaType":"application/vnd.oci.image.index.v1+json","manifests":[)"
+      + layout_builder::descriptor(oci_manifest_type, e.amd64.manifest,
+                                   R"(,"platform":{"architecture":"amd64","os":"linux"})")
+      + "," + layout_builder::descriptor(oci_manifest_type, e.arm64.manifest,
+                                         R"(,"platform":{"architecture":"arm64","os":"linux","variant":"v8"})")
+      + "," + layout_builder::descriptor(oci_manifest_type, att,
+                                         R"(,"platform":{"architecture":"unknown","os":"unknown"},)"
+                                         R"("annotations":{"vnd.docker.reference.type":"attestation-manifest",)"
+                                         R"("vnd.docker.reference.digest":")" + e.amd64.manifest.digest + R"("})")
+      + "]}");
+    b.write_index({
+      layout_builder::descriptor(oci_manifest_type, e.amd64.manifest,
+                                 R"(,"annotations":{"org.opencontainers.image.ref.name":"latest"})"),
+      layout_builder::descriptor(oci_index_type, e.index,
+                                 R"(,"annotations":{"org.opencontainers.image.ref.name":"multi"})"),
+    });
+    auto policy = e.dir / "policy.json";
+    spit(policy, R"({"default":[{"type":"insecureAcceptAnything"}]})");
+    auto skopeo_log = e.dir / "skopeo.log";
+    auto copy = "skopeo --policy " + policy.string()
+                + " copy --quiet --dest-tls-verify=false --dest-creds u:p ";
+    auto dest = " docker://127.0.0.1:" + std::to_string(e.port);
+    for (auto args : {"oci:" + layout.string() + ":latest" + dest + "/test/img:1",
+                      "--all oci:" + layout.string() + ":multi" + dest + "/test/multi:1",
+                      "--format v2s2 oci:" + layout.string() + ":latest" + dest + "/test/v2:1"}) {
+      auto cmd = copy + args + " >" + skopeo_log.string() + " 2>&1";
+      if (std::system(cmd.c_str()) != 0)
+        return "skopeo copy " + args + " failed: " + slurp(skopeo_log);
+    }
+    return {};
+  }
+
+  static void TearDownTestSuite() {
+    if (env->pid > 0) {
+      kill(env->pid, SIGTERM);
+      waitpid(env->pid, nullptr, 0);
+    }
+    if (!env->dir.empty()) {
+      std::error_code ec;
+      fs::remove_all(env->dir, ec);
+    }
+    delete env;
+    env = nullptr;
+  }
+
+  void SetUp() override {
+    if (env->skipped)
+      GTEST_SKIP() << "docker-registry, skopeo, htpasswd, tar or gzip not installed (CI installs them)";
+    ASSERT_EQ(env->setup_error, "");
+  }
+
+  oci_client client(std::string password = "p") {
+    oci_client c(env->address(), {"u", std::move(password)}, http_options{.timeout = std::chrono::seconds(10)});
+    c.set_sleep([](std::chrono::milliseconds) {}); // never wait in tests
+    return c;
+  }
+};
+
+TEST_F(registry, ping_checks_credentials) {
+  auto good = client();
+  auto ok = good.ping();
+  ASSERT_TRUE(ok) << ok.err().message;
+  auto bad = client("wrong").ping();
+  ASSERT_FALSE(bad);
+  EXPECT_EQ(bad.err().message, "authentication failed for 127.0.0.1:" + std::to_string(env->port)
+                                 + ": check username/password");
+  oci_client anonymous(env->address(), {});
+  auto none = anonymous.ping();
+  ASSERT_FALSE(none);
+  EXPECT_NE(none.err().message.find("no username/password"), std::string::npos) << none.err().message;
+}
+
+TEST_F(registry, catalog_and_tags) {
+  auto c = client();
+  auto repos = c.catalog();
+  ASSERT_TRUE(repos) << repos.err().message;
+  EXPECT_EQ(*repos, (std::vector<std::string>{"test/img", "test/multi", "test/v2"}));
+  auto tags = c.tags("test/img");
+  ASSERT_TRUE(tags) << tags.err().message;
+  EXPECT_EQ(*tags, std::vector<std::string>{"1"});
+  auto missing = c.tags("test/nothing");
+  ASSERT_FALSE(missing);
+  EXPECT_NE(missing.err().message.find("404"), std::string::npos) << missing.err().message;
+}
+
+TEST_F(registry, resolve_single_image) {
+  auto c = client();
+  auto images = c.resolve("test/img", "1");
+  ASSERT_TRUE(images) << images.err().message;
+  ASSERT_EQ(images->size(), 1u);
+  auto& img = images->front();
+  EXPECT_EQ(img.repository, "test/img");
+  EXPECT_EQ(img.tag, "1");
+  EXPECT_EQ(img.manifest_digest, env->amd64.manifest.digest);
+  EXPECT_EQ(img.index_digest, "");
+  EXPECT_EQ(img.media_type, oci_manifest_type);
+  EXPECT_EQ(img.config_digest, env->amd64.config.digest);
+  EXPECT_EQ(img.os, "linux");
+  EXPECT_EQ(img.architecture, "amd64");
+  EXPECT_EQ(img.variant, "");
+  EXPECT_EQ(img.created, "2024-01-02T03:04:05Z");
+  ASSERT_EQ(img.layers.size(), 1u);
+  EXPECT_EQ(img.layers[0].digest, env->amd64.layer.digest);
+  EXPECT_EQ(img.layers[0].size, env->amd64.layer.size);
+  EXPECT_EQ(img.layers[0].media_type, "application/vnd.oci.image.layer.v1.tar+gzip");
+  EXPECT_EQ(img.size, env->amd64.layer.size);
+  EXPECT_EQ(img.diff_ids, std::vector<std::string>{env->amd64.diff_id});
+  EXPECT_NE(img.config_json.find("COPY hello.txt /etc/"), std::string::npos);
+
+  auto head = c.head_manifest("test/img", "1");
+  ASSERT_TRUE(head) << head.err().message;
+  EXPECT_EQ(*head, env->amd64.manifest.digest);
+
+  auto by_digest = c.resolve("test/img", env->amd64.manifest.digest);
+  ASSERT_TRUE(by_digest) << by_digest.err().message;
+  ASSERT_EQ(by_digest->size(), 1u);
+  EXPECT_EQ(by_digest->front().tag, "");
+  EXPECT_EQ(by_digest->front().config_digest, env->amd64.config.digest);
+
+  auto missing = c.resolve("test/img", "2");
+  ASSERT_FALSE(missing);
+  EXPECT_NE(missing.err().message.find("MANIFEST_UNKNOWN"), std::string::npos) << missing.err().message;
+}
+
+TEST_F(registry, fetch_blob_streams_verified_bytes) {
+  auto c = client();
+  std::string got;
+  auto sink = [&](const uint8_t* p, size_t n) -> expected<void> {
+    got.append(reinterpret_cast<const char*>(p), n);
+    return {};
+  };
+  auto ok = c.fetch_blob("test/img", env->amd64.layer.digest, sink);
+  ASSERT_TRUE(ok) << ok.err().message;
+  EXPECT_EQ(got.size(), env->amd64.layer.size);
+  EXPECT_EQ(sha256_digest(got), env->amd64.layer.digest);
+  auto absent = c.fetch_blob("test/img", sha256_digest("not pushed"), sink);
+  ASSERT_FALSE(absent);
+  EXPECT_NE(absent.err().message.find("404"), std::string::npos) << absent.err().message;
+  auto wrong_password = client("wrong").fetch_blob("test/img", env->amd64.layer.digest, sink);
+  ASSERT_FALSE(wrong_password);
+  EXPECT_NE(wrong_password.err().message.find("authentication failed"), std::string::npos);
+}
+
+TEST_F(registry, resolve_multi_arch_index) {
+  auto c = client();
+  auto images = c.resolve("test/multi", "1");
+  ASSERT_TRUE(images) << images.err().message;
+  ASSERT_EQ(images->size(), 2u); // the attestation entry is skipped
+  auto& amd = (*images)[0];
+  auto& arm = (*images)[1];
+  EXPECT_EQ(amd.index_digest, env->index.digest);
+  EXPECT_EQ(arm.index_digest, env->index.digest);
+  EXPECT_EQ(amd.manifest_digest, env->amd64.manifest.digest);
+  EXPECT_EQ(arm.manifest_digest, env->arm64.manifest.digest);
+  EXPECT_EQ(amd.architecture, "amd64");
+  EXPECT_EQ(arm.architecture, "arm64");
+  EXPECT_EQ(arm.variant, "v8");
+  EXPECT_EQ(arm.os, "linux");
+  EXPECT_EQ(arm.tag, "1");
+  EXPECT_EQ(arm.diff_ids, std::vector<std::string>{env->arm64.diff_id});
+  EXPECT_EQ(arm.layers.at(0).digest, env->arm64.layer.digest);
+  auto head = c.head_manifest("test/multi", "1");
+  ASSERT_TRUE(head) << head.err().message;
+  EXPECT_EQ(*head, env->index.digest);
+}
+
+TEST_F(registry, resolve_docker_schema2) {
+  auto c = client();
+  auto images = c.resolve("test/v2", "1");
+  ASSERT_TRUE(images) << images.err().message;
+  ASSERT_EQ(images->size(), 1u);
+  auto& img = images->front();
+  EXPECT_EQ(img.media_type, "application/vnd.docker.distribution.manifest.v2+json");
+  EXPECT_EQ(img.os, "linux");
+  EXPECT_EQ(img.architecture, "amd64");
+  ASSERT_EQ(img.layers.size(), 1u);
+  EXPECT_EQ(img.layers[0].digest, env->amd64.layer.digest);
+  EXPECT_EQ(img.layers[0].media_type, "application/vnd.docker.image.rootfs.diff.tar.gzip");
+  EXPECT_EQ(img.diff_ids, std::vector<std::string>{env->amd64.diff_id});
+}
+
+} // namespace
+} // namespace regscan

@@ -1,0 +1,549 @@
+// regscanctl: the command line of regscand, over its control socket.
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <ctime>
+#include <filesystem>
+#include <iostream>
+#include <thread>
+
+#include <CLI/CLI.hpp>
+#include <boost/asio.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <simdjson.h>
+
+#include "scanners/json_writer.hpp"
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace http = beast::http;
+using regscan::json_writer;
+
+namespace {
+
+std::string socket_path = "var/regscand.sock";
+
+struct reply {
+  int status = 0;
+  std::string body;
+};
+
+[[noreturn]] void die(const std::string& message) {
+  std::cerr << "regscanctl: " << message << "\n";
+  std::exit(1);
+}
+
+reply call(const std::string& method, const std::string& target, const std::string& body = {}) {
+  try {
+    asio::io_context io;
+    asio::local::stream_protocol::socket sock{io};
+    beast::error_code ec;
+    sock.connect(asio::local::stream_protocol::endpoint{socket_path}, ec);
+    if (ec)
+      die("cannot reach regscand at " + socket_path + ": " + ec.message()
+          + " (is it running? --socket or REGSCAN_SOCKET name another socket)");
+    http::request<http::string_body> req{method == "GET"      ? http::verb::get
+                                         : method == "DELETE" ? http::verb::delete_
+                                                              : http::verb::post,
+                                         target, 11};
+    req.set(http::field::host, "regscand");
+    req.set(http::field::content_type, "application/json");
+    req.body() = body;
+    req.prepare_payload();
+    http::write(sock, req);
+    beast::flat_buffer buf;
+    http::response_parser<http::string_body> parser;
+    parser.body_limit(1ull << 30);
+    http::read(sock, buf, parser);
+    return {static_cast<int>(parser.get().result_int()), parser.get().body()};
+  } catch (const std::exception& e) {
+    die(std::string("control socket: ") + e.what());
+  }
+}
+
+std::string url_encode(const std::string& s) {
+  std::string out;
+  char buf[4];
+  for (unsigned char c : s) {
+    if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~') {
+      out += static_cast<char>(c);
+    } else {
+      std::snprintf(buf, sizeof buf, "%%%02X", c);
+      out += buf;
+    }
+  }
+  return out;
+}
+
+simdjson::dom::parser parser;
+
+/// Parses a reply; a non-2xx status ends the program with the daemon's error.
+simdjson::dom::element parse_ok(const reply& r) {
+  simdjson::dom::element doc;
+  if (parser.parse(r.body).get(doc))
+    die("regscand answered " + std::to_string(r.status) + " with a body that is not JSON");
+  if (r.status >= 300) {
+    std::string_view msg;
+    if (doc["error"].get(msg))
+      msg = "request failed";
+    die(std::string(msg));
+  }
+  return doc;
+}
+
+std::string str(simdjson::dom::element e, const char* key) {
+  auto v = e[key];
+  std::string_view s;
+  if (!v.get(s))
+    return std::string(s);
+  int64_t i;
+  if (!v.get(i))
+    return std::to_string(i);
+  uint64_t u;
+  if (!v.get(u))
+    return std::to_string(u);
+  bool b;
+  if (!v.get(b))
+    return b ? "yes" : "no";
+  return {};
+}
+
+std::string join(simdjson::dom::element e, const char* key, const char* sep = ",") {
+  std::string out;
+  simdjson::dom::array arr;
+  if (e[key].get(arr))
+    return out;
+  for (auto x : arr) {
+    std::string_view s;
+    if (x.get(s))
+      continue;
+    if (!out.empty())
+      out += sep;
+    out += s;
+  }
+  return out;
+}
+
+std::string when(simdjson::dom::element e, const char* key) {
+  int64_t t = 0;
+  if (e[key].get(t) || t == 0)
+    return "-";
+  char buf[32];
+  std::time_t tt = t;
+  std::strftime(buf, sizeof buf, "%Y-%m-%d %H:%M:%S", std::localtime(&tt));
+  return buf;
+}
+
+std::string human_size(uint64_t n) {
+  const char* units[] = {"B", "KiB", "MiB", "GiB", "TiB"};
+  double v = static_cast<double>(n);
+  int u = 0;
+  while (v >= 1024 && u < 4) {
+    v /= 1024;
+    ++u;
+  }
+  char buf[32];
+  std::snprintf(buf, sizeof buf, u == 0 ? "%.0f %s" : "%.1f %s", v, units[u]);
+  return buf;
+}
+
+std::string short_digest(const std::string& d) {
+  auto hex = d.rfind("sha256:", 0) == 0 ? d.substr(7) : d;
+  return hex.substr(0, 12);
+}
+
+/// Prints rows as aligned columns under a header.
+void print_table(const std::vector<std::string>& header,
+                 const std::vector<std::vector<std::string>>& rows) {
+  std::vector<size_t> width(header.size());
+  for (size_t i = 0; i < header.size(); ++i)
+    width[i] = header[i].size();
+  for (auto& row : rows)
+    for (size_t i = 0; i < row.size() && i < width.size(); ++i)
+      width[i] = std::max(width[i], row[i].size());
+  auto line = [&](const std::vector<std::string>& row) {
+    std::string out;
+    for (size_t i = 0; i < row.size(); ++i) {
+      out += row[i];
+      if (i + 1 < row.size())
+        out += std::string(width[i] - row[i].size() + 2, ' ');
+    }
+    std::cout << out << "\n";
+  };
+  line(header);
+  for (auto& row : rows)
+    line(row);
+}
+
+void print_json(const reply& r) {
+  parse_ok(r);
+  std::cout << r.body << "\n";
+}
+
+void registry_table(simdjson::dom::element doc) {
+  std::vector<std::vector<std::string>> rows;
+  auto add = [&](simdjson::dom::element r) {
+    auto limit = str(r, "rate_limit");
+    rows.push_back({str(r, "name"), str(r, "type"), str(r, "address"), str(r, "username"),
+                    limit == "0" ? "unlimited" : limit + "/h", str(r, "verify_tls")});
+  };
+  if (doc.is_array())
+    for (auto r : doc.get_array())
+      add(r);
+  else
+    add(doc);
+  print_table({"NAME", "TYPE", "ADDRESS", "USERNAME", "RATE LIMIT", "VERIFY TLS"}, rows);
+}
+
+std::string image_name(simdjson::dom::element img) {
+  auto tags = join(img, "tags");
+  return str(img, "registry") + "/" + str(img, "repository") + ":" + (tags.empty() ? "<none>" : tags);
+}
+
+std::string risk_summary(simdjson::dom::element img) {
+  simdjson::dom::object counts;
+  if (img["severity_counts"].get(counts))
+    return "-";
+  std::string out;
+  for (const char* sev : {"Critical", "High", "Medium", "Low", "Unknown"}) {
+    int64_t n = 0;
+    if (!counts[sev].get(n) && n > 0)
+      out += (out.empty() ? "" : " ") + std::string(1, sev[0]) + ":" + std::to_string(n);
+  }
+  return out.empty() ? (str(img, "scan_status") == "scanned" ? "none" : "-") : out;
+}
+
+void images_table(simdjson::dom::element doc) {
+  std::vector<std::vector<std::string>> rows;
+  for (auto img : doc.get_array()) {
+    uint64_t size = 0;
+    if (img["size"].get(size))
+      size = 0;
+    auto status = str(img, "scan_status");
+    if (str(img, "incomplete") == "yes")
+      status += " (incomplete)";
+    rows.push_back({image_name(img), short_digest(str(img, "digest")),
+                    short_digest(str(img, "image_id")),
+                    str(img, "os") + "/" + str(img, "architecture"), human_size(size), status,
+                    when(img, "last_scan"), str(img, "vulnerabilities"), risk_summary(img)});
+  }
+  print_table({"IMAGE", "DIGEST", "IMAGE ID", "PLATFORM", "SIZE", "STATUS", "LAST SCAN", "VULNS",
+               "RISK"},
+              rows);
+}
+
+void wait_for_sync(const std::string& name) {
+  std::string last;
+  for (;;) {
+    auto doc = parse_ok(call("GET", "/sync?registry=" + url_encode(name)));
+    auto state = str(doc, "state");
+    auto line = name + ": " + state + " — repositories " + str(doc, "repositories_done") + "/"
+                + str(doc, "repositories") + ", tags " + str(doc, "tags") + ", images "
+                + str(doc, "images");
+    if (line != last && isatty(STDERR_FILENO))
+      std::cerr << "\r" << line << std::flush;
+    last = line;
+    if (state == "done") {
+      if (isatty(STDERR_FILENO))
+        std::cerr << "\n";
+      std::cout << name << ": synced " << str(doc, "repositories") << " repositories, "
+                << str(doc, "tags") << " tags, " << str(doc, "images") << " images ("
+                << str(doc, "resolved") << " new or changed, " << str(doc, "removed")
+                << " removed)\n";
+      return;
+    }
+    if (state == "failed") {
+      if (isatty(STDERR_FILENO))
+        std::cerr << "\n";
+      die("sync of " + name + " failed: " + str(doc, "error"));
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  }
+}
+
+} // namespace
+
+int main(int argc, char** argv) {
+  if (auto env = std::getenv("REGSCAN_SOCKET"); env && *env)
+    socket_path = env;
+  CLI::App app{"regscanctl: drive regscand"};
+  app.add_option("--socket", socket_path, "regscand's control socket (or REGSCAN_SOCKET)");
+  app.require_subcommand(1);
+  bool as_json = false;
+
+  // registry
+  auto* reg = app.add_subcommand("registry", "add, list, show, delete or test registries");
+  reg->require_subcommand(1);
+  std::string name, type = "docker-v2", address, username, password;
+  std::string rate = "unlimited";
+  bool insecure = false, password_stdin = false;
+  auto* reg_add = reg->add_subcommand("add", "add a registry");
+  reg_add->add_option("--name", name, "unique instance name")->required();
+  reg_add->add_option("--type", type, "registry type: docker-v2");
+  reg_add->add_option("--address", address, "http(s)://host[:port]")->required();
+  reg_add->add_option("--username", username, "user name");
+  reg_add->add_option("--password", password, "password (prefer --password-stdin)");
+  reg_add->add_flag("--password-stdin", password_stdin, "read the password from standard input");
+  reg_add->add_option("--rate-limit", rate, "images pulled per hour: 5|10|20|50|100|500|1000|unlimited");
+  reg_add->add_flag("--insecure-skip-verify", insecure, "do not verify the registry's TLS certificate");
+  auto* reg_list = reg->add_subcommand("list", "list registries");
+  reg_list->add_flag("--json", as_json, "print JSON");
+  auto* reg_show = reg->add_subcommand("show", "show one registry");
+  reg_show->add_option("name", name)->required();
+  reg_show->add_flag("--json", as_json, "print JSON");
+  auto* reg_delete = reg->add_subcommand("delete", "delete a registry and its images");
+  reg_delete->add_option("name", name)->required();
+  auto* reg_test = reg->add_subcommand("test", "test a registry's address and credentials");
+  reg_test->add_option("name", name)->required();
+
+  // sync
+  auto* sync = app.add_subcommand("sync", "list a registry's repositories and tags now");
+  bool all = false, no_wait = false;
+  sync->add_option("name", name, "registry name");
+  sync->add_flag("--all", all, "every registry");
+  sync->add_flag("--no-wait", no_wait, "return once the sync started");
+
+  // images / image
+  auto* images = app.add_subcommand("images", "the image inventory");
+  images->require_subcommand(1);
+  auto* images_list = images->add_subcommand("list", "list images");
+  images_list->add_flag("--json", as_json, "print JSON");
+  auto* image = app.add_subcommand("image", "one image");
+  image->require_subcommand(1);
+  auto* image_show = image->add_subcommand("show", "show an image, its vulnerabilities or packages");
+  std::string ref;
+  bool vulns = false, packages = false;
+  image_show->add_option("image", ref, "[registry/]repository[:tag|@digest], digest or image ID")
+    ->required();
+  image_show->add_flag("--vulns", vulns, "list vulnerabilities");
+  image_show->add_flag("--packages", packages, "list installed packages");
+  image_show->add_flag("--json", as_json, "print JSON");
+
+  // scan
+  auto* scan = app.add_subcommand("scan", "scan images, list or cancel scan tasks");
+  std::vector<std::string> refs;
+  bool wait = false;
+  scan->add_option("images", refs, "images to scan");
+  scan->add_flag("--all", all, "every image in the inventory");
+  scan->add_flag("--wait", wait, "wait until the scans end");
+  auto* scan_cancel = scan->add_subcommand("cancel", "cancel a queued or running scan");
+  scan_cancel->add_option("target", ref, "image or task id")->required();
+  auto* scan_list = scan->add_subcommand("list", "list scan tasks");
+  scan_list->add_flag("--json", as_json, "print JSON");
+
+  // db
+  auto* db = app.add_subcommand("db", "the vulnerability database");
+  db->require_subcommand(1);
+  auto* db_import = db->add_subcommand("import", "import an OSV all.zip");
+  std::string path;
+  db_import->add_option("path", path, "OSV all.zip")->required();
+  auto* db_status = db->add_subcommand("status", "records per ecosystem");
+  db_status->add_flag("--json", as_json, "print JSON");
+
+  CLI11_PARSE(app, argc, argv);
+
+  if (*reg_add) {
+    int limit = 0;
+    if (rate != "unlimited") {
+      char* end = nullptr;
+      limit = static_cast<int>(std::strtol(rate.c_str(), &end, 10));
+      if (*end != '\0' || limit <= 0)
+        die("--rate-limit must be 5, 10, 20, 50, 100, 500, 1000 or unlimited");
+    }
+    if (password_stdin && !std::getline(std::cin, password))
+      die("no password on standard input");
+    json_writer w;
+    w.begin_object()
+      .field("name", name)
+      .field("type", type)
+      .field("address", address)
+      .field("username", username)
+      .field("password", password)
+      .field("rate_limit", limit)
+      .field("verify_tls", !insecure)
+      .end_object();
+    auto doc = parse_ok(call("POST", "/registries", w.str()));
+    std::cout << "registry " << str(doc, "name") << " added\n";
+  } else if (*reg_list || *reg_show) {
+    auto r = call("GET", *reg_list ? "/registries" : "/registries/" + url_encode(name));
+    if (as_json)
+      print_json(r);
+    else
+      registry_table(parse_ok(r));
+  } else if (*reg_delete) {
+    parse_ok(call("DELETE", "/registries/" + url_encode(name)));
+    std::cout << "registry " << name << " deleted\n";
+  } else if (*reg_test) {
+    auto doc = parse_ok(call("POST", "/registries/" + url_encode(name) + "/test"));
+    if (str(doc, "ok") != "yes")
+      die("registry " + name + ": " + str(doc, "error"));
+    std::cout << "registry " << name << ": connection and credentials OK\n";
+  } else if (*sync) {
+    if (all == !name.empty())
+      die("name one registry, or use --all");
+    json_writer w;
+    w.begin_object();
+    if (all)
+      w.field("all", true);
+    else
+      w.field("registry", name);
+    w.end_object();
+    auto doc = parse_ok(call("POST", "/sync", w.str()));
+    for (auto entry : doc.get_array()) {
+      auto reg_name = str(entry, "registry");
+      if (no_wait)
+        std::cout << reg_name << ": sync " << str(entry, "sync") << "\n";
+      else
+        wait_for_sync(reg_name);
+    }
+  } else if (*images_list) {
+    auto r = call("GET", "/images");
+    if (as_json)
+      print_json(r);
+    else
+      images_table(parse_ok(r));
+  } else if (*image_show) {
+    std::string target = "/image?ref=" + url_encode(ref);
+    if (vulns)
+      target += "&vulns=1";
+    if (packages)
+      target += "&packages=1";
+    auto r = call("GET", target);
+    if (as_json) {
+      print_json(r);
+      return 0;
+    }
+    auto doc = parse_ok(r);
+    for (auto entry : doc.get_array()) {
+      auto img = entry["image"];
+      std::cout << image_name(img.value()) << "\n"
+                << "  digest:   " << str(img.value(), "digest") << "\n"
+                << "  image id: " << str(img.value(), "image_id") << "\n"
+                << "  platform: " << str(img.value(), "os") << "/" << str(img.value(), "architecture")
+                << "\n"
+                << "  status:   " << str(img.value(), "scan_status")
+                << (str(img.value(), "incomplete") == "yes" ? " (incomplete)" : "") << "\n"
+                << "  scanned:  " << when(img.value(), "last_scan") << "\n";
+      if (auto err = str(img.value(), "last_error"); !err.empty())
+        std::cout << "  error:    " << err << "\n";
+      if (auto os = entry["os"]; !os.error())
+        std::cout << "  os:       " << str(os.value(), "pretty_name") << "\n";
+      std::cout << "  risk:     " << str(img.value(), "vulnerabilities") << " vulnerabilities ("
+                << risk_summary(img.value()) << ")\n";
+      if (vulns) {
+        std::vector<std::vector<std::string>> rows;
+        simdjson::dom::array arr;
+        if (!entry["vulnerabilities"].get(arr))
+          for (auto f : arr)
+            rows.push_back({str(f, "id"), join(f, "aliases", " "), str(f, "package"),
+                            str(f, "installed_version"),
+                            str(f, "fixed_version").empty() ? "-" : str(f, "fixed_version"),
+                            str(f, "severity"), str(f, "fix_advice")});
+        std::cout << "\n";
+        print_table({"ADVISORY", "ALIASES", "PACKAGE", "INSTALLED", "FIXED", "SEVERITY", "ADVICE"},
+                    rows);
+      }
+      if (packages) {
+        std::vector<std::vector<std::string>> rows;
+        simdjson::dom::array arr;
+        if (!entry["packages"].get(arr))
+          for (auto p : arr)
+            rows.push_back({str(p, "ecosystem"), str(p, "name"), str(p, "version"),
+                            str(p, "source_name"), str(p, "file"),
+                            short_digest(str(p, "layer"))});
+        std::cout << "\n";
+        print_table({"ECOSYSTEM", "NAME", "VERSION", "SOURCE", "FILE", "LAYER"}, rows);
+      }
+    }
+  } else if (*scan_cancel) {
+    json_writer w;
+    w.begin_object().field("ref", ref).end_object();
+    auto doc = parse_ok(call("POST", "/scans/cancel", w.str()));
+    for (auto t : doc.get_array())
+      std::cout << "task " << str(t, "task")
+                << (str(t, "cancelled") == "yes" ? " cancelled" : " was not active") << "\n";
+  } else if (*scan_list) {
+    auto r = call("GET", "/scans");
+    if (as_json) {
+      print_json(r);
+      return 0;
+    }
+    std::vector<std::vector<std::string>> rows;
+    for (auto t : parse_ok(r).get_array())
+      rows.push_back({str(t, "id"), str(t, "image"), str(t, "state"), str(t, "attempts"),
+                      when(t, "updated_at"), str(t, "error")});
+    print_table({"TASK", "IMAGE", "STATE", "ATTEMPTS", "UPDATED", "ERROR"}, rows);
+  } else if (*scan) {
+    if (all == !refs.empty())
+      die("name the images to scan, or use --all");
+    json_writer w;
+    w.begin_object();
+    if (all)
+      w.field("all", true);
+    else
+      w.field("images", refs);
+    w.end_object();
+    auto doc = parse_ok(call("POST", "/scans", w.str()));
+    std::vector<std::string> ids;
+    for (auto t : doc.get_array()) {
+      std::cout << "task " << str(t, "task") << " queued for " << str(t, "image") << "\n";
+      ids.push_back(str(t, "task"));
+    }
+    if (!wait)
+      return 0;
+    int failed = 0;
+    for (;;) {
+      size_t active = 0;
+      failed = 0;
+      auto tasks = parse_ok(call("GET", "/scans"));
+      for (auto t : tasks.get_array()) {
+        auto id = str(t, "id");
+        if (std::find(ids.begin(), ids.end(), id) == ids.end())
+          continue;
+        auto state = str(t, "state");
+        if (state == "queued" || state == "running")
+          ++active;
+        else if (state != "done")
+          ++failed;
+      }
+      if (active == 0)
+        break;
+      std::this_thread::sleep_for(std::chrono::milliseconds(200));
+    }
+    if (failed > 0)
+      die(std::to_string(failed) + " scan(s) did not complete: see `regscanctl scan list`");
+    std::cout << "all scans done\n";
+  } else if (*db_import) {
+    auto abs = std::filesystem::absolute(path).string();
+    json_writer w;
+    w.begin_object().field("path", abs).end_object();
+    auto doc = parse_ok(call("POST", "/db/import", w.str()));
+    std::cout << "imported " << path << ": " << str(doc, "read") << " records read, "
+              << str(doc, "written") << " written, " << str(doc, "unchanged") << " unchanged, "
+              << str(doc, "withdrawn") << " withdrawn\n";
+    simdjson::dom::array errors;
+    if (!doc["errors"].get(errors) && errors.size() > 0) {
+      for (auto e : errors) {
+        std::string_view s;
+        if (!e.get(s))
+          std::cerr << "regscanctl: " << s << "\n";
+      }
+      die(std::to_string(errors.size()) + " record(s) could not be imported");
+    }
+  } else if (*db_status) {
+    auto r = call("GET", "/db/status");
+    if (as_json) {
+      print_json(r);
+      return 0;
+    }
+    std::vector<std::vector<std::string>> rows;
+    for (auto s : parse_ok(r).get_array())
+      rows.push_back({str(s, "ecosystem"), str(s, "records"), when(s, "imported_at"),
+                      str(s, "source")});
+    print_table({"ECOSYSTEM", "RECORDS", "IMPORTED", "SOURCE"}, rows);
+  }
+  return 0;
+}

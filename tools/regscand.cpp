@@ -1,0 +1,128 @@
+// regscand: keeps the inventory of a team's registries and scans their images.
+#include <signal.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <filesystem>
+
+#include <CLI/CLI.hpp>
+#include <caf/all.hpp>
+#include <spdlog/spdlog.h>
+
+#include "actors/control_api.hpp"
+#include "actors/daemon_context.hpp"
+#include "actors/http_server.hpp"
+#include "actors/supervisor.hpp"
+
+using namespace regscan;
+
+namespace {
+
+int fail(const std::string& message) {
+  spdlog::critical("{}", message);
+  return 1;
+}
+
+} // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"regscand: registry inventory and image scanner"};
+  std::string config_path = "config/regscan.toml";
+  daemon_config flags;
+  app.add_option("-c,--config", config_path, "configuration file (TOML)");
+  auto* data_dir = app.add_option("--data-dir", flags.data_dir, "state directory (RocksDB, key)");
+  auto* socket = app.add_option("--socket", flags.socket, "control socket path");
+  auto* group = app.add_option("--socket-group", flags.socket_group, "group of the control socket");
+  auto* metrics = app.add_option("--metrics-address", flags.metrics_address,
+                                 "Prometheus endpoint host:port");
+  auto* level = app.add_option("--log-level", flags.log_level, "trace|debug|info|warn|error");
+  auto* parallel = app.add_option("--max-parallel-scans", flags.max_parallel_scans,
+                                  "scans that run at once");
+  CLI11_PARSE(app, argc, argv);
+
+  daemon_config cfg;
+  try {
+    if (std::filesystem::exists(config_path))
+      load_config_file(config_path, cfg);
+    else if (app.count("--config"))
+      return fail("configuration file " + config_path + " does not exist");
+  } catch (const std::exception& e) {
+    return fail(e.what());
+  }
+  // Flags win over the file.
+  if (*data_dir) cfg.data_dir = flags.data_dir;
+  if (*socket) cfg.socket = flags.socket;
+  if (*group) cfg.socket_group = flags.socket_group;
+  if (*metrics) cfg.metrics_address = flags.metrics_address;
+  if (*level) cfg.log_level = flags.log_level;
+  if (*parallel) cfg.max_parallel_scans = flags.max_parallel_scans;
+  if (auto problem = cfg.validate(); !problem.empty())
+    return fail("bad configuration: " + problem);
+  spdlog::set_level(spdlog::level::from_str(cfg.log_level));
+  spdlog::set_pattern("%Y-%m-%dT%H:%M:%S.%e %^%l%$ %v");
+
+  std::error_code ec;
+  std::filesystem::create_directories(cfg.data_dir, ec);
+  if (ec)
+    return fail("cannot create " + cfg.data_dir + ": " + ec.message());
+  ::chmod(cfg.data_dir.c_str(), 0700);
+  if (auto dir = std::filesystem::path(cfg.socket).parent_path(); !dir.empty())
+    std::filesystem::create_directories(dir, ec);
+
+  daemon_context ctx;
+  ctx.cfg = cfg;
+  auto db = store::open(cfg.data_dir + "/db");
+  if (!db)
+    return fail(db.err().message);
+  ctx.db = std::move(*db);
+  auto box = secret_box::open_or_create(cfg.data_dir + "/secret.key");
+  if (!box)
+    return fail(box.err().message);
+  ctx.secrets.emplace(std::move(*box));
+
+  // SIGINT and SIGTERM are taken by sigwait below, in this thread only.
+  sigset_t stop_signals;
+  sigemptyset(&stop_signals);
+  sigaddset(&stop_signals, SIGINT);
+  sigaddset(&stop_signals, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
+  ::signal(SIGPIPE, SIG_IGN);
+
+  caf::actor_system_config sys_cfg;
+  sys_cfg.add_message_types<caf::id_block::regscan>();
+  caf::actor_system sys{sys_cfg};
+
+  auto sup = sys.spawn(supervisor, &ctx);
+  control_api api{sys, ctx, sup};
+  auto registries = ctx.db->list_registries();
+  if (!registries)
+    return fail(registries.err().message);
+  for (auto& rec : *registries)
+    api.start_registry(rec);
+
+  auto control = http_server::listen_unix(cfg.socket, cfg.socket_group,
+                                          [&api](const http_exchange& ex) { return api.handle(ex); });
+  if (!control)
+    return fail(control.err().message);
+  auto prometheus = http_server::listen_tcp(cfg.metrics_address, [&ctx](const http_exchange& ex) {
+    if (ex.method != "GET" || ex.target != "/metrics")
+      return http_reply{404, "not found\n", "text/plain"};
+    return http_reply{200, ctx.stats.render(*ctx.db), "text/plain; version=0.0.4"};
+  });
+  if (!prometheus)
+    return fail(prometheus.err().message);
+  spdlog::info("regscand {} ready: data in {}, control socket {}, metrics http://{}/metrics",
+               REGSCAN_VERSION, cfg.data_dir, cfg.socket, cfg.metrics_address);
+
+  int sig = 0;
+  sigwait(&stop_signals, &sig);
+  spdlog::info("signal {} received: stopping", sig);
+  (*control)->stop();
+  (*prometheus)->stop();
+  // Every state change is already in RocksDB's log: scans that were running
+  // are re-queued at the next start, so there is nothing to wait for.
+  spdlog::shutdown();
+  std::fflush(nullptr);
+  ::_exit(0);
+}
