@@ -14,6 +14,7 @@
 namespace regscan {
 namespace {
 
+constexpr size_t page_size = 100;
 constexpr std::string_view docker_manifest = "application/vnd.docker.distribution.manifest.v2+json";
 constexpr std::string_view docker_list = "application/vnd.docker.distribution.manifest.list.v2+json";
 constexpr std::string_view oci_manifest = "application/vnd.oci.image.manifest.v1+json";
@@ -308,8 +309,11 @@ expected<http_response> oci_client::call(std::string_view method, const std::str
     bool other_scope = bearer && bearer->params.contains("scope")
                        && !bearer->params.at("scope").empty()
                        && bearer->params.at("scope") != token_scope;
-    if (fresh && !other_scope)
+    if (fresh && !other_scope) {
+      if (bearer && bearer->params.contains("error") && bearer->params.at("error") == "insufficient_scope")
+        return make_error("access denied by " + base_.authority() + " for " + token_scope);
       return make_error(auth_failed(base_));
+    }
     if (bearer && bearer->params.contains("realm")) {
       mode_ = auth_mode::bearer;
       realm_ = bearer->params.at("realm");
@@ -378,8 +382,15 @@ expected<std::vector<std::string>> oci_client::paginate(const std::string& first
     if (added == 0)
       break; // an empty page, or one that only repeats
     auto link = parse_next_link(r->header("link"));
-    if (!link)
-      break;
+    if (!link) {
+      // Registries without Link headers: a full page means "ask after the
+      // last name" (the n/last parameters of the distribution API).
+      if (count < page_size)
+        break;
+      next = first.substr(0, first.find('?')) + "?n=" + std::to_string(page_size)
+             + "&last=" + url_encode(last);
+      continue;
+    }
     auto here = parse_url(next);
     auto resolved = here ? resolve_url(*here, *link) : here;
     // The next page must stay on the registry: credentials go with it.
@@ -387,19 +398,18 @@ expected<std::vector<std::string>> oci_client::paginate(const std::string& first
       return make_error(std::string("listing ") + key + ": " + base_.authority()
                         + " sent a pagination link to another host");
     next = resolved->str();
-    (void)count;
   }
   return out;
 }
 
 expected<std::vector<std::string>> oci_client::catalog() {
-  return paginate(endpoint("/v2/_catalog?n=100"), "registry:catalog:*", "repositories");
+  return paginate(endpoint("/v2/_catalog?n=" + std::to_string(page_size)), "registry:catalog:*", "repositories");
 }
 
 expected<std::vector<std::string>> oci_client::tags(const std::string& repo) {
   if (!valid_repository_name(repo))
     return make_error("invalid repository name '" + repo + "'");
-  return paginate(endpoint("/v2/" + repo + "/tags/list?n=100"), "repository:" + repo + ":pull",
+  return paginate(endpoint("/v2/" + repo + "/tags/list?n=" + std::to_string(page_size)), "repository:" + repo + ":pull",
                   "tags");
 }
 

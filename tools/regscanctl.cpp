@@ -127,6 +127,20 @@ std::string join(simdjson::dom::element e, const char* key, const char* sep = ",
   return out;
 }
 
+/// "CVE-1 +12": the first entry of a list and how many more there are.
+std::string first_and_count(simdjson::dom::element e, const char* key) {
+  simdjson::dom::array arr;
+  if (e[key].get(arr) || arr.size() == 0)
+    return "-";
+  std::string_view first;
+  if (arr.at(0).get(first))
+    return "-";
+  std::string out{first};
+  if (arr.size() > 1)
+    out += " +" + std::to_string(arr.size() - 1);
+  return out;
+}
+
 std::string when(simdjson::dom::element e, const char* key) {
   int64_t t = 0;
   if (e[key].get(t) || t == 0)
@@ -392,10 +406,13 @@ int main(int argc, char** argv) {
       w.field("registry", name);
     w.end_object();
     auto doc = parse_ok(call("POST", "/sync", w.str()));
-    for (auto entry : doc.get_array()) {
-      auto reg_name = str(entry, "registry");
+    // Copied out first: waiting re-uses the parser, which invalidates `doc`.
+    std::vector<std::pair<std::string, std::string>> started;
+    for (auto entry : doc.get_array())
+      started.emplace_back(str(entry, "registry"), str(entry, "sync"));
+    for (auto& [reg_name, state] : started) {
       if (no_wait)
-        std::cout << reg_name << ": sync " << str(entry, "sync") << "\n";
+        std::cout << reg_name << ": sync " << state << "\n";
       else
         wait_for_sync(reg_name);
     }
@@ -438,7 +455,7 @@ int main(int argc, char** argv) {
         simdjson::dom::array arr;
         if (!entry["vulnerabilities"].get(arr))
           for (auto f : arr)
-            rows.push_back({str(f, "id"), join(f, "aliases", " "), str(f, "package"),
+            rows.push_back({str(f, "id"), first_and_count(f, "aliases"), str(f, "package"),
                             str(f, "installed_version"),
                             str(f, "fixed_version").empty() ? "-" : str(f, "fixed_version"),
                             str(f, "severity"), str(f, "fix_advice")});

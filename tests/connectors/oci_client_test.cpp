@@ -194,6 +194,56 @@ TEST(oci_client_fake, pagination_stops_on_repeated_pages) {
   EXPECT_EQ(calls, 2);
 }
 
+TEST(oci_client_fake, pagination_without_link_uses_last) {
+  test_http_server server([](const test::request& r) {
+    auto t = std::string(r.target());
+    std::string names;
+    if (t == "/v2/_catalog?n=100") {
+      for (int i = 0; i < 100; ++i)
+        names += std::string(i ? "," : "") + "\"r" + std::to_string(1000 + i) + "\"";
+    } else if (t == "/v2/_catalog?n=100&last=r1099") {
+      names = R"("z")";
+    } else {
+      return reply{404, {}, ""};
+    }
+    return reply{200, {}, R"({"repositories":[)" + names + "]}"};
+  });
+  oci_client client(server.url(), {});
+  auto repos = client.catalog();
+  ASSERT_TRUE(repos) << repos.err().message;
+  ASSERT_EQ(repos->size(), 101u);
+  EXPECT_EQ(repos->back(), "z");
+}
+
+TEST(oci_client_fake, resolves_an_oci_image) {
+  std::string config = R"({"os":"linux","architecture":"riscv64","rootfs":{"type":"layers","diff_ids":["sha256:)"
+                       + std::string(64, 'd') + R"("]}})";
+  auto config_digest = sha256_digest(config);
+  std::string manifest = R"({"schemaVersion":2,"config":{"mediaType":"application/vnd.oci.image.config.v1+json","digest":")"
+                         + config_digest + R"(","size":1},"layers":[{"mediaType":"application/vnd.oci.image.layer.v1.tar+zstd","digest":"sha256:)"
+                         + std::string(64, 'e') + R"(","size":42}]})";
+  test_http_server server([&](const test::request& r) {
+    auto t = std::string(r.target());
+    if (t == "/v2/app/manifests/1")
+      return reply{200, {{"Content-Type", "application/vnd.oci.image.manifest.v1+json"}}, manifest};
+    if (t == "/v2/app/blobs/" + config_digest)
+      return reply{200, {}, config};
+    return reply{404, {}, ""};
+  });
+  oci_client client(server.url(), {});
+  auto images = client.resolve("app", "1");
+  ASSERT_TRUE(images) << images.err().message;
+  ASSERT_EQ(images->size(), 1u);
+  auto& img = images->front();
+  EXPECT_EQ(img.media_type, "application/vnd.oci.image.manifest.v1+json");
+  EXPECT_EQ(img.manifest_digest, sha256_digest(manifest));
+  EXPECT_EQ(img.config_digest, config_digest);
+  EXPECT_EQ(img.architecture, "riscv64");
+  EXPECT_EQ(img.size, 42u);
+  EXPECT_EQ(img.diff_ids.size(), 1u);
+  EXPECT_EQ(img.config_json, config);
+}
+
 TEST(oci_client_fake, pagination_never_leaves_the_registry) {
   test_http_server server([](const test::request&) {
     return reply{200, {{"Link", "<http://evil.example/v2/_catalog?n=100>; rel=\"next\""}},

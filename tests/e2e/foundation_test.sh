@@ -207,7 +207,9 @@ ctl image show library/broken:1 | grep -q "failed" || fail "broken image not mar
 
 step "kill -9 during a scan: after restart everything is there and the scan completes"
 ctl scan mirror/debian:12 library/debian:12 >/dev/null
+active=$(ctl scan list --json | python3 -c 'import json,sys; print(sum(t["state"] in ("queued","running") for t in json.load(sys.stdin)))')
 kill -9 "$DAEMON"
+[ "$active" -gt 0 ] || fail "the scans ended before the kill: the test proves nothing"
 wait "$DAEMON" 2>/dev/null || true
 start_daemon
 for _ in $(seq 600); do

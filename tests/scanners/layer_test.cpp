@@ -1025,6 +1025,26 @@ TEST(image_analyzer, usage_errors_and_unended_layers) {
   EXPECT_NE(inv.notes[0].find("not ended"), std::string::npos);
 }
 
+TEST(image_analyzer, hostile_layers_do_not_crash) {
+  tar_builder t;
+  t.file("etc/os-release", os_release_12())
+    .symlink("etc/x", "../../x")
+    .hardlink("var/lib/dpkg/status", "etc/os-release")
+    .whiteout("usr/.wh..wh..opq")
+    .file("var/lib/dpkg/status.d/a", stanza("a", "1"));
+  auto tar = t.finish();
+  auto gz = gzip(tar);
+  std::mt19937 rng(3);
+  for (int i = 0; i < 200; ++i) {
+    auto bad_tar = tar, bad_gz = gz;
+    for (int k = 0; k < 3; ++k) {
+      bad_tar[rng() % bad_tar.size()] = static_cast<char>(rng());
+      bad_gz[rng() % bad_gz.size()] = static_cast<char>(rng());
+    }
+    EXPECT_NO_FATAL_FAILURE(analyze({{"a", bad_tar}, {"b", bad_gz}}, chunking::random));
+  }
+}
+
 // Generates `count` empty-file headers straight into the analyzer, in batches,
 // so a million-entry layer never exists in memory at once.
 expected<void> feed_empty_files(image_analyzer& a, size_t count) {

@@ -1,0 +1,46 @@
+#include "config/daemon_config.hpp"
+
+#include <cstdio>
+#include <fstream>
+#include <stdexcept>
+
+#include <gtest/gtest.h>
+
+using namespace regscan;
+
+TEST(daemon_config, defaults_are_valid) {
+  EXPECT_EQ(daemon_config{}.validate(), "");
+}
+
+TEST(daemon_config, shipped_file_loads) {
+  daemon_config cfg;
+  load_config_file(REGSCAN_SOURCE_DIR "/config/regscan.toml", cfg);
+  EXPECT_EQ(cfg.validate(), "");
+  EXPECT_EQ(cfg.socket, "var/regscand.sock");
+  EXPECT_EQ(cfg.metrics_address, "127.0.0.1:9464");
+}
+
+TEST(daemon_config, bad_values_are_named) {
+  daemon_config cfg;
+  cfg.max_parallel_scans = 0;
+  EXPECT_NE(cfg.validate().find("max_parallel"), std::string::npos);
+  cfg = {};
+  cfg.log_level = "loud";
+  EXPECT_NE(cfg.validate().find("log_level"), std::string::npos);
+  cfg = {};
+  cfg.metrics_address = "9464";
+  EXPECT_NE(cfg.validate().find("metrics_address"), std::string::npos);
+}
+
+TEST(daemon_config, syntax_error_names_file_and_line) {
+  auto path = testing::TempDir() + "bad.toml";
+  std::ofstream(path) << "[daemon]\ndata_dir = \n";
+  daemon_config cfg;
+  try {
+    load_config_file(path, cfg);
+    FAIL() << "no error";
+  } catch (const std::runtime_error& e) {
+    EXPECT_NE(std::string(e.what()).find(path + ":2"), std::string::npos) << e.what();
+  }
+  std::remove(path.c_str());
+}
