@@ -37,7 +37,11 @@ struct supervisor_test : testing::Test {
     sys = std::make_unique<caf::actor_system>(sys_cfg);
   }
 
+  std::vector<caf::actor> spawned; // stopped in TearDown, else the system waits forever
+
   void TearDown() override {
+    for (auto& a : spawned)
+      caf::anon_send_exit(a, caf::exit_reason::user_shutdown);
     sys.reset();
   }
 
@@ -48,7 +52,9 @@ struct supervisor_test : testing::Test {
     rec.address = "http://127.0.0.1:1";
     rec.rate_limit = rate_limit;
     ASSERT_TRUE(ctx.db->put_registry(rec));
-    ctx.add_registry_actor(name, sys->spawn(registry, &ctx, name, rate_limit));
+    auto handle = sys->spawn(registry, &ctx, name, rate_limit);
+    spawned.push_back(caf::actor_cast<caf::actor>(handle));
+    ctx.add_registry_actor(name, handle);
   }
 
   std::string add_image(const std::string& registry_name, int n) {
@@ -64,7 +70,7 @@ struct supervisor_test : testing::Test {
 
   /// Waits (bounded) until the predicate holds over the stored task.
   task_record wait_task(uint64_t id, const std::function<bool(const task_record&)>& done) {
-    for (int i = 0; i < 500; ++i) {
+    for (int i = 0; i < 6000; ++i) { // at most a minute, on a loaded machine
       auto t = ctx.db->get_task(id);
       if (t && done(*t))
         return *t;
@@ -95,6 +101,7 @@ TEST_F(supervisor_test, failed_scan_is_retried_then_marked_failed) {
   add_registry("dead", 0);
   auto key = add_image("dead", 1);
   auto sup = sys->spawn(supervisor, &ctx);
+  spawned.push_back(caf::actor_cast<caf::actor>(sup));
   auto ids = scan(sup, {key});
   ASSERT_EQ(ids.size(), 1u);
   auto t = wait_task(ids[0], ended);
@@ -107,7 +114,6 @@ TEST_F(supervisor_test, failed_scan_is_retried_then_marked_failed) {
   EXPECT_FALSE(img->last_error.empty());
   EXPECT_EQ(ctx.stats.scans_failed, 1u);
   EXPECT_EQ(ctx.stats.scan_retries, 2u);
-  caf::anon_send_exit(sup, caf::exit_reason::user_shutdown);
 }
 
 TEST_F(supervisor_test, interrupted_task_runs_again_at_start) {
@@ -122,10 +128,10 @@ TEST_F(supervisor_test, interrupted_task_runs_again_at_start) {
   t.attempts = 1;
   ASSERT_TRUE(ctx.db->put_task(t));
   auto sup = sys->spawn(supervisor, &ctx);
+  spawned.push_back(caf::actor_cast<caf::actor>(sup));
   auto after = wait_task(t.id, ended);
   EXPECT_EQ(after.state, "failed");
   EXPECT_EQ(after.attempts, 2); // it ran once more
-  caf::anon_send_exit(sup, caf::exit_reason::user_shutdown);
 }
 
 TEST_F(supervisor_test, pull_budget_holds_the_rest_and_cancel_ends_a_waiting_task) {
@@ -136,6 +142,7 @@ TEST_F(supervisor_test, pull_budget_holds_the_rest_and_cancel_ends_a_waiting_tas
   for (int i = 0; i < 6; ++i)
     keys.push_back(add_image("slow", i));
   auto sup = sys->spawn(supervisor, &ctx);
+  spawned.push_back(caf::actor_cast<caf::actor>(sup));
   auto ids = scan(sup, keys);
   ASSERT_EQ(ids.size(), 6u);
   int failed = 0;
@@ -157,7 +164,6 @@ TEST_F(supervisor_test, pull_budget_holds_the_rest_and_cancel_ends_a_waiting_tas
   self->request(sup, 5s, cancel_atom::value, waiting)
     .receive([&](bool ok) { cancelled = ok; }, [&](caf::error& err) { FAIL() << to_string(err); });
   EXPECT_FALSE(cancelled);
-  caf::anon_send_exit(sup, caf::exit_reason::user_shutdown);
 }
 
 TEST_F(supervisor_test, scanning_an_image_twice_reuses_its_active_task) {
@@ -165,8 +171,8 @@ TEST_F(supervisor_test, scanning_an_image_twice_reuses_its_active_task) {
   add_registry("slow", 5);
   auto key = add_image("slow", 1);
   auto sup = sys->spawn(supervisor, &ctx);
+  spawned.push_back(caf::actor_cast<caf::actor>(sup));
   auto first = scan(sup, {key, key});
   ASSERT_EQ(first.size(), 2u);
   EXPECT_EQ(first[0], first[1]);
-  caf::anon_send_exit(sup, caf::exit_reason::user_shutdown);
 }
