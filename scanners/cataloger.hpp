@@ -2,6 +2,7 @@
 // The cataloger plugin interface (osv-scalibr style): the layer walk asks each
 // cataloger which files it wants, keeps only those, and hands each one over
 // once the final filesystem is known.
+#include <cstdint>
 #include <string_view>
 
 #include "scanners/types.hpp"
@@ -15,6 +16,14 @@ class cataloger {
   /// `path` is normalized, without a leading '/'. Called for every entry of
   /// every layer: keep it cheap.
   virtual bool wants(std::string_view path) const = 0;
+  /// For files found by what they are rather than by name (Go binaries,
+  /// runtimes such as /usr/local/bin/node): asked for regular files with an
+  /// executable bit. Keep it cheap too.
+  virtual bool wants_executable(std::string_view path, uint32_t mode, uint64_t size) const {
+    return false;
+  }
+  /// Part of the layer-cache key: bump it when the same bytes give other results.
+  virtual int version() const { return 1; }
   /// Adds what `content` declares to `out`. Never throws; a bad file becomes
   /// a note in `out.notes`.
   virtual void parse(std::string_view path, std::string_view content, std::string_view layer,

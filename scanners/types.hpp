@@ -23,6 +23,7 @@ struct package {
   std::string source_version; // source version; equals version when none is given
   std::string file;           // the file the record came from
   std::string layer;          // digest of the layer that introduced it
+  std::string owner;          // for a language package: the OS package that owns its file
 };
 
 /// Everything the catalogers found in one image.
