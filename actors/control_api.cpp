@@ -9,8 +9,10 @@
 #include <spdlog/spdlog.h>
 
 #include "actors/daemon_context.hpp"
+#include "actors/osv_mirror.hpp"
 #include "actors/rate_limiter.hpp"
 #include "actors/registry.hpp"
+#include "scanners/history.hpp"
 #include "scanners/json_writer.hpp"
 
 namespace regscan {
@@ -87,6 +89,24 @@ struct json_body {
     int64_t v;
     return root[key].get(v) ? fallback : v;
   }
+  /// A JSON array of strings, or one comma-separated string.
+  std::vector<std::string> strs_or_csv(const char* key) const {
+    auto out = strings(key);
+    if (!out.empty())
+      return out;
+    auto csv = str(key);
+    size_t at = 0;
+    while (at < csv.size()) {
+      auto comma = csv.find(',', at);
+      auto part = csv.substr(at, comma == std::string::npos ? std::string::npos : comma - at);
+      if (!part.empty())
+        out.push_back(part);
+      if (comma == std::string::npos)
+        break;
+      at = comma + 1;
+    }
+    return out;
+  }
   std::vector<std::string> strings(const char* key) const {
     std::vector<std::string> out;
     simdjson::dom::array arr;
@@ -121,11 +141,23 @@ void write_registry(json_writer& w, const registry_record& r) {
     .field("verify_tls", r.verify_tls)
     .field("rate_limit", r.rate_limit)
     .field("created_at", r.created_at)
-    .end_object();
+    .field("version", r.version)
+    .field("network_type", r.network_type)
+    .field("region", r.region)
+    .field("instance_id", r.instance_id)
+    .field("api_endpoint", r.api_endpoint)
+    .field("secret_id", r.secret_id)
+    .field("secret_key_set", !r.secret_key_sealed.empty());
+  w.key("repositories").begin_array();
+  for (auto& repo : r.repositories)
+    w.value(repo);
+  w.end_array();
+  w.end_object();
 }
 
+// new_findings >= 0: findings first seen after the asked time (--new-since).
 void write_image(json_writer& w, const image_record& img, const std::string& registry_type,
-                 const std::string& address) {
+                 const std::string& address, int64_t new_findings = -1) {
   w.begin_object()
     .field("key", img.key)
     .field("registry", img.registry)
@@ -151,6 +183,8 @@ void write_image(json_writer& w, const image_record& img, const std::string& reg
   for (auto& [sev, n] : img.severity_counts)
     w.field(sev, static_cast<int64_t>(n));
   w.end_object();
+  if (new_findings >= 0)
+    w.field("new_findings", new_findings);
   w.end_object();
 }
 
@@ -168,10 +202,26 @@ void write_finding(json_writer& w, const finding& f) {
     .field("references", f.references)
     .field("fix_advice", f.fix_advice)
     .field("layer", f.layer)
+    .field("first_seen", f.first_seen)
     .end_object();
 }
 
-void write_package(json_writer& w, const package& p) {
+void write_import_report(json_writer& w, const import_report& r, uint64_t rematch) {
+  w.field("read", r.read)
+    .field("written", r.written)
+    .field("unchanged", r.unchanged)
+    .field("withdrawn", r.withdrawn)
+    .field("removed", r.removed)
+    .field("changed_packages", static_cast<uint64_t>(r.changed_packages.size()))
+    .field("rematch", rematch)
+    .field("errors", r.errors);
+  w.key("ecosystems").begin_object();
+  for (auto& [eco, n] : r.per_ecosystem)
+    w.field(eco, n);
+  w.end_object();
+}
+
+void write_package(json_writer& w, const package& p, std::string_view step = {}) {
   w.begin_object()
     .field("ecosystem", p.ecosystem)
     .field("name", p.name)
@@ -180,6 +230,8 @@ void write_package(json_writer& w, const package& p) {
     .field("source_version", p.source_version)
     .field("file", p.file)
     .field("layer", p.layer)
+    .field("owner", p.owner)
+    .field("step", step)
     .end_object();
 }
 
@@ -198,7 +250,8 @@ void write_task(json_writer& w, const task_record& t) {
 } // namespace
 
 control_api::control_api(caf::actor_system& sys, daemon_context& ctx, supervisor_actor supervisor)
-  : sys_(sys), ctx_(ctx), supervisor_(std::move(supervisor)) {}
+  : sys_(sys), ctx_(ctx), supervisor_(std::move(supervisor)),
+    rematch_(std::make_shared<rematch_queue>(*ctx.db)) {}
 
 void control_api::start_registry(const registry_record& rec) {
   ctx_.add_registry_actor(rec.name, sys_.spawn(registry, &ctx_, rec.name, rec.rate_limit));
@@ -227,13 +280,24 @@ http_reply control_api::handle(const http_exchange& ex) {
       return show_registry(percent_decode(rest));
     if (m == "DELETE")
       return delete_registry(percent_decode(rest));
+    if (m == "PUT" || m == "PATCH")
+      return edit_registry(percent_decode(rest), ex.body);
   }
   if (path == "/sync" && m == "POST")
     return start_sync(ex.body);
   if (path == "/sync" && m == "GET")
     return sync_status(query_param(query, "registry"));
-  if (path == "/images" && m == "GET")
-    return list_images();
+  if (path == "/images" && m == "GET") {
+    auto since = query_param(query, "new_since");
+    int64_t t = -1;
+    if (!since.empty()) {
+      char* end = nullptr;
+      t = std::strtoll(since.c_str(), &end, 10);
+      if (*end != '\0' || t < 0)
+        return json_error(400, "new_since must be unix seconds");
+    }
+    return list_images(t);
+  }
   if (path == "/image" && m == "GET")
     return show_image(query_param(query, "ref"), !query_param(query, "vulns").empty(),
                       !query_param(query, "packages").empty());
@@ -247,8 +311,98 @@ http_reply control_api::handle(const http_exchange& ex) {
     return db_import(ex.body);
   if (path == "/db/status" && m == "GET")
     return db_status();
+  if (path == "/db/update" && m == "POST")
+    return db_update(ex.body);
+  if (path == "/db/rematch" && m == "GET")
+    return rematch_status();
   return json_error(404, "no such endpoint: " + m + " " + path);
 }
+
+namespace {
+
+/// Applies the registry form's fields present in req to rec (all of them
+/// when adding); "" when valid, else what is wrong.
+std::string apply_registry_form(const json_body& req, registry_record& rec, bool adding,
+                                const secret_box& secrets) {
+  auto set = [&](const char* key, std::string& field) {
+    if (adding || req.has(key))
+      field = req.str(key);
+  };
+  set("type", rec.type);
+  set("address", rec.address);
+  set("username", rec.username);
+  set("version", rec.version);
+  set("region", rec.region);
+  set("instance_id", rec.instance_id);
+  set("api_endpoint", rec.api_endpoint);
+  set("secret_id", rec.secret_id);
+  if (adding || req.has("network_type"))
+    rec.network_type = req.str("network_type");
+  if (adding || req.has("verify_tls"))
+    rec.verify_tls = req.boolean("verify_tls", true);
+  if (adding || req.has("rate_limit"))
+    rec.rate_limit = static_cast<int>(req.integer("rate_limit", 0));
+  if (adding || req.has("repositories"))
+    rec.repositories = req.strs_or_csv("repositories");
+  if (rec.type.empty())
+    rec.type = "docker-v2";
+  if (rec.network_type.empty())
+    rec.network_type = "public";
+  if (rec.type != "docker-v2" && rec.type != "harbor" && rec.type != "tcr" && rec.type != "ccr")
+    return "registry type " + rec.type + " is not supported; supported: docker-v2, harbor, tcr, ccr";
+  if (rec.network_type != "public")
+    return "network type must be public";
+  if (rec.type == "harbor") {
+    if (rec.version.empty())
+      rec.version = "V2";
+    if (rec.version != "V1" && rec.version != "V2")
+      return "harbor version must be V1 or V2";
+    if (rec.region.empty())
+      rec.region = "default";
+  } else if (rec.type == "docker-v2") {
+    rec.version.clear();
+  } else {
+    rec.version.clear();
+    if (rec.region.empty())
+      return "a Tencent registry needs its region (e.g. ap-guangzhou)";
+    if (rec.type == "tcr" && rec.instance_id.empty())
+      return "a TCR registry needs its instance id";
+    if (rec.secret_id.empty())
+      return "a Tencent registry needs a SecretId and SecretKey (Tencent Cloud API keys) to list images";
+  }
+  if (rec.address.rfind("http://", 0) != 0 && rec.address.rfind("https://", 0) != 0)
+    return "address must start with http:// or https://";
+  while (rec.address.size() > 8 && rec.address.back() == '/')
+    rec.address.pop_back();
+  if (!rec.api_endpoint.empty() && rec.api_endpoint.rfind("http://", 0) != 0
+      && rec.api_endpoint.rfind("https://", 0) != 0)
+    return "api endpoint must start with http:// or https://";
+  while (rec.api_endpoint.size() > 8 && rec.api_endpoint.back() == '/')
+    rec.api_endpoint.pop_back();
+  for (auto& r : rec.repositories)
+    if (!valid_repository_name(r))
+      return "invalid repository name " + r;
+  if (!valid_rate_limit(rec.rate_limit))
+    return "rate limit must be 5, 10, 20, 50, 100, 500, 1000 or unlimited";
+  for (auto [key, field] : {std::pair{"password", &rec.password_sealed},
+                            std::pair{"secret_key", &rec.secret_key_sealed}}) {
+    if (!adding && !req.has(key))
+      continue;
+    auto plain = req.str(key);
+    field->clear();
+    if (plain.empty())
+      continue;
+    auto sealed = secrets.seal(plain);
+    if (!sealed)
+      return sealed.err().message;
+    *field = std::move(*sealed);
+  }
+  if ((rec.type == "tcr" || rec.type == "ccr") && rec.secret_key_sealed.empty())
+    return "a Tencent registry needs a SecretId and SecretKey (Tencent Cloud API keys) to list images";
+  return {};
+}
+
+} // namespace
 
 http_reply control_api::add_registry(const std::string& body) {
   json_body req{body};
@@ -256,33 +410,13 @@ http_reply control_api::add_registry(const std::string& body) {
     return json_error(400, req.error);
   registry_record rec;
   rec.name = req.str("name");
-  rec.type = req.str("type");
-  rec.address = req.str("address");
-  rec.username = req.str("username");
-  rec.verify_tls = req.boolean("verify_tls", true);
-  rec.rate_limit = static_cast<int>(req.integer("rate_limit", 0));
   rec.created_at = std::time(nullptr);
   if (!valid_registry_name(rec.name))
     return json_error(400, "registry name must be 1-64 letters, digits, '.', '-' or '_'");
-  if (rec.type.empty())
-    rec.type = "docker-v2";
-  if (rec.type != "docker-v2")
-    return json_error(400, "registry type " + rec.type + " is not supported; supported: docker-v2");
-  if (rec.address.rfind("http://", 0) != 0 && rec.address.rfind("https://", 0) != 0)
-    return json_error(400, "address must start with http:// or https://");
-  while (rec.address.size() > 8 && rec.address.back() == '/')
-    rec.address.pop_back();
-  if (!valid_rate_limit(rec.rate_limit))
-    return json_error(400, "rate limit must be 5, 10, 20, 50, 100, 500, 1000 or unlimited");
   if (ctx_.db->get_registry(rec.name))
     return json_error(409, "a registry named " + rec.name + " already exists");
-  auto password = req.str("password");
-  if (!password.empty()) {
-    auto sealed = ctx_.secrets->seal(password);
-    if (!sealed)
-      return json_error(500, sealed.err().message);
-    rec.password_sealed = std::move(*sealed);
-  }
+  if (auto bad = apply_registry_form(req, rec, true, *ctx_.secrets); !bad.empty())
+    return json_error(400, bad);
   if (auto ok = ctx_.db->put_registry(rec); !ok)
     return json_error(500, ok.err().message);
   start_registry(rec);
@@ -290,6 +424,29 @@ http_reply control_api::add_registry(const std::string& body) {
   json_writer w;
   write_registry(w, rec);
   return {201, w.take()};
+}
+
+http_reply control_api::edit_registry(const std::string& name, const std::string& body) {
+  json_body req{body};
+  if (!req.error.empty())
+    return json_error(400, req.error);
+  auto rec = ctx_.db->get_registry(name);
+  if (!rec)
+    return json_error(404, "no registry named " + name);
+  if (req.has("name") && req.str("name") != name)
+    return json_error(400, "a registry cannot be renamed; delete and add it instead");
+  if (auto bad = apply_registry_form(req, *rec, false, *ctx_.secrets); !bad.empty())
+    return json_error(400, bad);
+  if (auto ok = ctx_.db->put_registry(*rec); !ok)
+    return json_error(500, ok.err().message);
+  // A new actor picks up the new rate limit; a running sync finishes on its own.
+  if (auto handle = ctx_.remove_registry_actor(name))
+    caf::anon_send_exit(*handle, caf::exit_reason::user_shutdown);
+  start_registry(*rec);
+  spdlog::info("registry {} edited ({} at {})", rec->name, rec->type, rec->address);
+  json_writer w;
+  write_registry(w, *rec);
+  return json_ok(w.take());
 }
 
 http_reply control_api::list_registries() {
@@ -387,7 +544,7 @@ http_reply control_api::sync_status(const std::string& name) {
   return rep;
 }
 
-http_reply control_api::list_images() {
+http_reply control_api::list_images(int64_t new_since) {
   auto images = ctx_.db->list_images();
   auto regs = ctx_.db->list_registries();
   if (!images || !regs)
@@ -398,9 +555,20 @@ http_reply control_api::list_images() {
   json_writer w;
   w.begin_array();
   for (auto& img : *images) {
+    // With new_since: only images with findings first seen after it.
+    int64_t fresh = 0;
+    if (new_since >= 0) {
+      auto result = ctx_.db->get_result(img.key);
+      if (!result)
+        continue;
+      for (auto& f : result->findings)
+        fresh += f.first_seen > new_since;
+      if (fresh == 0)
+        continue;
+    }
     auto r = by_name.find(img.registry);
     write_image(w, img, r == by_name.end() ? "" : r->second->type,
-                r == by_name.end() ? "" : r->second->address);
+                r == by_name.end() ? "" : r->second->address, new_since >= 0 ? fresh : -1);
   }
   w.end_array();
   return json_ok(w.take());
@@ -479,6 +647,19 @@ http_reply control_api::show_image(const std::string& ref, bool findings, bool p
         .field("pretty_name", result->inv.os.pretty_name)
         .end_object();
       w.field("notes", result->inv.notes);
+      // The build history, lined up with the layers from the stored config.
+      std::string history_note;
+      auto steps = line_up_history(img.config_json, img.layers, &history_note);
+      w.key("history").begin_array();
+      for (auto& s : steps)
+        w.begin_object()
+          .field("created_by", s.created_by)
+          .field("created", s.created)
+          .field("empty_layer", s.empty_layer)
+          .field("layer", s.layer)
+          .end_object();
+      w.end_array();
+      w.field("history_note", history_note);
       if (findings) {
         w.key("vulnerabilities").begin_array();
         for (auto& f : result->findings)
@@ -488,7 +669,7 @@ http_reply control_api::show_image(const std::string& ref, bool findings, bool p
       if (packages) {
         w.key("packages").begin_array();
         for (auto& p : result->inv.packages)
-          write_package(w, p);
+          write_package(w, p, step_for_layer(steps, p.layer));
         w.end_array();
       }
     }
@@ -593,27 +774,93 @@ http_reply control_api::db_import(const std::string& body) {
     return json_error(400, req.error);
   auto path = req.str("path");
   if (path.empty())
-    return json_error(400, "name the all.zip file to import");
-  auto report = ctx_.db->import_osv_zip(path, path);
+    return json_error(400, "name the all.zip file, or a folder of <Ecosystem>/all.zip, to import");
+  auto report = import_osv_path(*ctx_.db, path);
   if (!report) {
     spdlog::error("vulnerability import of {} failed: {}", path, report.err().message);
     return json_error(400, report.err().message);
   }
   for (auto& e : report->errors)
     spdlog::warn("vulnerability import of {}: {}", path, e);
-  spdlog::info("vulnerability import of {}: {} read, {} written, {} unchanged, {} withdrawn", path,
-               report->read, report->written, report->unchanged, report->withdrawn);
+  spdlog::info("vulnerability import of {}: {} read, {} written, {} unchanged, {} withdrawn, "
+               "{} removed", path, report->read, report->written, report->unchanged,
+               report->withdrawn, report->removed);
+  auto generation = start_rematch(std::move(report->changed_packages));
+  json_writer w;
+  w.begin_object();
+  write_import_report(w, *report, generation);
+  w.end_object();
+  return json_ok(w.take());
+}
+
+http_reply control_api::db_update(const std::string& body) {
+  json_body req{body};
+  if (!req.error.empty())
+    return json_error(400, req.error);
+  auto mirror = req.str("mirror");
+  if (mirror.empty())
+    mirror = ctx_.cfg.osv_mirror;
+  if (mirror.rfind("http://", 0) != 0 && mirror.rfind("https://", 0) != 0)
+    return json_error(400, "the mirror must be an http:// or https:// URL");
+  auto ecosystems = req.strings("ecosystems");
+  if (ecosystems.empty()) {
+    auto status = ctx_.db->db_status();
+    if (!status)
+      return json_error(500, status.err().message);
+    ecosystems = export_names(*status);
+  }
+  if (ecosystems.empty())
+    return json_error(400, "the database is empty: name the ecosystems to download "
+                           "(--ecosystem Debian --ecosystem npm ...)");
+  import_report total;
+  json_writer w;
+  w.begin_object().key("archives").begin_array();
+  for (auto& eco : ecosystems) {
+    // Blocking, on this connection's own thread: the actors never wait for it.
+    auto one = update_ecosystem(*ctx_.db, mirror, eco, ctx_.cfg.data_dir + "/tmp");
+    w.begin_object().field("ecosystem", eco).field("url", osv_archive_url(mirror, eco));
+    if (!one) {
+      spdlog::error("vulnerability update of {} failed: {}", eco, one.err().message);
+      w.field("error", one.err().message).end_object();
+      total.errors.push_back(eco + ": " + one.err().message);
+      continue;
+    }
+    spdlog::info("vulnerability update of {}: {} read, {} written, {} unchanged, {} withdrawn, "
+                 "{} removed", eco, one->read, one->written, one->unchanged, one->withdrawn,
+                 one->removed);
+    w.field("read", one->read).field("written", one->written).field("removed", one->removed);
+    w.end_object();
+    add_report(total, std::move(*one), eco);
+  }
+  w.end_array();
+  auto generation = start_rematch(std::move(total.changed_packages));
+  write_import_report(w, total, generation);
+  w.end_object();
+  return json_ok(w.take());
+}
+
+uint64_t control_api::start_rematch(package_keys changed) {
+  if (changed.empty())
+    return rematch_->get().requested; // nothing to match again: already done
+  return rematch_->request(sys_, std::move(changed));
+}
+
+http_reply control_api::rematch_status() {
+  auto st = rematch_->get();
   json_writer w;
   w.begin_object()
-    .field("read", report->read)
-    .field("written", report->written)
-    .field("unchanged", report->unchanged)
-    .field("withdrawn", report->withdrawn)
-    .field("errors", report->errors);
-  w.key("ecosystems").begin_object();
-  for (auto& [eco, n] : report->per_ecosystem)
-    w.field(eco, n);
-  w.end_object().end_object();
+    .field("running", st.running)
+    .field("requested", st.requested)
+    .field("completed", st.completed)
+    .field("finished_at", st.finished_at)
+    .field("inventories", st.last.inventories)
+    .field("matched", st.last.matched)
+    .field("updated", st.last.updated)
+    .field("new_findings", st.last.new_findings)
+    .field("seconds", st.last.seconds)
+    .field("errors", st.last.errors)
+    .field("error", st.last_error)
+    .end_object();
   return json_ok(w.take());
 }
 

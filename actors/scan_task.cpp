@@ -1,6 +1,7 @@
 #include "actors/scan_task.hpp"
 
 #include <ctime>
+#include <iterator>
 
 #include <caf/all.hpp>
 
@@ -8,21 +9,33 @@
 
 #include "actors/daemon_context.hpp"
 #include "scanners/image_analyzer.hpp"
+#include "scanners/finding_merge.hpp"
 #include "scanners/vuln_matcher.hpp"
+#include "storage/vuln_db.hpp"
 
 namespace regscan {
 
-expected<std::vector<finding>> match_inventory(store& db, const inventory& inv) {
+expected<std::vector<finding>> match_inventory(advisory_cache& advisories,
+                                               const inventory& inv) {
   std::vector<finding> out;
+  std::vector<finding> found;
   for (auto& pkg : inv.packages) {
-    auto records = db.advisories_for(pkg.ecosystem, pkg.source_name);
+    auto records = advisories.get(pkg.ecosystem, pkg.source_name);
     if (!records)
       return records.err();
-    for (auto& rec : *records)
+    found.clear();
+    for (auto& rec : **records)
       if (auto f = match_package(pkg, rec))
-        out.push_back(std::move(*f));
+        found.push_back(std::move(*f));
+    merge_aliases(pkg.ecosystem, found);
+    std::move(found.begin(), found.end(), std::back_inserter(out));
   }
   return out;
+}
+
+expected<std::vector<finding>> match_inventory(store& db, const inventory& inv) {
+  advisory_cache advisories{db};
+  return match_inventory(advisories, inv);
 }
 
 expected<void> run_scan(daemon_context& ctx, const std::string& image_key,
@@ -59,21 +72,36 @@ expected<void> run_scan(daemon_context& ctx, const std::string& image_key,
     auto got = client->fetch_blob(img->repository, layer.digest, sink);
     if (cancelled)
       return make_error("cancelled");
-    if (!fed)
-      return make_error("layer " + layer.digest + ": " + fed.err().message);
+    // A layer whose bytes are bad (corrupt, truncated, a bomb, over a limit)
+    // stays bad: the analyzer notes it, marks the inventory incomplete, and
+    // the other layers are still analyzed. Only transport errors fail the scan.
+    if (!fed) {
+      (void)analyzer.end_layer();
+      continue;
+    }
     if (!got)
       return make_error("layer " + layer.digest + ": " + got.err().message);
-    if (auto end = analyzer.end_layer(); !end)
-      return make_error("layer " + layer.digest + ": " + end.err().message);
+    (void)analyzer.end_layer();
   }
   scan_result result;
   result.image_key = image_key;
   result.inv = analyzer.finish();
+  if (!result.inv.complete) {
+    std::string why;
+    for (auto& note : result.inv.notes)
+      why += (why.empty() ? "" : "; ") + note;
+    spdlog::warn("scan of {} is incomplete: {}", image_key, why);
+  }
   auto findings = match_inventory(*ctx.db, result.inv);
   if (!findings)
     return findings.err();
   result.findings = std::move(*findings);
   result.scanned_at = std::time(nullptr);
+  result.matched_at = result.scanned_at;
+  // A rescan keeps when each finding was first seen, for --new-since.
+  auto previous = ctx.db->get_result(image_key);
+  carry_first_seen(previous ? previous->findings : std::vector<finding>{}, result.findings,
+                   result.scanned_at);
 
   auto updated = ctx.db->get_image(image_key);
   if (!updated)
@@ -94,10 +122,10 @@ void scan_task(caf::blocking_actor* self, daemon_context* ctx, uint64_t task_id,
                supervisor_actor parent) {
   spdlog::info("scan task {} started for {}", task_id, image_key);
   auto ok = run_scan(*ctx, image_key, *cancelled);
-  std::string error = ok ? std::string{} : ok.err().message;
+  std::string message = ok ? std::string{} : ok.err().message;
   if (!ok && !*cancelled)
-    spdlog::warn("scan task {} for {} failed: {}", task_id, image_key, error);
-  self->send(parent, done_atom::value, task_id, error);
+    spdlog::warn("scan task {} for {} failed: {}", task_id, image_key, message);
+  self->send(parent, done_atom::value, task_id, message);
 }
 
 } // namespace regscan

@@ -16,9 +16,13 @@ namespace regscan {
 
 class daemon_context;
 class store;
+class advisory_cache;
 
-/// Matches an inventory against the vulnerability database.
+/// Matches an inventory against the vulnerability database; the findings of
+/// one package that name the same vulnerability are merged (aliases).
 expected<std::vector<finding>> match_inventory(store& db, const inventory& inv);
+/// The same through a cache that outlives one inventory (re-match).
+expected<std::vector<finding>> match_inventory(advisory_cache& advisories, const inventory& inv);
 
 /// Scans one image and stores its result; stops early once `cancelled` is set.
 expected<void> run_scan(daemon_context& ctx, const std::string& image_key,

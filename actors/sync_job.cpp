@@ -49,6 +49,30 @@ void add_tag(image_record& img, const std::string& tag) {
 
 } // namespace
 
+expected<lister_config> lister_config_for(const daemon_context& ctx, const registry_record& rec) {
+  lister_config cfg;
+  cfg.type = rec.type;
+  cfg.version = rec.version;
+  cfg.address = rec.address;
+  cfg.api_endpoint = rec.api_endpoint;
+  cfg.region = rec.region;
+  cfg.instance_id = rec.instance_id;
+  cfg.repositories = rec.repositories;
+  cfg.secret_id = rec.secret_id;
+  cfg.creds.username = rec.username;
+  cfg.http.verify_tls = rec.verify_tls;
+  for (auto [sealed, out] : {std::pair{&rec.password_sealed, &cfg.creds.password},
+                             std::pair{&rec.secret_key_sealed, &cfg.secret_key}}) {
+    if (sealed->empty())
+      continue;
+    auto plain = ctx.secrets->open(*sealed);
+    if (!plain)
+      return make_error("registry " + rec.name + ": " + plain.err().message);
+    *out = std::move(*plain);
+  }
+  return cfg;
+}
+
 expected<sync_summary> run_sync(daemon_context& ctx, const std::string& registry_name,
                                 const progress_fn& progress) {
   sync_summary sum;
@@ -58,9 +82,17 @@ expected<sync_summary> run_sync(daemon_context& ctx, const std::string& registry
   auto client = ctx.client_for(*rec);
   if (!client)
     return client.err();
+  auto cfg = lister_config_for(ctx, *rec);
+  if (!cfg)
+    return cfg.err();
+  auto lister = make_lister(*cfg, *client);
+  if (!lister)
+    return lister.err();
+  // Only the registry endpoint proves the pull credentials; the listing
+  // APIs of Harbor/TCR/CCR check their own.
   if (auto ok = client->ping(); !ok)
     return ok.err();
-  auto repos = client->catalog();
+  auto repos = (*lister)->repositories();
   if (!repos)
     return repos.err();
   sum.repositories = repos->size();
@@ -85,50 +117,69 @@ expected<sync_summary> run_sync(daemon_context& ctx, const std::string& registry
   std::map<std::string, image_record> seen;
   uint64_t repos_done = 0;
   for (auto& repo : *repos) {
-    auto tags = client->tags(repo);
-    if (!tags)
-      return make_error("repository " + repo + ": " + tags.err().message);
-    for (auto& tag : *tags) {
-      ++sum.tags;
-      auto digest = client->head_manifest(repo, tag);
-      if (!digest)
-        return make_error(repo + ":" + tag + ": " + digest.err().message);
-      if (auto i = by_manifest.find(repo + "@" + *digest); i != by_manifest.end()) {
-        for (auto& key : i->second) {
-          auto& img = seen.try_emplace(key, known[key]).first->second;
-          add_tag(img, tag);
+    auto artifacts = (*lister)->artifacts(repo);
+    if (!artifacts)
+      return make_error("repository " + repo + ": " + artifacts.err().message);
+    for (auto& art : *artifacts) {
+      sum.tags += art.tags.size();
+      // Listers that know digests (Harbor, TCR) cost no request per
+      // unchanged tag; the others cost one HEAD per tag.
+      std::vector<std::pair<std::string, std::vector<std::string>>> groups; // digest -> tags
+      if (!art.digest.empty()) {
+        groups.emplace_back(art.digest, art.tags);
+      } else {
+        for (auto& tag : art.tags) {
+          auto digest = client->head_manifest(repo, tag);
+          if (!digest)
+            return make_error(repo + ":" + tag + ": " + digest.err().message);
+          groups.emplace_back(*digest, std::vector<std::string>{tag});
         }
-        continue;
       }
-      auto images = client->resolve(repo, *digest);
-      if (!images)
-        return make_error(repo + ":" + tag + ": " + images.err().message);
-      ++sum.resolved;
-      auto& keys = by_manifest[repo + "@" + *digest];
-      for (auto& oci : *images) {
-        auto key = image_key(registry_name, repo, oci.manifest_digest);
-        keys.push_back(key);
-        auto& img = seen.try_emplace(key, image_record{}).first->second;
-        if (img.key.empty()) {
-          if (auto old = known.find(key); old != known.end())
-            img = old->second; // keeps the scan state of an image we already had
-          img.key = key;
-          img.registry = registry_name;
-          img.repository = repo;
-          img.digest = oci.manifest_digest;
-          img.index_digest = oci.index_digest;
-          img.image_id = oci.config_digest;
-          img.media_type = oci.media_type;
-          img.os = oci.os;
-          img.architecture = oci.architecture;
-          img.size = oci.size;
-          img.created = oci.created;
-          img.layers.clear();
-          for (auto& l : oci.layers)
-            img.layers.push_back(l.digest);
-          img.config_json = oci.config_json;
+      for (auto& [digest, tags] : groups) {
+        if (auto i = by_manifest.find(repo + "@" + digest); i != by_manifest.end()) {
+          for (auto& key : i->second) {
+            auto& img = seen.try_emplace(key, known[key]).first->second;
+            for (auto& tag : tags)
+              add_tag(img, tag);
+            if (!art.pushed.empty())
+              img.pushed = art.pushed;
+          }
+          continue;
         }
-        add_tag(img, tag);
+        auto images = client->resolve(repo, digest);
+        if (!images)
+          return make_error(repo + ":" + (tags.empty() ? digest : tags.front()) + ": " + images.err().message);
+        ++sum.resolved;
+        auto& keys = by_manifest[repo + "@" + digest];
+        for (auto& oci : *images) {
+          auto key = image_key(registry_name, repo, oci.manifest_digest);
+          keys.push_back(key);
+          auto& img = seen.try_emplace(key, image_record{}).first->second;
+          if (img.key.empty()) {
+            if (auto old = known.find(key); old != known.end())
+              img = old->second; // keeps the scan state of an image we already had
+            img.key = key;
+            img.registry = registry_name;
+            img.repository = repo;
+            img.digest = oci.manifest_digest;
+            img.index_digest = oci.index_digest;
+            img.index_media_type = oci.index_media_type;
+            img.image_id = oci.config_digest;
+            img.media_type = oci.media_type;
+            img.os = oci.os;
+            img.architecture = oci.architecture;
+            img.size = oci.size;
+            img.created = oci.created;
+            img.layers.clear();
+            for (auto& l : oci.layers)
+              img.layers.push_back(l.digest);
+            img.config_json = oci.config_json;
+          }
+          if (!art.pushed.empty())
+            img.pushed = art.pushed;
+          for (auto& tag : tags)
+            add_tag(img, tag);
+        }
       }
     }
     ++repos_done;

@@ -7,7 +7,9 @@
 #include <caf/fwd.hpp>
 
 #include "actors/actors.hpp"
+#include "connectors/registry_lister.hpp"
 #include "scanners/expected.hpp"
+#include "storage/records.hpp"
 
 namespace regscan {
 
@@ -23,6 +25,9 @@ struct sync_summary {
 
 /// Called with the progress so far, as JSON.
 using progress_fn = std::function<void(const std::string&)>;
+
+/// How to list a stored registry, its secrets opened.
+expected<lister_config> lister_config_for(const daemon_context& ctx, const registry_record& rec);
 
 expected<sync_summary> run_sync(daemon_context& ctx, const std::string& registry_name,
                                 const progress_fn& progress);

@@ -1,5 +1,6 @@
 #include "config/daemon_config.hpp"
 
+#include <cstdio>
 #include <stdexcept>
 
 #include <toml++/toml.h>
@@ -19,6 +20,14 @@ std::string daemon_config::validate() const {
     return "scan.max_retries must be between 0 and 100";
   if (retry_backoff_seconds < 0)
     return "scan.retry_backoff_seconds must not be negative";
+  if (osv_mirror.rfind("http://", 0) != 0 && osv_mirror.rfind("https://", 0) != 0)
+    return "vulndb.mirror must start with http:// or https://";
+  {
+    int h1, m1, h2, m2;
+    char tail;
+    if (std::sscanf(sync_window.c_str(), "%d:%d-%d:%d%c", &h1, &m1, &h2, &m2, &tail) != 4)
+      return "sync.window must be HH:MM-HH:MM";
+  }
   static const char* levels[] = {"trace", "debug", "info", "warn", "error"};
   for (auto l : levels)
     if (log_level == l)
@@ -43,6 +52,9 @@ void load_config_file(const std::string& path, daemon_config& cfg) {
   cfg.max_parallel_scans = t["scan"]["max_parallel"].value_or(cfg.max_parallel_scans);
   cfg.max_retries = t["scan"]["max_retries"].value_or(cfg.max_retries);
   cfg.retry_backoff_seconds = t["scan"]["retry_backoff_seconds"].value_or(cfg.retry_backoff_seconds);
+  cfg.osv_mirror = t["vulndb"]["mirror"].value_or(cfg.osv_mirror);
+  cfg.sync_nightly = t["sync"]["nightly"].value_or(cfg.sync_nightly);
+  cfg.sync_window = t["sync"]["window"].value_or(cfg.sync_window);
 }
 
 } // namespace regscan

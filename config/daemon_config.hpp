@@ -13,6 +13,11 @@ struct daemon_config {
   int max_parallel_scans = 2;
   int max_retries = 2;
   int retry_backoff_seconds = 5;
+  /// Base URL of osv.dev's per-ecosystem exports: <mirror>/<ecosystem>/all.zip.
+  std::string osv_mirror = "https://osv-vulnerabilities.storage.googleapis.com";
+  /// Nightly sync of every registry at a random minute of this local-time window.
+  bool sync_nightly = true;
+  std::string sync_window = "00:00-03:00";
 
   /// Empty when the settings make sense, else what is wrong.
   std::string validate() const;

@@ -92,6 +92,7 @@ struct hop_request {
   body_mode mode;
   const http_client::body_sink* sink;
   bool follow; // a redirect response is returned without reading its body
+  const std::string* body = nullptr; // request body (POST), null for none
 };
 
 class exchanger {
@@ -126,7 +127,7 @@ class exchanger {
   template <class Stream>
   expected<http_response> exchange(Stream& stream, const hop_request& rq) {
     auto& lowest = beast::get_lowest_layer(stream);
-    http::request<http::empty_body> req;
+    http::request<http::string_body> req;
     auto verb = http::string_to_verb(rq.method);
     if (verb == http::verb::unknown)
       req.method_string(rq.method);
@@ -140,6 +141,10 @@ class exchanger {
     for (auto& [k, v] : *rq.headers)
       if (!iequals(k, "host"))
         req.set(k, v);
+    if (rq.body) {
+      req.body() = *rq.body;
+      req.prepare_payload();
+    }
     lowest.expires_after(opts_.timeout);
     auto ec = run_op(ioc_, [&](auto h) { http::async_write(stream, req, std::move(h)); });
     if (ec)
@@ -278,7 +283,8 @@ expected<http_response> perform(const http_options& opts, ssl::context* ctx,
                                 const std::string& ctx_error,
                                 std::string_view method, const std::string& url_text,
                                 const http_headers& headers, body_mode mode,
-                                const http_client::body_sink* sink) {
+                                const http_client::body_sink* sink,
+                                const std::string* body = nullptr) {
   auto start = parse_url(url_text);
   if (!start)
     return start.err();
@@ -289,7 +295,7 @@ expected<http_response> perform(const http_options& opts, ssl::context* ctx,
     for (int hop = 0;; ++hop) {
       asio::io_context ioc;
       exchanger ex(opts, ioc);
-      hop_request rq{verb, &current, &hdrs, mode, sink, true};
+      hop_request rq{verb, &current, &hdrs, mode, sink, true, body};
       expected<http_response> res = make_error("");
       if (current.tls()) {
         if (!ctx || !ctx_error.empty())
@@ -313,8 +319,14 @@ expected<http_response> perform(const http_options& opts, ssl::context* ctx,
           return iequals(h.first, "authorization") || iequals(h.first, "proxy-authorization")
                  || iequals(h.first, "cookie");
         });
-      if (res->status == 303 && verb != "HEAD")
+      if (res->status == 303 && verb != "HEAD") {
         verb = "GET";
+        body = nullptr;
+      }
+      // A signed request (Tencent Cloud API) is only valid for its own host.
+      if (body && !same_origin(*start, *next))
+        return make_error(verb + " " + current.describe() + ": refusing to resend a request body to "
+                          + next->describe());
       current = *next;
     }
   } catch (const std::exception& e) {
@@ -327,6 +339,12 @@ expected<http_response> perform(const http_options& opts, ssl::context* ctx,
 expected<http_response> http_client::request(std::string_view method, const std::string& url,
                                              const http_headers& headers) {
   return perform(opts_, impl_->ctx.get(), impl_->ctx_error, method, url, headers, body_mode::buffer_all, nullptr);
+}
+
+expected<http_response> http_client::post(const std::string& url, const http_headers& headers,
+                                          const std::string& body) {
+  return perform(opts_, impl_->ctx.get(), impl_->ctx_error, "POST", url, headers, body_mode::buffer_all,
+                 nullptr, &body);
 }
 
 expected<http_response> http_client::stream(std::string_view method, const std::string& url,

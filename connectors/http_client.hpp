@@ -51,6 +51,10 @@ class http_client {
   expected<http_response> request(std::string_view method, const std::string& url,
                                   const http_headers& headers = {});
 
+  /// POST with a body (JSON API calls); buffered like request().
+  expected<http_response> post(const std::string& url, const http_headers& headers,
+                               const std::string& body);
+
   using body_sink = std::function<expected<void>(const uint8_t*, size_t)>;
 
   /// Like request(), but a 2xx body goes to sink in chunks as it arrives; a

@@ -588,6 +588,7 @@ expected<std::vector<oci_image>> oci_client::resolve(const std::string& repo,
       return img.err();
     img->tag = tag;
     img->index_digest = top->digest;
+    img->index_media_type = top->media_type;
     if (img->os.empty())
       img->os = w.os;
     if (img->architecture.empty())

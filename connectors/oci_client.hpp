@@ -32,6 +32,7 @@ struct oci_image {
   std::string repository, tag;       // tag empty when resolved by digest
   std::string manifest_digest;       // digest of the platform manifest
   std::string index_digest;          // digest of the index/list it came from, empty if none
+  std::string index_media_type;      // media type of that index/list
   std::string media_type;            // of the platform manifest
   std::string config_digest;         // image ID
   uint64_t size = 0;                 // sum of layer sizes

@@ -10,6 +10,8 @@ namespace {
 
 constexpr std::string_view status_file = "var/lib/dpkg/status";
 constexpr std::string_view status_dir = "var/lib/dpkg/status.d/";
+constexpr std::string_view info_dir = "var/lib/dpkg/info/";
+constexpr std::string_view list_suffix = ".list";
 
 std::string_view trim(std::string_view s) {
   auto is_space = [](char c) { return c == ' ' || c == '\t' || c == '\r'; };
@@ -22,6 +24,30 @@ std::string_view trim(std::string_view s) {
 
 bool is_blank(std::string_view line) {
   return trim(line).empty();
+}
+
+bool is_list_file(std::string_view path) {
+  if (!path.starts_with(info_dir) || !path.ends_with(list_suffix))
+    return false;
+  auto name = path.substr(info_dir.size());
+  return name.size() > list_suffix.size() && name.find('/') == std::string_view::npos;
+}
+
+// info/<package>[:<arch>].list: one absolute path per line, directories included.
+void parse_list(std::string_view path, std::string_view content, inventory& out) {
+  auto name = path.substr(info_dir.size());
+  name.remove_suffix(list_suffix.size());
+  name = name.substr(0, name.find(':'));
+  while (!content.empty()) {
+    auto nl = content.find('\n');
+    auto line = trim(content.substr(0, nl));
+    content.remove_prefix(nl == std::string_view::npos ? content.size() : nl + 1);
+    while (line.starts_with('/'))
+      line.remove_prefix(1);
+    if (line.empty() || line == ".")
+      continue;
+    out.owned_files.push_back(owned_file{std::string(line), std::string(name)});
+  }
 }
 
 bool iequals(std::string_view a, std::string_view b) {
@@ -124,6 +150,8 @@ std::string dpkg_ecosystem(const os_info& os) {
 bool dpkg_cataloger::wants(std::string_view path) const {
   if (path == status_file)
     return true;
+  if (is_list_file(path))
+    return true;
   if (!path.starts_with(status_dir))
     return false;
   auto name = path.substr(status_dir.size());
@@ -133,6 +161,10 @@ bool dpkg_cataloger::wants(std::string_view path) const {
 
 void dpkg_cataloger::parse(std::string_view path, std::string_view content,
                            std::string_view layer, const os_info& os, inventory& out) const {
+  if (is_list_file(path)) {
+    parse_list(path, content, out);
+    return;
+  }
   bool from_status_d = path.starts_with(status_dir);
   auto ecosystem = dpkg_ecosystem(os);
   stanza current;
@@ -194,6 +226,15 @@ void dpkg_cataloger::parse(std::string_view path, std::string_view content,
   }
   if (in_stanza)
     finish_stanza(current, from_status_d, path, layer, ecosystem, out);
+}
+
+void dpkg_cataloger::rebase_os(const os_info& parsed_with, const os_info& final_os,
+                               std::vector<package>& packages) const {
+  auto before = dpkg_ecosystem(parsed_with);
+  auto after = dpkg_ecosystem(final_os);
+  for (auto& p : packages)
+    if (p.ecosystem == before)
+      p.ecosystem = after;
 }
 
 } // namespace regscan

@@ -1,6 +1,7 @@
 #pragma once
 // Debian packages: var/lib/dpkg/status, and var/lib/dpkg/status.d/* as
-// distroless images ship them (one stanza file per package, no Status field).
+// distroless images ship them (one stanza file per package, no Status field);
+// var/lib/dpkg/info/*.list name the files each package owns.
 #include "scanners/cataloger.hpp"
 
 namespace regscan {
@@ -11,6 +12,8 @@ class dpkg_cataloger final : public cataloger {
   bool wants(std::string_view path) const override;
   void parse(std::string_view path, std::string_view content, std::string_view layer,
              const os_info& os, inventory& out) const override;
+  void rebase_os(const os_info& parsed_with, const os_info& final_os,
+                 std::vector<package>& packages) const override;
 };
 
 /// The OSV ecosystem for dpkg packages on `os`: "Debian:12", "Ubuntu:22.04", ...

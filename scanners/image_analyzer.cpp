@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <deque>
+#include <unordered_map>
 #include <vector>
 
 #include "scanners/catalogers.hpp"
@@ -12,9 +13,6 @@ namespace regscan {
 
 namespace {
 
-constexpr std::string_view os_release_path = "etc/os-release";
-constexpr std::string_view os_release_fallback = "usr/lib/os-release";
-constexpr std::string_view debian_version_path = "etc/debian_version";
 constexpr std::string_view whiteout_prefix = ".wh.";
 constexpr std::string_view opaque_whiteout = ".wh..wh..opq";
 constexpr int max_symlink_hops = 40; // as Linux's MAXSYMLINKS
@@ -61,13 +59,34 @@ std::string lexical_target(std::string_view dir, std::string_view target) {
   return out;
 }
 
+bool same_os(const os_info& a, const os_info& b) {
+  return a.id == b.id && a.version_id == b.version_id
+         && a.version_codename == b.version_codename && a.pretty_name == b.pretty_name;
+}
+
+// Distroless images without an os-release: dpkg's base-files says the release.
+void distroless_fallback(os_info& os, const std::vector<package>& packages) {
+  for (const auto& p : packages) {
+    if (p.name != "base-files" || !p.ecosystem.starts_with("Debian"))
+      continue;
+    size_t digits = 0;
+    while (digits < p.version.size() && p.version[digits] >= '0' && p.version[digits] <= '9')
+      ++digits;
+    os.id = "debian";
+    os.version_id = p.version.substr(0, digits);
+    os.pretty_name = "Debian GNU/Linux " + os.version_id + " (distroless)";
+    return;
+  }
+}
+
 } // namespace
 
 /// One layer in flight: decompressor -> tar reader -> the analyzer.
 class image_analyzer::layer_walk final : public tar_visitor {
  public:
-  layer_walk(image_analyzer& owner, size_t index)
-    : owner_(owner), index_(index), inflater_(owner.limits_.max_layer_bytes),
+  layer_walk(image_analyzer& owner, size_t index, byte_observer observer)
+    : owner_(owner), index_(index), observer_(std::move(observer)),
+      inflater_(owner.limits_.max_layer_bytes),
       tar_(*this, tar_limits{.max_entries = owner.limits_.max_entries}) {}
 
   expected<void> feed(const uint8_t* data, size_t size) {
@@ -88,7 +107,8 @@ class image_analyzer::layer_walk final : public tar_visitor {
   size_t index() const { return index_; }
 
   bool entry_begin(const tar_entry& entry) override {
-    if (!owner_.entry_begin(entry))
+    plan_ = entry_plan{};
+    if (!owner_.entry_begin(entry, plan_))
       return false;
     path_ = entry.path;
     content_.clear();
@@ -103,7 +123,7 @@ class image_analyzer::layer_walk final : public tar_visitor {
   }
 
   expected<void> entry_end() override {
-    owner_.entry_end(std::move(path_), std::move(content_));
+    owner_.entry_end(std::move(path_), std::move(content_), std::move(plan_));
     path_.clear();
     content_ = std::string();
     return {};
@@ -111,7 +131,11 @@ class image_analyzer::layer_walk final : public tar_visitor {
 
  private:
   decompressor::sink sink() {
-    return [this](const uint8_t* p, size_t n) { return tar_.feed(p, n); };
+    return [this](const uint8_t* p, size_t n) {
+      if (observer_)
+        observer_(p, n);
+      return tar_.feed(p, n);
+    };
   }
 
   expected<void> check(expected<void> r) {
@@ -124,10 +148,12 @@ class image_analyzer::layer_walk final : public tar_visitor {
 
   image_analyzer& owner_;
   size_t index_;
+  byte_observer observer_;
   decompressor inflater_;
   tar_reader tar_;
   std::string path_;
   std::string content_;
+  entry_plan plan_;
   bool failed_ = false;
   error error_;
 };
@@ -137,7 +163,9 @@ image_analyzer::image_analyzer(analysis_limits limits)
 
 image_analyzer::image_analyzer(std::vector<std::unique_ptr<cataloger>> catalogers,
                                analysis_limits limits)
-  : limits_(limits), catalogers_(std::move(catalogers)) {}
+  : limits_(limits), catalogers_(std::move(catalogers)) {
+  os_seen_.emplace_back(); // index 0: nothing known yet
+}
 
 image_analyzer::~image_analyzer() = default;
 
@@ -147,14 +175,14 @@ void image_analyzer::note(std::string text, bool incomplete) {
     complete_ = false;
 }
 
-void image_analyzer::begin_layer(std::string digest) {
+void image_analyzer::begin_layer(std::string digest, byte_observer observer) {
   if (walk_) {
     note("layer " + layers_[walk_->index()] + ": not ended before the next layer began", true);
     (void)end_layer();
   }
   layers_.push_back(std::move(digest));
   layer_error_noted_ = false;
-  walk_ = std::make_unique<layer_walk>(*this, layers_.size() - 1);
+  walk_ = std::make_unique<layer_walk>(*this, layers_.size() - 1, std::move(observer));
 }
 
 expected<void> image_analyzer::feed(const uint8_t* data, size_t size) {
@@ -174,8 +202,10 @@ expected<void> image_analyzer::feed(const uint8_t* data, size_t size) {
 expected<void> image_analyzer::end_layer() {
   if (!walk_)
     return make_error("end_layer without begin_layer");
+  auto r = walk_->end();
+  // What the layer delivered before any error still counts.
+  flush_deferred();
   auto walk = std::move(walk_);
-  auto r = walk->end();
   if (walk->unsafe_entries() > 0)
     note("layer " + layers_[walk->index()] + ": " + std::to_string(walk->unsafe_entries())
            + " entries with paths outside the image root skipped",
@@ -187,23 +217,90 @@ expected<void> image_analyzer::end_layer() {
   return r;
 }
 
-bool image_analyzer::wanted(std::string_view path) const {
-  if (path == os_release_path || path == os_release_fallback || path == debian_version_path)
-    return true;
-  if (link_targets_.contains(path))
-    return true;
+bool image_analyzer::wanted_by_name(std::string_view path) const {
   return std::any_of(catalogers_.begin(), catalogers_.end(),
                      [&](const auto& c) { return c->wants(path); });
+}
+
+image_analyzer::entry_plan image_analyzer::plan(const tar_entry& entry) const {
+  entry_plan p;
+  std::string_view path = entry.path;
+  p.keep = is_os_file(path) || link_targets_.contains(path);
+  bool executable = (entry.mode & 0111) != 0 && entry.type != tar_entry_type::dir
+                    && entry.type != tar_entry_type::symlink;
+  for (size_t i = 0; i < catalogers_.size(); ++i) {
+    const auto& c = *catalogers_[i];
+    if (c.wants(path)
+        || (executable && c.wants_executable(path, entry.mode, entry.size)))
+      p.parsers.push_back(i);
+  }
+  return p;
+}
+
+size_t image_analyzer::current_os() {
+  if (!os_dirty_)
+    return os_seen_.size() - 1;
+  os_dirty_ = false;
+  auto os = detect_os([this](std::string_view path) -> const std::string* {
+    auto f = find_file(path);
+    return f ? f->content.get() : nullptr;
+  });
+  if (!same_os(os, os_seen_.back()))
+    os_seen_.push_back(std::move(os));
+  return os_seen_.size() - 1;
+}
+
+void image_analyzer::parse_into_record(const std::string& path, const std::string& content,
+                                       const std::vector<size_t>& parsers, size_t layer) {
+  record rec;
+  rec.layer = layer;
+  rec.os = current_os();
+  const auto& os = os_seen_[rec.os];
+  for (auto i : parsers) {
+    inventory scratch;
+    catalogers_[i]->parse(path, content, layers_[layer], os, scratch);
+    if (scratch.packages.empty() && scratch.owned_files.empty() && scratch.notes.empty()
+        && scratch.complete)
+      continue;
+    rec.parts.push_back(part{i, std::move(scratch.packages), std::move(scratch.owned_files),
+                             std::move(scratch.notes), scratch.complete});
+  }
+  if (rec.parts.empty())
+    records_.erase(path);
+  else
+    records_[path] = std::move(rec);
+}
+
+// Files that arrived while no OS was known are parsed once the layer is read.
+void image_analyzer::flush_deferred() {
+  auto layer = layers_.size() - 1;
+  auto pending = std::move(deferred_);
+  deferred_.clear();
+  deferred_bytes_ = 0;
+  for (auto& [path, file] : pending)
+    parse_into_record(path, *file.content, file.parsers, layer);
 }
 
 // Drops `path` itself: from any layer when the same layer rewrites it.
 void image_analyzer::remove_path(std::string_view path, bool any_layer) {
   auto current = walk_ ? walk_->index() : layers_.size();
-  if (auto it = files_.find(path); it != files_.end() && (any_layer || it->second.layer < current))
+  if (auto it = files_.find(path); it != files_.end() && (any_layer || it->second.layer < current)) {
     files_.erase(it);
+    os_dirty_ = true;
+  }
   if (auto it = symlinks_.find(path);
-      it != symlinks_.end() && (any_layer || it->second.layer < current))
+      it != symlinks_.end() && (any_layer || it->second.layer < current)) {
     symlinks_.erase(it);
+    os_dirty_ = true;
+  }
+  if (auto it = records_.find(path);
+      it != records_.end() && (any_layer || it->second.layer < current))
+    records_.erase(it);
+  if (any_layer)
+    if (auto it = deferred_.find(path); it != deferred_.end()) {
+      deferred_bytes_ -= it->second.content->size();
+      deferred_.erase(it);
+    }
 }
 
 // Drops everything lower layers put under `dir` ("" is the root).
@@ -211,18 +308,23 @@ void image_analyzer::remove_below(std::string_view dir) {
   auto current = walk_ ? walk_->index() : layers_.size();
   auto prefix = dir.empty() ? std::string() : std::string(dir) + '/';
   auto sweep = [&](auto& map) {
+    bool erased = false;
     for (auto it = map.lower_bound(prefix); it != map.end() && it->first.starts_with(prefix);) {
-      if (it->second.layer < current)
+      if (it->second.layer < current) {
         it = map.erase(it);
-      else
+        erased = true;
+      } else {
         ++it;
+      }
     }
+    return erased;
   };
-  sweep(files_);
-  sweep(symlinks_);
+  if (sweep(files_) | sweep(symlinks_))
+    os_dirty_ = true;
+  sweep(records_);
 }
 
-bool image_analyzer::entry_begin(const tar_entry& entry) {
+bool image_analyzer::entry_begin(const tar_entry& entry, entry_plan& out) {
   std::string_view path = entry.path;
   auto slash = path.rfind('/');
   auto dir = slash == std::string_view::npos ? std::string_view{} : path.substr(0, slash);
@@ -249,46 +351,93 @@ bool image_analyzer::entry_begin(const tar_entry& entry) {
   switch (entry.type) {
     case tar_entry_type::symlink:
       symlinks_[entry.path] = kept_link{entry.link_target, layer};
+      os_dirty_ = true;
       // Keep what a wanted symlink points at when it shows up later (in this
       // or an upper layer); bounded, since each wanted symlink adds one path.
-      if (wanted(path) && link_targets_.size() < max_link_targets)
+      if ((is_os_file(path) || link_targets_.contains(path) || wanted_by_name(path))
+          && link_targets_.size() < max_link_targets)
         link_targets_.insert(lexical_target(dir, entry.link_target));
       return false;
     case tar_entry_type::hardlink: {
-      if (!wanted(path))
+      auto p = plan(entry);
+      if (!p.keep && p.parsers.empty())
         return false;
       // A hardlink shares its target's content, which must have been kept.
-      if (auto it = files_.find(entry.link_target); it != files_.end()) {
-        files_[entry.path] = kept_file{it->second.content, layer};
-      } else if (auto l = symlinks_.find(entry.link_target); l != symlinks_.end()) {
+      const auto& target = entry.link_target;
+      std::shared_ptr<const std::string> content;
+      if (auto it = files_.find(target); it != files_.end())
+        content = it->second.content;
+      else if (auto d = deferred_.find(target); d != deferred_.end())
+        content = d->second.content;
+      if (content) {
+        if (p.keep) {
+          files_[entry.path] = kept_file{content, layer};
+          os_dirty_ = true;
+        }
+        if (!p.parsers.empty())
+          parse_into_record(entry.path, *content, p.parsers, layer);
+      } else if (auto l = symlinks_.find(target); l != symlinks_.end()) {
         symlinks_[entry.path] = kept_link{l->second.target, layer};
+        os_dirty_ = true;
+      } else if (auto r = records_.find(target); r != records_.end() && !p.parsers.empty()) {
+        // Parsed already: the same record, naming this path.
+        auto copy = r->second;
+        copy.layer = layer;
+        for (auto& part : copy.parts)
+          for (auto& pkg : part.packages) {
+            if (pkg.file == target)
+              pkg.file = entry.path;
+            pkg.layer = layers_[layer];
+          }
+        records_[entry.path] = std::move(copy);
       } else {
-        note("layer " + layers_[layer] + ": " + entry.path + " is a hardlink to "
-               + entry.link_target + ", whose content was not kept",
+        note("layer " + layers_[layer] + ": " + entry.path + " is a hardlink to " + target
+               + ", whose content was not kept",
              true);
       }
       return false;
     }
-    case tar_entry_type::file:
-      if (!wanted(path))
+    case tar_entry_type::file: {
+      auto p = plan(entry);
+      if (!p.keep && p.parsers.empty())
         return false;
-      if (entry.size > limits_.max_file_size) {
+      auto cap = p.keep || std::any_of(p.parsers.begin(), p.parsers.end(), [&](size_t i) {
+                   return catalogers_[i]->wants(path);
+                 })
+                   ? limits_.max_file_size
+                   : limits_.max_executable_size;
+      if (entry.size > cap) {
         note("layer " + layers_[layer] + ": " + entry.path + " is " + std::to_string(entry.size)
-               + " bytes, over max_file_size (" + std::to_string(limits_.max_file_size)
-               + "): not scanned",
+               + " bytes, over max_file_size (" + std::to_string(cap) + "): not scanned",
              true);
         return false;
       }
+      out = std::move(p);
       return true;
+    }
     default:
       return false;
   }
 }
 
-void image_analyzer::entry_end(std::string path, std::string content) {
+void image_analyzer::entry_end(std::string path, std::string content, entry_plan plan) {
   auto layer = walk_->index();
-  files_[std::move(path)] =
-    kept_file{std::make_shared<const std::string>(std::move(content)), layer};
+  auto shared = std::make_shared<const std::string>(std::move(content));
+  if (plan.keep) {
+    files_[path] = kept_file{shared, layer};
+    os_dirty_ = true;
+  }
+  if (plan.parsers.empty())
+    return;
+  // The OS decides ecosystems: hold the file until the layer ends when none
+  // is known yet (bounded; past the bound, parse with what is known).
+  if (os_seen_[current_os()].id.empty()
+      && deferred_bytes_ + shared->size() <= limits_.max_deferred_bytes) {
+    deferred_bytes_ += shared->size();
+    deferred_[std::move(path)] = deferred_file{std::move(shared), std::move(plan.parsers)};
+    return;
+  }
+  parse_into_record(path, *shared, plan.parsers, layer);
 }
 
 const image_analyzer::kept_file* image_analyzer::find_file(std::string_view path,
@@ -330,8 +479,11 @@ const image_analyzer::kept_file* image_analyzer::find_file(std::string_view path
     auto link = symlinks_.find(joined());
     if (link == symlinks_.end())
       continue;
-    if (++hops > max_symlink_hops)
+    if (++hops > max_symlink_hops) {
+      if (resolved)
+        resolved->clear();
       return nullptr;
+    }
     done.pop_back();
     const auto& target = link->second.target;
     if (target.starts_with('/'))
@@ -340,11 +492,9 @@ const image_analyzer::kept_file* image_analyzer::find_file(std::string_view path
   }
   auto final_path = joined();
   auto it = files_.find(final_path);
-  if (it == files_.end())
-    return nullptr;
   if (resolved)
     *resolved = std::move(final_path);
-  return &it->second;
+  return it == files_.end() ? nullptr : &it->second;
 }
 
 inventory image_analyzer::finish() {
@@ -353,31 +503,90 @@ inventory image_analyzer::finish() {
     (void)end_layer();
   }
   inventory out;
-  if (auto f = find_file(os_release_path); f != nullptr)
-    out.os = parse_os_release(*f->content);
-  else if (auto g = find_file(os_release_fallback); g != nullptr)
-    out.os = parse_os_release(*g->content);
-  if (auto d = find_file(debian_version_path); d != nullptr) {
-    auto fallback = parse_debian_version(*d->content);
-    if (out.os.id.empty())
-      out.os = fallback;
-    else if (out.os.id == "debian" && out.os.version_id.empty())
-      out.os.version_id = fallback.version_id; // testing/sid os-release has no VERSION_ID
+  auto final_index = current_os();
+  out.os = os_seen_[final_index];
+
+  // A wanted path may be a symlink to the real file: parse it through the
+  // link. These records come after the others, in a map of their own.
+  std::map<std::string, record, std::less<>> via_links;
+  std::vector<size_t> link_parsers;
+  for (const auto& [path, link] : symlinks_) {
+    link_parsers.clear();
+    for (size_t i = 0; i < catalogers_.size(); ++i)
+      if (catalogers_[i]->wants(path))
+        link_parsers.push_back(i);
+    if (link_parsers.empty())
+      continue;
+    std::string resolved;
+    if (auto f = find_file(path, &resolved); f != nullptr) {
+      parse_into_record(path, *f->content, link_parsers, f->layer);
+      if (auto it = records_.find(path); it != records_.end()) {
+        via_links[path] = std::move(it->second);
+        records_.erase(it);
+      }
+    } else if (auto r = records_.find(resolved); !resolved.empty() && r != records_.end()) {
+      // The target was parsed when it was read: the same record, under this name.
+      record copy;
+      copy.layer = r->second.layer;
+      copy.os = r->second.os;
+      for (const auto& part : r->second.parts) {
+        if (std::find(link_parsers.begin(), link_parsers.end(), part.cataloger)
+            == link_parsers.end())
+          continue;
+        auto p = part;
+        for (auto& pkg : p.packages)
+          if (pkg.file == resolved)
+            pkg.file = path;
+        copy.parts.push_back(std::move(p));
+      }
+      if (!copy.parts.empty())
+        via_links[path] = std::move(copy);
+    } else {
+      for (auto i : link_parsers)
+        out.notes.push_back(std::string(catalogers_[i]->name()) + ": " + path
+                            + " is a symlink to nothing kept (" + link.target + ")");
+    }
+  }
+  std::vector<record*> all;
+  for (auto* map : {&records_, &via_links})
+    for (auto& [path, rec] : *map)
+      all.push_back(&rec);
+
+  if (out.os.id.empty()) {
+    std::vector<package> found;
+    for (const auto* rec : all)
+      for (const auto& part : rec->parts)
+        found.insert(found.end(), part.packages.begin(), part.packages.end());
+    distroless_fallback(out.os, found);
+    if (!out.os.id.empty()) {
+      os_seen_.push_back(out.os);
+      final_index = os_seen_.size() - 1;
+    }
   }
 
-  for (const auto& c : catalogers_) {
-    for (const auto& [path, file] : files_)
-      if (c->wants(path))
-        c->parse(path, *file.content, layers_[file.layer], out.os, out);
-    // A wanted path may be a symlink to the real file.
-    for (const auto& [path, link] : symlinks_) {
-      if (!c->wants(path))
-        continue;
-      if (auto f = find_file(path); f != nullptr)
-        c->parse(path, *f->content, layers_[f->layer], out.os, out);
-      else
-        out.notes.push_back(std::string(c->name()) + ": " + path
-                            + " is a symlink to nothing kept (" + link.target + ")");
+  std::vector<bool> os_cataloger(catalogers_.size(), false);
+  std::unordered_map<std::string_view, std::string_view> owners;
+  for (auto* rec : all) {
+    for (auto& part : rec->parts) {
+      if (rec->os != final_index && !part.packages.empty())
+        catalogers_[part.cataloger]->rebase_os(os_seen_[rec->os], out.os, part.packages);
+      if (!part.owned.empty())
+        os_cataloger[part.cataloger] = true;
+      for (const auto& f : part.owned)
+        owners.emplace(f.path, f.package);
+    }
+  }
+  for (auto* rec : all) {
+    for (auto& part : rec->parts) {
+      for (auto& pkg : part.packages) {
+        if (!os_cataloger[part.cataloger] && pkg.owner.empty())
+          if (auto it = owners.find(pkg.file); it != owners.end())
+            pkg.owner = it->second;
+        out.packages.push_back(pkg);
+      }
+      out.notes.insert(out.notes.end(), part.notes.begin(), part.notes.end());
+      if (!part.complete)
+        complete_ = false;
     }
   }
   out.notes.insert(out.notes.begin(), notes_.begin(), notes_.end());

@@ -1,12 +1,15 @@
 #pragma once
 // The streaming layer walk. The caller pushes each layer's compressed blob as
 // it arrives from the registry (base layer first); the analyzer decompresses
-// and untars it on the fly, applies OCI whiteouts, and keeps only the files a
-// cataloger wants plus the symlink map. Nothing touches disk; memory stays
-// flat however big the layers are. finish() runs the catalogers over the
-// final filesystem.
+// and untars it on the fly and applies OCI whiteouts. Each file a cataloger
+// wants is parsed when its entry ends, into a record keyed by its path; a
+// later layer that deletes or replaces the path drops the record. Only what
+// needs the final view stays as bytes: the OS release files and the targets
+// of wanted symlinks. Nothing touches disk, and memory stays flat however big
+// the layers are. finish() settles the OS and gathers the records.
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <set>
@@ -22,13 +25,18 @@
 namespace regscan {
 
 struct analysis_limits {
-  uint64_t max_layer_bytes = 16ull << 30; // decompressed bytes per layer (bomb guard)
-  uint64_t max_entries = 1'000'000;       // tar entries per layer
-  uint64_t max_file_size = 256ull << 20;  // one wanted file kept in memory
+  uint64_t max_layer_bytes = 16ull << 30;       // decompressed bytes per layer (bomb guard)
+  uint64_t max_entries = 1'000'000;             // tar entries per layer
+  uint64_t max_file_size = 256ull << 20;        // one wanted file read into memory
+  uint64_t max_executable_size = 512ull << 20;  // one executable offered to wants_executable
+  uint64_t max_deferred_bytes = 64ull << 20;    // held per layer while no OS is known yet
 };
 
 class image_analyzer {
  public:
+  /// Sees every decompressed byte of a layer, in order (e.g. to verify its diffID).
+  using byte_observer = std::function<void(const uint8_t*, size_t)>;
+
   /// Uses default_catalogers().
   explicit image_analyzer(analysis_limits limits = {});
   image_analyzer(std::vector<std::unique_ptr<cataloger>> catalogers, analysis_limits limits = {});
@@ -36,15 +44,32 @@ class image_analyzer {
   image_analyzer(const image_analyzer&) = delete;
   image_analyzer& operator=(const image_analyzer&) = delete;
 
-  /// Starts the next layer (base first). Ends a layer still open.
-  void begin_layer(std::string digest);
+  /// Starts the next layer (base first). Ends a layer still open. `observer`,
+  /// when given, sees the layer's decompressed bytes.
+  void begin_layer(std::string digest, byte_observer observer = {});
   /// Compressed blob bytes as they arrive. An error is sticky for the layer;
   /// the caller may stop pulling it. The error is also kept for finish().
   expected<void> feed(const uint8_t* data, size_t size);
   /// An error when the stream was truncated or corrupt.
   expected<void> end_layer();
-  /// Resolves the OS, then runs each cataloger over the final filesystem.
+  /// Settles the OS, fixes what was parsed before it was known, sets package
+  /// owners, and returns the inventory of the final filesystem.
   inventory finish();
+
+  /// Records one cataloger's output for one file.
+  struct part {
+    size_t cataloger = 0; // index into the catalogers
+    std::vector<package> packages;
+    std::vector<owned_file> owned;
+    std::vector<std::string> notes;
+    bool complete = true;
+  };
+  /// Everything parsed from one path of the final filesystem.
+  struct record {
+    size_t layer = 0;
+    size_t os = 0; // index into os_seen_: the OS the parts were parsed with
+    std::vector<part> parts;
+  };
 
  private:
   class layer_walk;
@@ -58,15 +83,31 @@ class image_analyzer {
     std::string target;
     size_t layer = 0;
   };
+  // What to do with an entry's content when it ends.
+  struct entry_plan {
+    bool keep = false;     // OS file or a wanted symlink's target: keep the bytes
+    std::vector<size_t> parsers; // catalogers that want it
+  };
+  struct deferred_file {
+    std::shared_ptr<const std::string> content;
+    std::vector<size_t> parsers;
+  };
 
-  bool wanted(std::string_view path) const;
-  bool entry_begin(const tar_entry& entry);
-  void entry_end(std::string path, std::string content);
+  entry_plan plan(const tar_entry& entry) const;
+  bool wanted_by_name(std::string_view path) const;
+  bool entry_begin(const tar_entry& entry, entry_plan& out);
+  void entry_end(std::string path, std::string content, entry_plan plan);
+  void parse_into_record(const std::string& path, const std::string& content,
+                         const std::vector<size_t>& parsers, size_t layer);
+  void flush_deferred();
   void remove_path(std::string_view path, bool any_layer);
   void remove_below(std::string_view dir);
   /// Follows symlinks lexically inside the image (at most 40 hops, ".."
-  /// stops at the root). Returns the file it lands on, or nullptr.
+  /// stops at the root). Returns the file it lands on, or nullptr; `resolved`
+  /// gets the path it lands on either way ("" after a loop).
   const kept_file* find_file(std::string_view path, std::string* resolved = nullptr) const;
+  /// The OS as the final view known so far says; cached until an OS file changes.
+  size_t current_os();
   void note(std::string text, bool incomplete);
 
   analysis_limits limits_;
@@ -75,7 +116,12 @@ class image_analyzer {
   std::unique_ptr<layer_walk> walk_;
   std::map<std::string, kept_file, std::less<>> files_;
   std::map<std::string, kept_link, std::less<>> symlinks_;
+  std::map<std::string, record, std::less<>> records_;
+  std::map<std::string, deferred_file, std::less<>> deferred_; // the open layer's, OS unknown
+  uint64_t deferred_bytes_ = 0;
   std::set<std::string, std::less<>> link_targets_; // wanted because a wanted symlink points there
+  std::vector<os_info> os_seen_;
+  bool os_dirty_ = true;
   std::vector<std::string> notes_;
   bool complete_ = true;
   bool layer_error_noted_ = false; // the open layer's error is in notes_

@@ -26,10 +26,19 @@ struct package {
   std::string owner;          // for a language package: the OS package that owns its file
 };
 
+/// A file an OS package installed (dpkg's info/*.list, apk's R: lines, rpm's file list).
+struct owned_file {
+  std::string path;    // normalized, no leading '/'
+  std::string package; // the OS package's name
+};
+
 /// Everything the catalogers found in one image.
 struct inventory {
   os_info os;
   std::vector<package> packages;
+  // From OS catalogers while parsing; the analyzer turns it into package.owner
+  // and leaves it empty in the inventory it returns.
+  std::vector<owned_file> owned_files;
   bool complete = true;            // false when a limit or a bad file stopped some work
   std::vector<std::string> notes;  // why it is incomplete, bad files, ...
 };
@@ -92,6 +101,7 @@ struct finding {
   std::vector<std::string> references;
   std::string fix_advice;
   std::string layer;
+  int64_t first_seen = 0;           // unix seconds: when a match first reported it for this image
 };
 
 } // namespace regscan

@@ -5,35 +5,123 @@
 #include <string>
 #include <vector>
 
+#include "scanners/apk_version.hpp"
 #include "scanners/cvss.hpp"
 #include "scanners/debian_version.hpp"
+#include "scanners/maven_version.hpp"
+#include "scanners/nuget_version.hpp"
+#include "scanners/pep440_version.hpp"
+#include "scanners/rpm_version.hpp"
+#include "scanners/rubygems_version.hpp"
+#include "scanners/semver_version.hpp"
 
 namespace regscan {
 namespace {
 
-// One line per supported ecosystem prefix.
-constexpr std::pair<std::string_view, version_comparator> comparators[] = {
-    {"Debian:", compare_debian_versions},
+enum class family { os, language };
+
+struct ecosystem_entry {
+  std::string_view name; // the ecosystem, or the part before its first ':'
+  version_comparator cmp;
+  family kind;
+  // Records name a product stream below the family ("Red Hat:
+  // enterprise_linux:9::appstream") that an image's os-release cannot
+  // tell, so a package of the bare family matches every stream.
+  bool streams = false;
+};
+
+// One line per supported ecosystem.
+constexpr ecosystem_entry ecosystems[] = {
+    {"Debian", compare_debian_versions, family::os},
+    {"Ubuntu", compare_debian_versions, family::os},
+    {"Alpine", compare_apk_versions, family::os},
+    {"Red Hat", compare_rpm_versions, family::os, true},
+    {"Rocky Linux", compare_rpm_versions, family::os},
+    {"AlmaLinux", compare_rpm_versions, family::os},
+    {"openSUSE", compare_rpm_versions, family::os},
+    {"SUSE", compare_rpm_versions, family::os, true},
+    {"Mageia", compare_rpm_versions, family::os},
+    {"openEuler", compare_rpm_versions, family::os, true},
+    {"Azure Linux", compare_rpm_versions, family::os, true},
+    {"npm", compare_semver, family::language},
+    {"Go", compare_go_versions, family::language},
+    {"crates.io", compare_semver, family::language},
+    {"PyPI", compare_pep440_versions, family::language},
+    {"Maven", compare_maven_versions, family::language},
+    {"RubyGems", compare_rubygems_versions, family::language},
+    {"NuGet", compare_nuget_versions, family::language},
+    // Packagist: no Composer ordering yet, so only explicit versions lists
+    // match (see match_package).
+    {"Packagist", nullptr, family::language},
+};
+
+const ecosystem_entry* find_ecosystem(std::string_view ecosystem) {
+  std::string_view family_name = ecosystem.substr(0, ecosystem.find(':'));
+  for (const auto& e : ecosystems)
+    if (family_name == e.name && (e.kind == family::os || family_name.size() == ecosystem.size()))
+      return &e;
+  return nullptr;
+}
+
+// The "22.04" of "Ubuntu:Pro:FIPS:22.04:LTS".
+std::string_view ubuntu_release(std::string_view ecosystem) {
+  size_t start = 0;
+  while (start < ecosystem.size()) {
+    size_t end = ecosystem.find(':', start);
+    if (end == std::string_view::npos)
+      end = ecosystem.size();
+    std::string_view part = ecosystem.substr(start, end - start);
+    if (!part.empty() && std::isdigit(static_cast<unsigned char>(part[0])) &&
+        part.find('.') != std::string_view::npos)
+      return part;
+    start = end + 1;
+  }
+  return {};
+}
+
+struct point {
+  std::string_view version;
+  enum { introduced, fixed, last_affected } kind;
 };
 
 // Replays a range's events in version order, as the OSV schema's
 // evaluation pseudo-code does.
 bool in_range(std::string_view v, const osv_range& range, version_comparator cmp) {
-  struct point {
-    std::string_view version;
-    enum { introduced, fixed, last_affected } kind;
+  // Most ranges have a handful of events: keep them off the heap.
+  point fixed_points[8];
+  std::vector<point> more;
+  size_t n = 0;
+  std::string_view limits[4];
+  size_t n_limits = 0;
+  bool many_limits = false;
+  auto add = [&](point p) {
+    if (n < std::size(fixed_points))
+      fixed_points[n++] = p;
+    else
+      more.push_back(p);
   };
-  std::vector<point> points;
-  std::vector<std::string_view> limits;
   for (const auto& e : range.events) {
     if (!e.introduced.empty())
-      points.push_back({e.introduced, point::introduced});
+      add({e.introduced, point::introduced});
     else if (!e.fixed.empty())
-      points.push_back({e.fixed, point::fixed});
+      add({e.fixed, point::fixed});
     else if (!e.last_affected.empty())
-      points.push_back({e.last_affected, point::last_affected});
-    else if (!e.limit.empty())
-      limits.push_back(e.limit);
+      add({e.last_affected, point::last_affected});
+    else if (!e.limit.empty()) {
+      if (n_limits < std::size(limits))
+        limits[n_limits++] = e.limit;
+      else
+        many_limits = true;
+    }
+  }
+  std::vector<point> all;
+  point* begin = fixed_points;
+  point* end = fixed_points + n;
+  if (!more.empty()) {
+    all.assign(fixed_points, fixed_points + n);
+    all.insert(all.end(), more.begin(), more.end());
+    begin = all.data();
+    end = all.data() + all.size();
   }
   // "0" opens the range before every version; on equal versions an
   // introduced comes first, so introduced X, fixed X is empty.
@@ -47,35 +135,42 @@ bool in_range(std::string_view v, const osv_range& range, version_comparator cmp
       return c < 0;
     return a.kind == point::introduced && b.kind != point::introduced;
   };
-  std::stable_sort(points.begin(), points.end(), before);
+  if (!std::is_sorted(begin, end, before))
+    std::stable_sort(begin, end, before);
 
   bool affected = false;
-  for (const auto& p : points) {
-    if (p.kind == point::introduced) {
-      if (p.version == "0" || cmp(v, p.version) >= 0)
+  for (const point* p = begin; p != end; ++p) {
+    if (p->kind == point::introduced) {
+      if (p->version == "0" || cmp(v, p->version) >= 0)
         affected = true;
-    } else if (p.kind == point::fixed) {
-      if (cmp(v, p.version) >= 0)
+    } else if (p->kind == point::fixed) {
+      if (cmp(v, p->version) >= 0)
         affected = false;
-    } else if (cmp(v, p.version) > 0) {
+    } else if (cmp(v, p->version) > 0) {
       affected = false;
     }
   }
-  if (!affected || limits.empty())
+  if (!affected || n_limits == 0 || many_limits)
     return affected;
   // Limits are upper bounds: the version must be below one of them.
-  return std::any_of(limits.begin(), limits.end(),
+  return std::any_of(limits, limits + n_limits,
                      [&](std::string_view l) { return l == "*" || cmp(v, l) < 0; });
 }
 
+struct matched_range {
+  const osv_range* range;
+  version_comparator cmp;
+};
+
 // The lowest fixed event above v among ranges, or "" when there is none.
-std::string lowest_fix(std::string_view v, const std::vector<const osv_range*>& ranges,
-                       version_comparator cmp) {
+std::string lowest_fix(std::string_view v, const std::vector<matched_range>& ranges) {
   std::string best;
-  for (const auto* r : ranges)
+  version_comparator best_cmp = nullptr;
+  for (const auto& [r, cmp] : ranges)
     for (const auto& e : r->events)
-      if (!e.fixed.empty() && cmp(e.fixed, v) > 0 && (best.empty() || cmp(e.fixed, best) < 0))
-        best = e.fixed;
+      if (!e.fixed.empty() && cmp(e.fixed, v) > 0 &&
+          (best.empty() || (best_cmp == cmp ? cmp(e.fixed, best) < 0 : false)))
+        best = e.fixed, best_cmp = cmp;
   return best;
 }
 
@@ -100,6 +195,9 @@ std::string severity_word(std::string_view word) {
   return "Unknown";
 }
 
+// CVSS v3.x base score when the record has a vector; CVSS v4 vectors are
+// not scored yet (FIRST's v4.0 macro-vector tables are not implemented),
+// so a v4-only record falls back to its source's severity word.
 std::string severity_of(const osv_record& rec, const osv_affected& affected) {
   for (const auto& s : rec.severity) {
     if (s.type != "CVSS_V3")
@@ -111,45 +209,133 @@ std::string severity_of(const osv_record& rec, const osv_affected& affected) {
   return severity_word(affected.severity);
 }
 
+std::string fix_advice(const package& pkg, std::string_view ecosystem, std::string_view name,
+                       const std::string& fixed) {
+  if (fixed.empty())
+    return "no fix available yet";
+  std::string n{name};
+  if (ecosystem == "Go" && (name == "stdlib" || name == "toolchain"))
+    return "rebuild with Go " + fixed + " or later";
+  if (ecosystem == "npm")
+    return "upgrade " + n + " to " + fixed + " or later (npm install " + n + "@" + fixed + ")";
+  if (ecosystem == "PyPI")
+    return "upgrade " + std::string{pkg.name} + " to " + fixed + " or later (pip install '" +
+           std::string{pkg.name} + ">=" + fixed + "')";
+  if (ecosystem == "Go")
+    return "upgrade " + n + " to v" + fixed + " or later (go get " + n + "@v" + fixed + ")";
+  if (ecosystem == "crates.io")
+    return "upgrade " + n + " to " + fixed + " or later (cargo update -p " + n + ")";
+  if (ecosystem == "RubyGems")
+    return "upgrade " + n + " to " + fixed + " or later (bundle update " + n + ")";
+  if (ecosystem == "Maven" || ecosystem == "NuGet" || ecosystem == "Packagist")
+    return "upgrade " + n + " to " + fixed + " or later in your build file";
+  // OS packages: the source package names the upload that carries the fix.
+  return "upgrade " + n + " to " + fixed + " or later";
+}
+
 } // namespace
 
 version_comparator comparator_for(std::string_view ecosystem) {
-  for (auto [prefix, cmp] : comparators)
-    if (ecosystem.starts_with(prefix))
-      return cmp;
-  return nullptr;
+  const ecosystem_entry* e = find_ecosystem(ecosystem);
+  return e == nullptr ? nullptr : e->cmp;
+}
+
+std::string normalized_package_name(std::string_view ecosystem, std::string_view name) {
+  if (ecosystem != "PyPI")
+    return std::string{name};
+  // PEP 503: lower case, each run of '-', '_' and '.' becomes one '-'.
+  std::string out;
+  out.reserve(name.size());
+  bool in_run = false;
+  for (char c : name) {
+    if (c == '-' || c == '_' || c == '.') {
+      in_run = true;
+      continue;
+    }
+    if (in_run && !out.empty())
+      out += '-';
+    in_run = false;
+    out += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  }
+  if (in_run)
+    out += '-';
+  return out;
+}
+
+bool ecosystem_covers(std::string_view record, std::string_view pkg) {
+  if (record == pkg)
+    return true;
+  if (const ecosystem_entry* e = find_ecosystem(pkg);
+      e != nullptr && e->streams && pkg == e->name && record.size() > pkg.size() &&
+      record.starts_with(pkg) && record[pkg.size()] == ':')
+    return true;
+  if (record.starts_with("Ubuntu:") && pkg.starts_with("Ubuntu:")) {
+    std::string_view r = ubuntu_release(record);
+    return !r.empty() && r == ubuntu_release(pkg);
+  }
+  return false;
 }
 
 std::optional<finding> match_package(const package& pkg, const osv_record& rec) {
   if (!rec.withdrawn.empty())
     return std::nullopt;
-  version_comparator cmp = comparator_for(pkg.ecosystem);
-  if (cmp == nullptr)
+  const ecosystem_entry* eco = find_ecosystem(pkg.ecosystem);
+  if (eco == nullptr)
+    return std::nullopt;
+  // Its OS package is matched instead, with the distribution's fixes.
+  if (eco->kind == family::language && !pkg.owner.empty())
     return std::nullopt;
   // OS records name source packages; the source fields fall back to the
   // binary ones when a cataloger left them empty.
-  std::string_view name = pkg.source_name.empty() ? pkg.name : pkg.source_name;
-  std::string_view version = pkg.source_version.empty() ? pkg.version : pkg.source_version;
+  bool os = eco->kind == family::os;
+  std::string_view name = os && !pkg.source_name.empty() ? pkg.source_name : pkg.name;
+  std::string_view version = os && !pkg.source_version.empty() ? pkg.source_version : pkg.version;
+  std::string go_version;
+  // The Go toolchain's own spelling: "go1.21rc2", or without the "go".
+  if (pkg.ecosystem == "Go" && (name == "stdlib" || name == "toolchain")) {
+    if (version.starts_with("go"))
+      go_version = go_toolchain_semver(version);
+    else if (!valid_semver(version))
+      go_version = go_toolchain_semver("go" + std::string{version});
+    if (!go_version.empty())
+      version = go_version;
+  }
+  bool pypi = pkg.ecosystem == "PyPI";
+  std::string wanted = pypi ? normalized_package_name("PyPI", name) : std::string{};
 
   const osv_affected* first = nullptr;
-  std::vector<const osv_range*> matched;  // ranges that contain version
-  std::vector<const osv_range*> fallback; // every range of an entry matched by versions[]
+  std::vector<matched_range> matched;  // ranges that contain version
+  std::vector<matched_range> fallback; // every range of an entry matched by versions[]
   for (const auto& a : rec.affected) {
-    if (a.ecosystem != pkg.ecosystem || a.name != name)
+    if (!ecosystem_covers(a.ecosystem, pkg.ecosystem))
+      continue;
+    if (pypi ? normalized_package_name("PyPI", a.name) != wanted : a.name != name)
       continue;
     bool hit = false;
     for (const auto& r : a.ranges) {
-      if (r.type == "ECOSYSTEM" && in_range(version, r, cmp)) {
-        matched.push_back(&r);
+      // SEMVER ranges are SemVer whatever the ecosystem; GIT ranges are
+      // commit hashes and ignored.
+      version_comparator cmp = r.type == "SEMVER"      ? compare_semver
+                               : r.type == "ECOSYSTEM" ? eco->cmp
+                                                       : nullptr;
+      if (cmp != nullptr && in_range(version, r, cmp)) {
+        matched.push_back({&r, cmp});
         hit = true;
       }
     }
-    if (!hit && std::any_of(a.versions.begin(), a.versions.end(),
-                            [&](const std::string& v) { return cmp(v, version) == 0; })) {
-      hit = true;
-      for (const auto& r : a.ranges)
-        if (r.type == "ECOSYSTEM")
-          fallback.push_back(&r);
+    if (!hit) {
+      auto same = [&](const std::string& v) {
+        return eco->cmp != nullptr ? eco->cmp(v, version) == 0 : v == version;
+      };
+      if (std::any_of(a.versions.begin(), a.versions.end(), same)) {
+        hit = true;
+        for (const auto& r : a.ranges) {
+          if (r.type == "SEMVER")
+            fallback.push_back({&r, compare_semver});
+          else if (r.type == "ECOSYSTEM" && eco->cmp != nullptr)
+            fallback.push_back({&r, eco->cmp});
+        }
+      }
     }
     if (hit && first == nullptr)
       first = &a;
@@ -163,15 +349,13 @@ std::optional<finding> match_package(const package& pkg, const osv_record& rec) 
   f.package = pkg.name;
   f.source_package = std::string{name};
   f.installed_version = pkg.version;
-  f.fixed_version = lowest_fix(version, matched.empty() ? fallback : matched, cmp);
+  f.fixed_version = lowest_fix(version, matched.empty() ? fallback : matched);
   f.severity = severity_of(rec, *first);
   f.title = rec.summary.empty() ? rec.id : rec.summary;
   f.description = rec.details;
   for (const auto& r : rec.references)
     f.references.push_back(r.url);
-  f.fix_advice = f.fixed_version.empty()
-                     ? "no fix available yet"
-                     : "upgrade " + f.source_package + " to " + f.fixed_version + " or later";
+  f.fix_advice = fix_advice(pkg, pkg.ecosystem, f.source_package, f.fixed_version);
   f.layer = pkg.layer;
   return f;
 }

@@ -1,6 +1,7 @@
 #pragma once
 // Matches installed packages against OSV records.
 #include <optional>
+#include <string>
 #include <string_view>
 
 #include "scanners/types.hpp"
@@ -10,14 +11,34 @@ namespace regscan {
 /// Orders two versions of one ecosystem: <0, 0, >0.
 using version_comparator = int (*)(std::string_view, std::string_view);
 
-/// The comparator for an OSV ecosystem ("Debian:12", ...), or nullptr when
-/// regscan cannot order that ecosystem's versions yet.
+/// The comparator for an OSV ecosystem ("Debian:12", "npm", "Red Hat:...",
+/// ...), or nullptr when regscan cannot order that ecosystem's versions
+/// (Packagist, unknown ecosystems).
 version_comparator comparator_for(std::string_view ecosystem);
 
-/// A finding when rec affects pkg: same ecosystem, the record's package name
-/// equals pkg.source_name, and pkg.source_version falls in an ECOSYSTEM range
-/// or in the versions list. nullopt otherwise, for withdrawn records, and for
-/// ecosystems without a comparator.
+/// The package name as the ecosystem compares names: PEP 503 for PyPI
+/// ("Foo.Bar_baz" -> "foo-bar-baz"), unchanged elsewhere. Indexes of
+/// records by name should key on this, and so should look-ups.
+std::string normalized_package_name(std::string_view ecosystem, std::string_view name);
+
+/// True when a record's affected ecosystem covers a package's: the same
+/// string; for Ubuntu the same release in any variant ("Ubuntu:22.04"
+/// covers "Ubuntu:22.04:LTS", "Ubuntu:Pro:22.04:LTS", ...); for a bare
+/// "Red Hat", "SUSE", "openEuler" or "Azure Linux" package every product
+/// stream of that family ("Red Hat:enterprise_linux:9::appstream").
+bool ecosystem_covers(std::string_view record_ecosystem, std::string_view package_ecosystem);
+
+/// A finding when rec affects pkg, nullopt otherwise. The package matches an
+/// affected entry when the ecosystems match (ecosystem_covers) and the names
+/// do: OS packages by source package (Alpine: origin), PyPI by normalised
+/// name, Go by module path ("stdlib" and "toolchain" with a "go1.x" version
+/// are read as SemVer), Maven by "group:artifact", the rest by name. The
+/// version must fall in an ECOSYSTEM or SEMVER range (events introduced,
+/// fixed, last_affected, limit) or be in the versions list. GIT ranges are
+/// ignored: they name commits, and an installed package has no commit.
+/// Never matched: withdrawn records; language packages owned by an OS
+/// package (pkg.owner set), since distributions backport fixes without
+/// changing the upstream version and the OS package is matched instead.
 std::optional<finding> match_package(const package& pkg, const osv_record& rec);
 
 } // namespace regscan

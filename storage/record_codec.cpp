@@ -52,6 +52,7 @@ void write_package(json_writer& w, const package& p) {
   put_str(w, "source_version", p.source_version);
   put_str(w, "file", p.file);
   put_str(w, "layer", p.layer);
+  put_str(w, "owner", p.owner);
   w.end_object();
 }
 
@@ -69,6 +70,7 @@ void write_finding(json_writer& w, const finding& f) {
   put_strs(w, "references", f.references);
   put_str(w, "fix_advice", f.fix_advice);
   put_str(w, "layer", f.layer);
+  w.field("first_seen", f.first_seen);
   w.end_object();
 }
 
@@ -292,6 +294,14 @@ std::string encode(const registry_record& r) {
   w.field("verify_tls", r.verify_tls);
   w.field("rate_limit", r.rate_limit);
   w.field("created_at", r.created_at);
+  put_str(w, "version", r.version);
+  put_str(w, "network_type", r.network_type);
+  put_str(w, "region", r.region);
+  put_str(w, "instance_id", r.instance_id);
+  put_str(w, "api_endpoint", r.api_endpoint);
+  put_str(w, "secret_id", r.secret_id);
+  put_str(w, "secret_key_sealed", r.secret_key_sealed);
+  put_strs(w, "repositories", r.repositories);
   w.end_object();
   return w.take();
 }
@@ -306,6 +316,14 @@ expected<registry_record> decode_registry(std::string_view json) {
     r.boolean("verify_tls", v.verify_tls);
     r.i32("rate_limit", v.rate_limit);
     r.i64("created_at", v.created_at);
+    r.str("version", v.version);
+    r.str("network_type", v.network_type);
+    r.str("region", v.region);
+    r.str("instance_id", v.instance_id);
+    r.str("api_endpoint", v.api_endpoint);
+    r.str("secret_id", v.secret_id);
+    r.str("secret_key_sealed", v.secret_key_sealed);
+    r.strs("repositories", v.repositories);
   });
 }
 
@@ -326,6 +344,8 @@ std::string encode(const image_record& r) {
   put_str(w, "architecture", r.architecture);
   w.field("size", r.size);
   put_str(w, "created", r.created);
+  put_str(w, "pushed", r.pushed);
+  put_str(w, "index_media_type", r.index_media_type);
   w.field("synced_at", r.synced_at);
   put_str(w, "scan_status", r.scan_status);
   w.field("last_scan", r.last_scan);
@@ -359,6 +379,8 @@ expected<image_record> decode_image(std::string_view json) {
     r.str("architecture", v.architecture);
     r.u64("size", v.size);
     r.str("created", v.created);
+    r.str("pushed", v.pushed);
+    r.str("index_media_type", v.index_media_type);
     r.i64("synced_at", v.synced_at);
     r.str("scan_status", v.scan_status);
     r.i64("last_scan", v.last_scan);
@@ -406,6 +428,7 @@ std::string encode(const scan_result& r) {
   w.begin_object();
   put_str(w, "image_key", r.image_key);
   w.field("scanned_at", r.scanned_at);
+  w.field("matched_at", r.matched_at);
   w.key("inventory");
   w.begin_object();
   w.key("os");
@@ -431,6 +454,7 @@ expected<scan_result> decode_result(std::string_view json) {
   return decode<scan_result>(json, "scan result", [](reader& r, scan_result& v) {
     r.str("image_key", v.image_key);
     r.i64("scanned_at", v.scanned_at);
+    r.i64("matched_at", v.matched_at);
     simdjson::dom::object inv;
     if (r.object("inventory", inv)) {
       reader ir{inv, "inventory."};
@@ -452,6 +476,7 @@ expected<scan_result> decode_result(std::string_view json) {
         pr.str("source_version", p.source_version);
         pr.str("file", p.file);
         pr.str("layer", p.layer);
+        pr.str("owner", p.owner);
       });
       ir.boolean("complete", v.inv.complete);
       ir.strs("notes", v.inv.notes);
@@ -471,6 +496,7 @@ expected<scan_result> decode_result(std::string_view json) {
       fr.strs("references", f.references);
       fr.str("fix_advice", f.fix_advice);
       fr.str("layer", f.layer);
+      fr.i64("first_seen", f.first_seen);
     });
   });
 }

@@ -2,7 +2,9 @@
 // What storage/ keeps: plain structs, serialised by record_codec.
 #include <cstdint>
 #include <map>
+#include <set>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "scanners/types.hpp"
@@ -18,6 +20,14 @@ struct registry_record {
   bool verify_tls = true;
   int rate_limit = 0; // images pulled per hour, 0 = unlimited
   int64_t created_at = 0;
+  std::string version;      // Harbor: V1 or V2
+  std::string network_type = "public";
+  std::string region;       // Harbor: "default"; TCR/CCR: e.g. ap-guangzhou
+  std::string instance_id;  // TCR instance (RegistryId)
+  std::string api_endpoint; // API base override ("" = the kind's default)
+  std::string secret_id;    // Tencent Cloud API SecretId (TCR/CCR listing)
+  std::string secret_key_sealed; // its SecretKey, sealed like the password
+  std::vector<std::string> repositories; // docker-v2 without a catalog: the repositories to list
 };
 
 struct image_record {
@@ -33,6 +43,8 @@ struct image_record {
   std::string architecture;
   uint64_t size = 0;
   std::string created;
+  std::string pushed;       // push time as the registry's API reports it, if it does
+  std::string index_media_type; // of the index/list it came from, if any
   int64_t synced_at = 0;
   std::string scan_status = "unscanned"; // unscanned|queued|scanning|scanned|failed|cancelled
   int64_t last_scan = 0;
@@ -59,6 +71,7 @@ struct scan_result {
   inventory inv;
   std::vector<finding> findings;
   int64_t scanned_at = 0;
+  int64_t matched_at = 0; // last match against the database: the scan or a re-match
 };
 
 struct ecosystem_status {
@@ -73,6 +86,9 @@ struct import_report {
   uint64_t written = 0;   // new or changed records written
   uint64_t unchanged = 0; // stored JSON byte-identical: not rewritten
   uint64_t withdrawn = 0; // withdrawn records seen (removed when stored)
+  uint64_t removed = 0;   // stored records of the archive's ecosystems that it no longer has
+  /// (ecosystem, package) pairs whose advisories changed: what a re-match must look at.
+  std::set<std::pair<std::string, std::string>> changed_packages;
   std::vector<std::string> errors; // "<entry>: <reason>"
   std::map<std::string, uint64_t> per_ecosystem; // live records in the archive per ecosystem
 };

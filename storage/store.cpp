@@ -343,6 +343,18 @@ expected<scan_result> store::get_result(const std::string& image_key) {
   return codec::decode_result(value);
 }
 
+expected<void> store::for_each_result(
+  const std::function<bool(std::string_view key, std::string_view value)>& fn) {
+  std::unique_ptr<rocksdb::Iterator> it{
+    db_->NewIterator(rocksdb::ReadOptions{}, cf(index(cf::results)))};
+  for (it->SeekToFirst(); it->Valid(); it->Next())
+    if (!fn({it->key().data(), it->key().size()}, {it->value().data(), it->value().size()}))
+      return {};
+  if (!it->status().ok())
+    return db_error("cannot read scan results", it->status());
+  return {};
+}
+
 // ---- vulnerability database -------------------------------------------------
 
 struct store::import_state {
@@ -354,6 +366,7 @@ struct store::import_state {
   std::vector<entry> pending;
   std::unordered_map<std::string, std::string> seen; // record id -> first entry name
   std::set<std::string> touched;                    // ecosystems whose status changes
+  std::unordered_set<std::string> entry_ids;        // "<id>" of every <id>.json entry, even bad ones
   import_report report;
 };
 
@@ -397,8 +410,10 @@ expected<void> store::flush_import_batch(import_state& st) {
       if (!prev)
         return make_error("stored record " + id + " cannot be parsed any more: "
                           + prev.err().message);
-      for (auto& [eco, name] : index_entries(*prev))
+      for (auto& [eco, name] : index_entries(*prev)) {
         batch.Delete(vindex, schema::vuln_index_key(eco, name, id));
+        st.report.changed_packages.emplace(eco, name);
+      }
       for (auto& eco : ecosystems_of(*prev))
         st.touched.insert(eco);
     }
@@ -409,8 +424,10 @@ expected<void> store::flush_import_batch(import_state& st) {
       continue;
     }
     batch.Put(vulns, id, e.json);
-    for (auto& [eco, name] : index_entries(e.rec))
+    for (auto& [eco, name] : index_entries(e.rec)) {
       batch.Put(vindex, schema::vuln_index_key(eco, name, id), rocksdb::Slice{});
+      st.report.changed_packages.emplace(eco, name);
+    }
     ++st.report.written;
     for (auto& eco : ecosystems_of(e.rec))
       ++st.report.per_ecosystem[eco];
@@ -421,6 +438,65 @@ expected<void> store::flush_import_batch(import_state& st) {
   auto s = db_->Write(write_options(), &batch);
   if (!s.ok())
     return db_error("cannot write vulnerability records", s);
+  return {};
+}
+
+// An all.zip is the full export of its ecosystems: a stored record of one of
+// them that the archive no longer has was deleted upstream. Its ecosystems are
+// taken by base name ("Debian" for "Debian:12"), so that a release the export
+// dropped goes too. Entries that failed to parse still protect their id.
+expected<void> store::remove_stale_records(import_state& st) {
+  std::set<std::string> bases;
+  for (auto& [eco, n] : st.report.per_ecosystem)
+    bases.insert(eco.substr(0, eco.find(':')));
+  if (bases.empty())
+    return {};
+  auto covered = [&](std::string_view eco) {
+    return bases.count(std::string{eco.substr(0, eco.find(':'))}) > 0;
+  };
+  auto* vulns = cf(index(cf::vulns));
+  auto* vindex = cf(index(cf::vuln_index));
+  std::set<std::string> stale;
+  for (auto& base : bases) {
+    std::unique_ptr<rocksdb::Iterator> it{db_->NewIterator(rocksdb::ReadOptions{}, vindex)};
+    for (it->Seek(slice(base)); it->Valid() && starts_with(it->key(), base); it->Next()) {
+      std::string_view key{it->key().data(), it->key().size()};
+      auto eco = key.substr(0, key.find('\0'));
+      if (!covered(eco) || eco.substr(0, eco.find(':')) != base)
+        continue;
+      std::string id{schema::vuln_index_id(key)};
+      if (!id.empty() && !st.seen.count(id) && !st.entry_ids.count(id))
+        stale.insert(std::move(id));
+    }
+    if (!it->status().ok())
+      return db_error("cannot read the vulnerability index", it->status());
+  }
+  rocksdb::WriteBatch batch;
+  for (auto& id : stale) {
+    std::string json;
+    auto s = db_->Get(rocksdb::ReadOptions{}, vulns, id, &json);
+    if (s.IsNotFound())
+      continue;
+    if (!s.ok())
+      return db_error("cannot read stored record " + id, s);
+    auto prev = parse_osv_record(json);
+    if (!prev)
+      return make_error("stored record " + id + " cannot be parsed any more: "
+                        + prev.err().message);
+    for (auto& [eco, name] : index_entries(*prev)) {
+      batch.Delete(vindex, schema::vuln_index_key(eco, name, id));
+      st.report.changed_packages.emplace(eco, name);
+    }
+    for (auto& eco : ecosystems_of(*prev))
+      st.touched.insert(eco);
+    batch.Delete(vulns, id);
+    ++st.report.removed;
+  }
+  if (batch.Count() == 0)
+    return {};
+  auto s = db_->Write(write_options(), &batch);
+  if (!s.ok())
+    return db_error("cannot remove vulnerability records", s);
   return {};
 }
 
@@ -453,6 +529,7 @@ expected<import_report> store::import_osv_zip(const std::string& zip_path,
     if (!name.ends_with(".json"))
       continue; // directories and anything that is not a record
     ++st.report.read;
+    st.entry_ids.insert(std::filesystem::path(name).stem().string());
     if (!(zs.valid & ZIP_STAT_SIZE) || zs.size > max_osv_entry_size) {
       st.report.errors.push_back(name + ": entry too large or of unknown size");
       continue;
@@ -501,6 +578,8 @@ expected<import_report> store::import_osv_zip(const std::string& zip_path,
         return r.err();
   }
   if (auto r = flush_import_batch(st); !r)
+    return r.err();
+  if (auto r = remove_stale_records(st); !r)
     return r.err();
 
   // Status of every ecosystem this archive touched, counted from the index so

@@ -4,9 +4,11 @@
 // Thread-safe: RocksDB serialises writes; the few read-modify-write paths
 // (task ids, imports, cascading deletes) take a mutex of their own.
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "scanners/expected.hpp"
@@ -61,13 +63,19 @@ class store {
   expected<void> put_result(const scan_result& r, const image_record& updated_image);
   /// Error "no scan result for image <key>" when absent.
   expected<scan_result> get_result(const std::string& image_key);
+  /// Calls fn(image key, encoded result) for every stored result, in key order,
+  /// until fn returns false. Decode with codec::decode_result.
+  expected<void> for_each_result(
+    const std::function<bool(std::string_view key, std::string_view value)>& fn);
 
   // --- vulnerability database ---
   /// Imports an osv.dev-style all.zip (flat <id>.json entries). Malformed
   /// entries are listed in report.errors ("<entry>: <reason>") and skipped;
   /// withdrawn records are removed; records whose stored JSON is byte-identical
-  /// are counted unchanged and not rewritten. Updates "db/<ecosystem>" status
-  /// for every ecosystem the archive touches.
+  /// are counted unchanged and not rewritten. The archive is taken as the full
+  /// export of its ecosystems: stored records of them that it lacks are
+  /// removed. Updates "db/<ecosystem>" status for every ecosystem the archive
+  /// touches; report.changed_packages lists what a re-match must look at.
   expected<import_report> import_osv_zip(const std::string& zip_path,
                                          const std::string& source_label);
   /// Every stored record with an affected entry for (ecosystem, name), in id order.
@@ -81,6 +89,7 @@ class store {
   store() = default;
   rocksdb::ColumnFamilyHandle* cf(std::size_t i) const { return handles_[i]; }
   expected<void> flush_import_batch(import_state& st);
+  expected<void> remove_stale_records(import_state& st);
 
   std::string dir_;
   rocksdb::DB* db_ = nullptr;

@@ -6,15 +6,23 @@ packages=(
   g++ cmake make pkg-config ccache
   libcaf-dev libboost1.81-dev libsimdjson-dev librocksdb-dev libspdlog-dev
   libgtest-dev libgmock-dev libisal-dev libzstd-dev libzip-dev libcli11-dev
-  libtomlplusplus-dev libssl-dev zlib1g-dev
+  libtomlplusplus-dev libssl-dev zlib1g-dev libsqlite3-dev
   zipcmp zipmerge ziptool  # libzip's CMake config checks that these exist
   # tests: a real registry, image tools and reference implementations
   docker-registry skopeo debootstrap apache2-utils python3 curl ca-certificates
   dpkg gzip zstd tar
+  debian-archive-keyring  # truth_test.sh: debootstrap of Debian 11 and 13 as well as 12
+  isal time  # `make bench`: igzip as the floor, /usr/bin/time -v for peak RSS
+  # version-ordering references: librpm, packaging, node-semver, Maven, RubyGems
+  python3-rpm python3-packaging nodejs node-semver maven default-jre-headless ruby
+  rpm  # the reference reader for the rpmdb tests (sqlite and bdb_ro backends)
+  golang-go npm  # language catalogers: a real Go binary and `go version -m`; `npm ls` as the truth
 )
 missing=()
 for p in "${packages[@]}"; do
-  dpkg-query -W -f '${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+  dpkg-query -W -f '${Status}' "$p" 2>/dev/null | grep -q "install ok installed" && continue
+  [ "$p" = npm ] && command -v npm >/dev/null && continue  # NodeSource's nodejs ships npm itself
+  missing+=("$p")
 done
 if [ ${#missing[@]} -gt 0 ]; then
   export DEBIAN_FRONTEND=noninteractive

@@ -47,6 +47,7 @@ reply call(const std::string& method, const std::string& target, const std::stri
           + " (is it running? --socket or REGSCAN_SOCKET name another socket)");
     http::request<http::string_body> req{method == "GET"      ? http::verb::get
                                          : method == "DELETE" ? http::verb::delete_
+                                         : method == "PUT"    ? http::verb::put
                                                               : http::verb::post,
                                          target, 11};
     req.set(http::field::host, "regscand");
@@ -62,6 +63,52 @@ reply call(const std::string& method, const std::string& target, const std::stri
   } catch (const std::exception& e) {
     die(std::string("control socket: ") + e.what());
   }
+}
+
+// "--new-since": unix seconds, or RFC 3339 ("2026-11-27T10:00:00Z",
+// "2026-11-27T12:00:00+02:00", "2026-11-27"); -1 when it is neither.
+int64_t parse_time(const std::string& s) {
+  if (!s.empty() && s.find_first_not_of("0123456789") == std::string::npos && s.size() < 19)
+    return std::stoll(s);
+  std::tm tm{};
+  int y = 0, mo = 0, d = 0, h = 0, mi = 0, sec = 0, used = 0;
+  if (std::sscanf(s.c_str(), "%4d-%2d-%2d%n", &y, &mo, &d, &used) != 3 || used != 10)
+    return -1;
+  std::string_view rest{s};
+  rest.remove_prefix(10);
+  int64_t offset = 0;
+  if (!rest.empty()) {
+    if (rest[0] != 'T' && rest[0] != 't' && rest[0] != ' ')
+      return -1;
+    std::string tail{rest.substr(1)};
+    if (std::sscanf(tail.c_str(), "%2d:%2d:%2d%n", &h, &mi, &sec, &used) != 3 || used != 8)
+      return -1;
+    rest = std::string_view{s}.substr(19);
+    if (!rest.empty() && rest[0] == '.') { // fractions of a second do not matter here
+      rest.remove_prefix(1);
+      while (!rest.empty() && std::isdigit(static_cast<unsigned char>(rest[0])))
+        rest.remove_prefix(1);
+    }
+    if (rest == "Z" || rest == "z") {
+    } else if (rest.size() == 6 && (rest[0] == '+' || rest[0] == '-') && rest[3] == ':') {
+      int oh = 0, om = 0;
+      std::string zone{rest.substr(1)};
+      if (std::sscanf(zone.c_str(), "%2d:%2d", &oh, &om) != 2)
+        return -1;
+      offset = (rest[0] == '+' ? 1 : -1) * (oh * 3600 + om * 60);
+    } else {
+      return -1;
+    }
+  }
+  if (mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || sec > 60)
+    return -1;
+  tm.tm_year = y - 1900;
+  tm.tm_mon = mo - 1;
+  tm.tm_mday = d;
+  tm.tm_hour = h;
+  tm.tm_min = mi;
+  tm.tm_sec = sec;
+  return static_cast<int64_t>(timegm(&tm)) - offset;
 }
 
 std::string url_encode(const std::string& s) {
@@ -201,7 +248,10 @@ void registry_table(simdjson::dom::element doc) {
   std::vector<std::vector<std::string>> rows;
   auto add = [&](simdjson::dom::element r) {
     auto limit = str(r, "rate_limit");
-    rows.push_back({str(r, "name"), str(r, "type"), str(r, "address"), str(r, "username"),
+    auto type = str(r, "type");
+    if (auto v = str(r, "version"); !v.empty())
+      type += " " + v;
+    rows.push_back({str(r, "name"), type, str(r, "address"), str(r, "region"), str(r, "username"),
                     limit == "0" ? "unlimited" : limit + "/h", str(r, "verify_tls")});
   };
   if (doc.is_array())
@@ -209,7 +259,7 @@ void registry_table(simdjson::dom::element doc) {
       add(r);
   else
     add(doc);
-  print_table({"NAME", "TYPE", "ADDRESS", "USERNAME", "RATE LIMIT", "VERIFY TLS"}, rows);
+  print_table({"NAME", "TYPE", "ADDRESS", "REGION", "USERNAME", "RATE LIMIT", "VERIFY TLS"}, rows);
 }
 
 std::string image_name(simdjson::dom::element img) {
@@ -243,10 +293,14 @@ void images_table(simdjson::dom::element doc) {
                     short_digest(str(img, "image_id")),
                     str(img, "os") + "/" + str(img, "architecture"), human_size(size), status,
                     when(img, "last_scan"), str(img, "vulnerabilities"), risk_summary(img)});
+    if (!img["new_findings"].error()) // --new-since
+      rows.back().push_back(str(img, "new_findings"));
   }
-  print_table({"IMAGE", "DIGEST", "IMAGE ID", "PLATFORM", "SIZE", "STATUS", "LAST SCAN", "VULNS",
-               "RISK"},
-              rows);
+  std::vector<std::string> head{"IMAGE", "DIGEST",    "IMAGE ID", "PLATFORM", "SIZE",
+                                "STATUS", "LAST SCAN", "VULNS",    "RISK"};
+  if (!rows.empty() && rows.front().size() > head.size())
+    head.push_back("NEW");
+  print_table(head, rows);
 }
 
 void wait_for_sync(const std::string& name) {
@@ -294,15 +348,41 @@ int main(int argc, char** argv) {
   std::string name, type = "docker-v2", address, username, password;
   std::string rate = "unlimited";
   bool insecure = false, password_stdin = false;
+  std::string version, network_type, region, instance_id, api_endpoint, secret_id, secret_key, repositories;
+  bool secret_key_stdin = false, verify = false;
+  // The registry form: the same options for add and edit; edit sends only
+  // the ones given.
+  auto form = [&](CLI::App* cmd, bool adding) {
+    auto* n = cmd->add_option("--name", name, "unique instance name");
+    if (adding)
+      n->required();
+    cmd->add_option("--type", type, "registry type: docker-v2|harbor|tcr|ccr");
+    auto* a = cmd->add_option("--address", address, "registry endpoint, http(s)://host[:port]");
+    if (adding)
+      a->required();
+    cmd->add_option("--version", version, "Harbor version: V1 (1.x) or V2 (2.x and later)");
+    cmd->add_option("--network-type", network_type, "network type: public");
+    cmd->add_option("--region", region, "region (Harbor: default; TCR/CCR: e.g. ap-guangzhou)");
+    cmd->add_option("--username", username, "user name");
+    cmd->add_option("--password", password, "password (prefer --password-stdin)");
+    cmd->add_flag("--password-stdin", password_stdin, "read the password from standard input");
+    cmd->add_option("--rate-limit", rate, "images pulled per hour: 5|10|20|50|100|500|1000|unlimited");
+    cmd->add_flag("--insecure-skip-verify", insecure, "do not verify the registry's TLS certificate");
+    if (!adding)
+      cmd->add_flag("--verify-tls", verify, "verify the registry's TLS certificate again");
+    cmd->add_option("--repositories", repositories,
+                    "docker-v2 without a catalog (Docker Hub, GHCR): comma-separated repositories");
+    cmd->add_option("--instance-id", instance_id, "TCR instance id (RegistryId)");
+    cmd->add_option("--api-endpoint", api_endpoint, "Harbor/Tencent Cloud API base URL override");
+    cmd->add_option("--secret-id", secret_id, "Tencent Cloud API SecretId (TCR/CCR)");
+    cmd->add_option("--secret-key", secret_key, "Tencent Cloud API SecretKey (prefer --secret-key-stdin)");
+    cmd->add_flag("--secret-key-stdin", secret_key_stdin, "read the SecretKey from standard input");
+  };
   auto* reg_add = reg->add_subcommand("add", "add a registry");
-  reg_add->add_option("--name", name, "unique instance name")->required();
-  reg_add->add_option("--type", type, "registry type: docker-v2");
-  reg_add->add_option("--address", address, "http(s)://host[:port]")->required();
-  reg_add->add_option("--username", username, "user name");
-  reg_add->add_option("--password", password, "password (prefer --password-stdin)");
-  reg_add->add_flag("--password-stdin", password_stdin, "read the password from standard input");
-  reg_add->add_option("--rate-limit", rate, "images pulled per hour: 5|10|20|50|100|500|1000|unlimited");
-  reg_add->add_flag("--insecure-skip-verify", insecure, "do not verify the registry's TLS certificate");
+  form(reg_add, true);
+  auto* reg_edit = reg->add_subcommand("edit", "change a registry's settings (only the options given)");
+  reg_edit->add_option("registry", name, "registry name")->required();
+  form(reg_edit, false);
   auto* reg_list = reg->add_subcommand("list", "list registries");
   reg_list->add_flag("--json", as_json, "print JSON");
   auto* reg_show = reg->add_subcommand("show", "show one registry");
@@ -325,15 +405,22 @@ int main(int argc, char** argv) {
   images->require_subcommand(1);
   auto* images_list = images->add_subcommand("list", "list images");
   images_list->add_flag("--json", as_json, "print JSON");
+  std::string new_since;
+  images_list->add_option("--new-since", new_since,
+                          "only images with findings first seen after this time "
+                          "(RFC 3339 or unix seconds)");
   auto* image = app.add_subcommand("image", "one image");
   image->require_subcommand(1);
   auto* image_show = image->add_subcommand("show", "show an image, its vulnerabilities or packages");
   std::string ref;
-  bool vulns = false, packages = false;
+  bool vulns = false, packages = false, history = false;
   image_show->add_option("image", ref, "[registry/]repository[:tag|@digest], digest or image ID")
     ->required();
   image_show->add_flag("--vulns", vulns, "list vulnerabilities");
   image_show->add_flag("--packages", packages, "list installed packages");
+  image_show->add_flag("--history", history, "list the build steps and the layers they made");
+  image_show->add_option("--new-since", new_since,
+                         "mark findings first seen after this time (RFC 3339 or unix seconds)");
   image_show->add_flag("--json", as_json, "print JSON");
 
   // scan
@@ -351,15 +438,28 @@ int main(int argc, char** argv) {
   // db
   auto* db = app.add_subcommand("db", "the vulnerability database");
   db->require_subcommand(1);
-  auto* db_import = db->add_subcommand("import", "import an OSV all.zip");
+  auto* db_import = db->add_subcommand("import", "import an OSV all.zip, or a folder of them");
   std::string path;
-  db_import->add_option("path", path, "OSV all.zip")->required();
+  bool no_rematch_wait = false;
+  db_import->add_option("path", path, "OSV all.zip, or a folder of <Ecosystem>/all.zip")
+    ->required();
+  db_import->add_flag("--no-wait", no_rematch_wait, "return before stored images are re-matched");
+  auto* db_update = db->add_subcommand("update", "download OSV all.zip files from the mirror");
+  std::vector<std::string> ecosystems;
+  std::string mirror;
+  db_update->add_option("--ecosystem", ecosystems,
+                        "OSV ecosystem to download (repeatable; default: those already imported)");
+  db_update->add_option("--mirror", mirror,
+                        "base URL: <mirror>/<ecosystem>/all.zip (default: regscand's vulndb.mirror)");
+  db_update->add_flag("--no-wait", no_rematch_wait, "return before stored images are re-matched");
   auto* db_status = db->add_subcommand("status", "records per ecosystem");
   db_status->add_flag("--json", as_json, "print JSON");
 
   CLI11_PARSE(app, argc, argv);
 
-  if (*reg_add) {
+  if (*reg_add || *reg_edit) {
+    auto* cmd = *reg_add ? reg_add : reg_edit;
+    auto given = [&](const char* opt) { return *reg_add || cmd->count(opt) > 0; };
     int limit = 0;
     if (rate != "unlimited") {
       char* end = nullptr;
@@ -369,18 +469,42 @@ int main(int argc, char** argv) {
     }
     if (password_stdin && !std::getline(std::cin, password))
       die("no password on standard input");
+    if (secret_key_stdin && !std::getline(std::cin, secret_key))
+      die("no SecretKey on standard input");
     json_writer w;
-    w.begin_object()
-      .field("name", name)
-      .field("type", type)
-      .field("address", address)
-      .field("username", username)
-      .field("password", password)
-      .field("rate_limit", limit)
-      .field("verify_tls", !insecure)
-      .end_object();
-    auto doc = parse_ok(call("POST", "/registries", w.str()));
-    std::cout << "registry " << str(doc, "name") << " added\n";
+    w.begin_object();
+    if (*reg_add)
+      w.field("name", name);
+    auto opt = [&](const char* flag, const char* key, const std::string& v) {
+      if (given(flag))
+        w.field(key, v);
+    };
+    opt("--type", "type", type);
+    opt("--address", "address", address);
+    opt("--version", "version", version);
+    opt("--network-type", "network_type", network_type);
+    opt("--region", "region", region);
+    opt("--username", "username", username);
+    if (given("--password") || password_stdin)
+      w.field("password", password);
+    if (given("--rate-limit"))
+      w.field("rate_limit", limit);
+    if (*reg_add || insecure || verify)
+      w.field("verify_tls", !insecure);
+    opt("--repositories", "repositories", repositories);
+    opt("--instance-id", "instance_id", instance_id);
+    opt("--api-endpoint", "api_endpoint", api_endpoint);
+    opt("--secret-id", "secret_id", secret_id);
+    if (given("--secret-key") || secret_key_stdin)
+      w.field("secret_key", secret_key);
+    w.end_object();
+    if (*reg_add) {
+      auto doc = parse_ok(call("POST", "/registries", w.str()));
+      std::cout << "registry " << str(doc, "name") << " added\n";
+    } else {
+      auto doc = parse_ok(call("PUT", "/registries/" + url_encode(name), w.str()));
+      std::cout << "registry " << str(doc, "name") << " updated\n";
+    }
   } else if (*reg_list || *reg_show) {
     auto r = call("GET", *reg_list ? "/registries" : "/registries/" + url_encode(name));
     if (as_json)
@@ -417,7 +541,14 @@ int main(int argc, char** argv) {
         wait_for_sync(reg_name);
     }
   } else if (*images_list) {
-    auto r = call("GET", "/images");
+    std::string target = "/images";
+    if (!new_since.empty()) {
+      auto t = parse_time(new_since);
+      if (t < 0)
+        die("--new-since takes RFC 3339 (2026-11-27T10:00:00Z) or unix seconds");
+      target += "?new_since=" + std::to_string(t);
+    }
+    auto r = call("GET", target);
     if (as_json)
       print_json(r);
     else
@@ -450,18 +581,47 @@ int main(int argc, char** argv) {
         std::cout << "  os:       " << str(os.value(), "pretty_name") << "\n";
       std::cout << "  risk:     " << str(img.value(), "vulnerabilities") << " vulnerabilities ("
                 << risk_summary(img.value()) << ")\n";
+      // Why a scan is incomplete (or which files were bad) must be visible.
+      if (simdjson::dom::array notes; !entry["notes"].get(notes))
+        for (auto n : notes)
+          if (std::string_view text; !n.get(text))
+            std::cout << "  note:     " << text << "\n";
+      if (history) {
+        std::vector<std::vector<std::string>> rows;
+        simdjson::dom::array arr;
+        if (!entry["history"].get(arr))
+          for (auto h : arr)
+            rows.push_back({str(h, "empty_layer") == "yes" ? "-" : short_digest(str(h, "layer")),
+                            str(h, "created"), str(h, "created_by")});
+        std::cout << "\n";
+        if (auto n = str(entry, "history_note"); !n.empty())
+          std::cout << "  (" << n << ")\n";
+        print_table({"LAYER", "CREATED", "STEP"}, rows);
+      }
       if (vulns) {
         std::vector<std::vector<std::string>> rows;
         simdjson::dom::array arr;
+        int64_t since = new_since.empty() ? -1 : parse_time(new_since);
+        if (!new_since.empty() && since < 0)
+          die("--new-since takes RFC 3339 (2026-11-27T10:00:00Z) or unix seconds");
         if (!entry["vulnerabilities"].get(arr))
-          for (auto f : arr)
+          for (auto f : arr) {
+            int64_t first_seen = 0;
+            if (f["first_seen"].get(first_seen))
+              first_seen = 0;
             rows.push_back({str(f, "id"), first_and_count(f, "aliases"), str(f, "package"),
                             str(f, "installed_version"),
                             str(f, "fixed_version").empty() ? "-" : str(f, "fixed_version"),
                             str(f, "severity"), str(f, "fix_advice")});
+            if (since >= 0)
+              rows.back().insert(rows.back().begin(), first_seen > since ? "NEW" : "");
+          }
         std::cout << "\n";
-        print_table({"ADVISORY", "ALIASES", "PACKAGE", "INSTALLED", "FIXED", "SEVERITY", "ADVICE"},
-                    rows);
+        std::vector<std::string> head{"ADVISORY", "ALIASES", "PACKAGE", "INSTALLED", "FIXED",
+                                      "SEVERITY", "ADVICE"};
+        if (since >= 0)
+          head.insert(head.begin(), "");
+        print_table(head, rows);
       }
       if (packages) {
         std::vector<std::vector<std::string>> rows;
@@ -470,9 +630,11 @@ int main(int argc, char** argv) {
           for (auto p : arr)
             rows.push_back({str(p, "ecosystem"), str(p, "name"), str(p, "version"),
                             str(p, "source_name"), str(p, "file"),
-                            short_digest(str(p, "layer"))});
+                            short_digest(str(p, "layer")),
+                            str(p, "owner").empty() ? "-" : str(p, "owner"), str(p, "step")});
         std::cout << "\n";
-        print_table({"ECOSYSTEM", "NAME", "VERSION", "SOURCE", "FILE", "LAYER"}, rows);
+        print_table({"ECOSYSTEM", "NAME", "VERSION", "SOURCE", "FILE", "LAYER", "OWNER", "STEP"},
+                    rows);
       }
     }
   } else if (*scan_cancel) {
@@ -533,22 +695,71 @@ int main(int argc, char** argv) {
     if (failed > 0)
       die(std::to_string(failed) + " scan(s) did not complete: see `regscanctl scan list`");
     std::cout << "all scans done\n";
-  } else if (*db_import) {
-    auto abs = std::filesystem::absolute(path).string();
+  } else if (*db_import || *db_update) {
     json_writer w;
-    w.begin_object().field("path", abs).end_object();
-    auto doc = parse_ok(call("POST", "/db/import", w.str()));
-    std::cout << "imported " << path << ": " << str(doc, "read") << " records read, "
-              << str(doc, "written") << " written, " << str(doc, "unchanged") << " unchanged, "
-              << str(doc, "withdrawn") << " withdrawn\n";
-    simdjson::dom::array errors;
-    if (!doc["errors"].get(errors) && errors.size() > 0) {
-      for (auto e : errors) {
+    w.begin_object();
+    if (*db_import) {
+      w.field("path", std::filesystem::absolute(path).string());
+    } else {
+      if (!mirror.empty())
+        w.field("mirror", mirror);
+      w.field("ecosystems", ecosystems);
+    }
+    w.end_object();
+    auto doc = parse_ok(call("POST", *db_import ? "/db/import" : "/db/update", w.str()));
+    simdjson::dom::array archives;
+    if (!doc["archives"].get(archives))
+      for (auto a : archives)
+        std::cout << str(a, "ecosystem") << ": "
+                  << (str(a, "error").empty() ? "downloaded " + str(a, "url")
+                                              : "failed: " + str(a, "error"))
+                  << "\n";
+    std::cout << (*db_import ? "imported " + path : std::string{"updated"}) << ": "
+              << str(doc, "read") << " records read, " << str(doc, "written") << " written, "
+              << str(doc, "unchanged") << " unchanged, " << str(doc, "withdrawn")
+              << " withdrawn, " << str(doc, "removed") << " removed\n";
+    uint64_t generation = 0, changed = 0;
+    if (doc["rematch"].get(generation))
+      generation = 0;
+    if (doc["changed_packages"].get(changed))
+      changed = 0;
+    std::vector<std::string> import_errors;
+    simdjson::dom::array errs;
+    if (!doc["errors"].get(errs))
+      for (auto e : errs) {
         std::string_view s;
         if (!e.get(s))
-          std::cerr << "regscanctl: " << s << "\n";
+          import_errors.emplace_back(s);
       }
-      die(std::to_string(errors.size()) + " record(s) could not be imported");
+    if (changed > 0 && !no_rematch_wait) {
+      // Copied out above: polling re-uses the parser.
+      for (;;) {
+        auto st = parse_ok(call("GET", "/db/rematch"));
+        uint64_t completed = 0;
+        if (st["completed"].get(completed))
+          completed = 0;
+        if (completed >= generation) {
+          double secs = 0;
+          if (st["seconds"].get(secs))
+            secs = 0;
+          char took[32];
+          std::snprintf(took, sizeof took, "%.3f", secs);
+          std::cout << "re-matched " << str(st, "matched") << " of " << str(st, "inventories")
+                    << " stored inventories in " << took << " s: "
+                    << str(st, "updated") << " images changed, " << str(st, "new_findings")
+                    << " new findings (no image pulled)\n";
+          break;
+        }
+        std::this_thread::sleep_for(std::chrono::milliseconds(100));
+      }
+    } else if (changed > 0) {
+      std::cout << "stored images are being re-matched: see `regscanctl images list "
+                   "--new-since <time>`\n";
+    }
+    if (!import_errors.empty()) {
+      for (auto& e : import_errors)
+        std::cerr << "regscanctl: " << e << "\n";
+      die(std::to_string(import_errors.size()) + " record(s) or archive(s) could not be imported");
     }
   } else if (*db_status) {
     auto r = call("GET", "/db/status");

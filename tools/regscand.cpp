@@ -13,6 +13,7 @@
 #include "actors/control_api.hpp"
 #include "actors/daemon_context.hpp"
 #include "actors/http_server.hpp"
+#include "actors/scheduler.hpp"
 #include "actors/supervisor.hpp"
 
 using namespace regscan;
@@ -39,6 +40,8 @@ int main(int argc, char** argv) {
   auto* level = app.add_option("--log-level", flags.log_level, "trace|debug|info|warn|error");
   auto* parallel = app.add_option("--max-parallel-scans", flags.max_parallel_scans,
                                   "scans that run at once");
+  auto* mirror = app.add_option("--osv-mirror", flags.osv_mirror,
+                                "base URL of OSV exports: <mirror>/<ecosystem>/all.zip");
   CLI11_PARSE(app, argc, argv);
 
   daemon_config cfg;
@@ -57,6 +60,7 @@ int main(int argc, char** argv) {
   if (*metrics) cfg.metrics_address = flags.metrics_address;
   if (*level) cfg.log_level = flags.log_level;
   if (*parallel) cfg.max_parallel_scans = flags.max_parallel_scans;
+  if (*mirror) cfg.osv_mirror = flags.osv_mirror;
   if (auto problem = cfg.validate(); !problem.empty())
     return fail("bad configuration: " + problem);
   spdlog::set_level(spdlog::level::from_str(cfg.log_level));
@@ -100,6 +104,12 @@ int main(int argc, char** argv) {
     return fail(registries.err().message);
   for (auto& rec : *registries)
     api.start_registry(rec);
+  if (cfg.sync_nightly) {
+    auto window = parse_sync_window(cfg.sync_window);
+    if (!window)
+      return fail(window.err().message);
+    sys.spawn(scheduler, &ctx, *window, [] { return std::time(nullptr); });
+  }
 
   auto control = http_server::listen_unix(cfg.socket, cfg.socket_group,
                                           [&api](const http_exchange& ex) { return api.handle(ex); });

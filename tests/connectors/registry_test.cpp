@@ -14,12 +14,16 @@
 #include <chrono>
 #include <cstdlib>
 #include <filesystem>
+#include <map>
 #include <fstream>
 #include <sstream>
 #include <thread>
 
 #include "connectors/oci_client.hpp"
+#include "connectors/registry_lister.hpp"
 #include "connectors/sha256.hpp"
+#include "connectors/tc3_signer.hpp"
+#include "test_http_server.hpp"
 
 extern char** environ;
 
@@ -392,6 +396,260 @@ TEST_F(registry, resolve_docker_schema2) {
   EXPECT_EQ(img.layers[0].digest, env->amd64.layer.digest);
   EXPECT_EQ(img.layers[0].media_type, "application/vnd.docker.image.rootfs.diff.tar.gzip");
   EXPECT_EQ(img.diff_ids, std::vector<std::string>{env->amd64.diff_id});
+}
+
+// ---- listers against fixtures of the vendors' APIs ---------------------------
+// Each fixture answers the listing API of one kind, written from the
+// published definitions (Harbor 2.x and 1.x swagger; Tencent Cloud API 3.0
+// reference for tcr 2019-09-24, actions DescribeRepositories/DescribeImages
+// and DescribeRepositoryOwnerPersonal/DescribeImagePersonal). The images
+// they list live in the real docker-registry above and are pulled from it.
+
+using test::reply;
+using test::test_http_server;
+
+// Lists through the lister, then resolves every artifact from the real
+// registry the way run_sync does: digest known -> resolve; else HEAD first.
+std::map<std::string, std::vector<oci_image>> list_and_resolve(registry_lister& lister, oci_client& c) {
+  std::map<std::string, std::vector<oci_image>> out;
+  auto repos = lister.repositories();
+  EXPECT_TRUE(repos) << repos.err().message;
+  if (!repos)
+    return out;
+  for (auto& repo : *repos) {
+    auto arts = lister.artifacts(repo);
+    EXPECT_TRUE(arts) << arts.err().message;
+    if (!arts)
+      continue;
+    for (auto& a : *arts)
+      for (auto& tag : a.tags) {
+        auto digest = a.digest.empty() ? c.head_manifest(repo, tag) : expected<std::string>(a.digest);
+        EXPECT_TRUE(digest) << digest.err().message;
+        auto images = c.resolve(repo, *digest);
+        EXPECT_TRUE(images) << images.err().message;
+        if (images)
+          out[repo + ":" + tag] = *images;
+      }
+  }
+  return out;
+}
+
+void expect_test_images(const std::map<std::string, std::vector<oci_image>>& got) {
+  ASSERT_EQ(got.size(), 2u);
+  ASSERT_EQ(got.at("test/img:1").size(), 1u);
+  EXPECT_EQ(got.at("test/img:1")[0].manifest_digest, env->amd64.manifest.digest);
+  ASSERT_EQ(got.at("test/multi:1").size(), 2u);
+  EXPECT_EQ(got.at("test/multi:1")[1].manifest_digest, env->arm64.manifest.digest);
+  EXPECT_EQ(got.at("test/multi:1")[1].index_digest, env->index.digest);
+  EXPECT_EQ(got.at("test/multi:1")[1].index_media_type, oci_index_type);
+}
+
+lister_config fixture_config(const std::string& type, const std::string& api) {
+  lister_config cfg;
+  cfg.type = type;
+  cfg.address = env->address();
+  cfg.api_endpoint = api;
+  cfg.creds = {"u", "p"};
+  cfg.http.timeout = std::chrono::seconds(10);
+  return cfg;
+}
+
+std::string header(const test::request& r, std::string_view name) {
+  auto it = r.find(boost::beast::string_view(name.data(), name.size()));
+  return it == r.end() ? std::string{} : std::string(it->value());
+}
+
+TEST_F(registry, harbor_v2_lists_projects_repositories_artifacts) {
+  const auto auth = basic_auth({"u", "p"});
+  // Three projects, a page size of 100 and X-Total-Count: the lister must
+  // ask for page 2 of the projects (fixture pages by 2 to force it: it
+  // still returns a short page, so X-Total-Count decides).
+  test_http_server api([&](const test::request& r) -> reply {
+    if (header(r, "Authorization") != auth)
+      return {401, {}, R"({"errors":[{"code":"UNAUTHORIZED"}]})"};
+    std::string t(r.target());
+    if (t == "/api/v2.0/projects?page=1&page_size=100")
+      return {200, {{"X-Total-Count", "3"}}, R"([{"project_id":1,"name":"test"},{"project_id":2,"name":"empty"}])"};
+    if (t == "/api/v2.0/projects?page=2&page_size=100")
+      return {200, {{"X-Total-Count", "3"}}, R"([{"project_id":3,"name":"other"}])"};
+    if (t == "/api/v2.0/projects/test/repositories?page=1&page_size=100")
+      return {200, {{"X-Total-Count", "2"}}, R"([{"name":"test/img"},{"name":"test/multi"}])"};
+    if (t.starts_with("/api/v2.0/projects/empty/repositories") || t.starts_with("/api/v2.0/projects/other/repositories"))
+      return {200, {{"X-Total-Count", "0"}}, "[]"};
+    if (t == "/api/v2.0/projects/test/repositories/img/artifacts?page=1&page_size=100&with_tag=true")
+      return {200, {{"X-Total-Count", "1"}},
+              R"([{"digest":")" + env->amd64.manifest.digest + R"(","size":)" + std::to_string(env->amd64.layer.size)
+                + R"(,"manifest_media_type":"application/vnd.oci.image.manifest.v1+json","push_time":"2024-05-06T07:08:09.000Z",)"
+                  R"("extra_attrs":{"created":"2024-01-02T03:04:05Z"},"tags":[{"name":"1"}]},)"
+                  R"({"digest":"sha256:0000000000000000000000000000000000000000000000000000000000000000","tags":null}])"};
+    if (t == "/api/v2.0/projects/test/repositories/multi/artifacts?page=1&page_size=100&with_tag=true")
+      return {200, {{"X-Total-Count", "1"}},
+              R"([{"digest":")" + env->index.digest
+                + R"(","manifest_media_type":"application/vnd.oci.image.index.v1+json","push_time":"2024-05-06T07:08:10.000Z","tags":[{"name":"1"}]}])"};
+    return {404, {}, R"({"errors":[{"code":"NOT_FOUND"}]})"};
+  });
+  auto c = client();
+  auto lister = make_lister(fixture_config("harbor", api.url()), c);
+  ASSERT_TRUE(lister) << lister.err().message;
+  auto arts = (*lister)->artifacts("test/img");
+  ASSERT_TRUE(arts) << arts.err().message;
+  ASSERT_EQ(arts->size(), 1u); // the untagged artifact is not listed
+  EXPECT_EQ((*arts)[0].pushed, "2024-05-06T07:08:09.000Z");
+  EXPECT_EQ((*arts)[0].created, "2024-01-02T03:04:05Z");
+  EXPECT_EQ((*arts)[0].size, env->amd64.layer.size);
+  expect_test_images(list_and_resolve(**lister, c));
+  EXPECT_EQ(api.count("/api/v2.0/projects?page=2"), 1u);
+
+  auto bad = fixture_config("harbor", api.url());
+  bad.creds.password = "wrong";
+  auto denied = make_lister(bad, c);
+  auto none = (*denied)->repositories();
+  ASSERT_FALSE(none);
+  EXPECT_NE(none.err().message.find("check username/password"), std::string::npos) << none.err().message;
+}
+
+TEST_F(registry, harbor_v1_lists_projects_repositories_tags) {
+  const auto auth = basic_auth({"u", "p"});
+  test_http_server api([&](const test::request& r) -> reply {
+    if (header(r, "Authorization") != auth)
+      return {401, {}, "unauthorized"};
+    std::string t(r.target());
+    if (t == "/api/projects?page=1&page_size=100")
+      return {200, {{"X-Total-Count", "1"}}, R"([{"project_id":7,"name":"test"}])"};
+    if (t == "/api/repositories?project_id=7&page=1&page_size=100")
+      return {200, {{"X-Total-Count", "2"}}, R"([{"id":1,"name":"test/img"},{"id":2,"name":"test/multi"}])"};
+    if (t == "/api/repositories/test/img/tags")
+      return {200, {}, R"([{"digest":")" + env->amd64.manifest.digest
+                         + R"(","name":"1","size":123,"created":"2024-01-02T03:04:05Z","push_time":"2024-05-06T07:08:09Z"}])"};
+    if (t == "/api/repositories/test/multi/tags")
+      return {200, {}, R"([{"digest":")" + env->index.digest + R"(","name":"1"}])"};
+    return {404, {}, "not found"};
+  });
+  auto c = client();
+  auto cfg = fixture_config("harbor", api.url());
+  cfg.version = "V1";
+  auto lister = make_lister(cfg, c);
+  ASSERT_TRUE(lister) << lister.err().message;
+  auto arts = (*lister)->artifacts("test/img");
+  ASSERT_TRUE(arts) << arts.err().message;
+  ASSERT_EQ(arts->size(), 1u);
+  EXPECT_EQ((*arts)[0].pushed, "2024-05-06T07:08:09Z");
+  expect_test_images(list_and_resolve(**lister, c));
+}
+
+// Verifies a TC3-HMAC-SHA256 request the way Tencent Cloud's gateway does;
+// the reference implementation for the algorithm itself is python's hmac
+// (see tc3_signature_matches_reference).
+std::string tencent_check(const test::request& r, const std::string& host, const std::string& secret_key) {
+  if (r.method() != boost::beast::http::verb::post || r.target() != "/")
+    return "not POST /";
+  tc3_request rq{"AKIDtest", secret_key, "tcr", host, header(r, "X-TC-Action"), header(r, "X-TC-Version"),
+                 header(r, "X-TC-Region"), r.body(), std::stoll(header(r, "X-TC-Timestamp"))};
+  if (header(r, "Authorization") != tc3_authorization(rq))
+    return "AuthFailure.SignatureFailure";
+  if (header(r, "Content-Type") != tc3_content_type || rq.version != "2019-09-24" || rq.region != "ap-guangzhou")
+    return "bad headers";
+  return {};
+}
+
+reply tencent_reply(const std::string& inner) {
+  return {200, {{"Content-Type", "application/json"}}, R"({"Response":{)" + inner + R"(,"RequestId":"r-1"}})"};
+}
+
+TEST_F(registry, tcr_lists_through_signed_api_calls) {
+  std::unique_ptr<test_http_server> api;
+  std::vector<std::string> bodies;
+  api = std::make_unique<test_http_server>([&](const test::request& r) -> reply {
+    auto host = "127.0.0.1:" + std::to_string(api->port());
+    if (auto bad = tencent_check(r, host, "secret"); !bad.empty())
+      return tencent_reply(R"("Error":{"Code":"AuthFailure.SignatureFailure","Message":")" + bad + R"("})");
+    bodies.push_back(r.body());
+    auto action = header(r, "X-TC-Action");
+    if (action == "DescribeRepositories")
+      return tencent_reply(R"("RepositoryList":[{"Name":"test/img","Namespace":"test"},{"Name":"test/multi","Namespace":"test"}],"TotalCount":2)");
+    if (action == "DescribeImages" && r.body().find(R"("RepositoryName":"img")") != std::string::npos)
+      return tencent_reply(R"("ImageInfoList":[{"Digest":")" + env->amd64.manifest.digest
+                           + R"(","Size":10,"ImageVersion":"1","UpdateTime":"2024-05-06 07:08:09"}],"TotalCount":1)");
+    if (action == "DescribeImages")
+      return tencent_reply(R"("ImageInfoList":[{"Digest":")" + env->index.digest
+                           + R"(","Size":10,"ImageVersion":"1","UpdateTime":"2024-05-06 07:08:10"}],"TotalCount":1)");
+    return tencent_reply(R"("Error":{"Code":"InvalidAction","Message":"no such action"})");
+  });
+  auto c = client();
+  auto cfg = fixture_config("tcr", api->url());
+  cfg.region = "ap-guangzhou";
+  cfg.instance_id = "tcr-abc";
+  cfg.secret_id = "AKIDtest";
+  cfg.secret_key = "secret";
+  auto lister = make_lister(cfg, c);
+  ASSERT_TRUE(lister) << lister.err().message;
+  expect_test_images(list_and_resolve(**lister, c));
+  ASSERT_FALSE(bodies.empty());
+  EXPECT_EQ(bodies[0], R"({"RegistryId":"tcr-abc","Offset":1,"Limit":100})");
+  EXPECT_NE(bodies[1].find(R"("NamespaceName":"test","RepositoryName":"img")"), std::string::npos) << bodies[1];
+
+  cfg.secret_key = "wrong";
+  auto denied = make_lister(cfg, c);
+  auto none = (*denied)->repositories();
+  ASSERT_FALSE(none);
+  EXPECT_NE(none.err().message.find("AuthFailure.SignatureFailure"), std::string::npos) << none.err().message;
+}
+
+TEST_F(registry, ccr_lists_through_personal_edition_actions) {
+  std::unique_ptr<test_http_server> api;
+  api = std::make_unique<test_http_server>([&](const test::request& r) -> reply {
+    auto host = "127.0.0.1:" + std::to_string(api->port());
+    if (auto bad = tencent_check(r, host, "secret"); !bad.empty())
+      return tencent_reply(R"("Error":{"Code":"AuthFailure.SignatureFailure","Message":")" + bad + R"("})");
+    auto action = header(r, "X-TC-Action");
+    if (action == "DescribeRepositoryOwnerPersonal")
+      return tencent_reply(R"("Data":{"TotalCount":2,"RepoInfo":[{"RepoName":"test/img"},{"RepoName":"test/multi"}],"Server":"ccr.ccs.tencentyun.com"})");
+    if (action == "DescribeImagePersonal")
+      return tencent_reply(R"("Data":{"TagCount":1,"TagInfo":[{"TagName":"1","SizeByte":10,"PushTime":"2024-05-06 07:08:09"}],"Server":"x"})");
+    return tencent_reply(R"("Error":{"Code":"InvalidAction","Message":"no such action"})");
+  });
+  auto c = client();
+  auto cfg = fixture_config("ccr", api->url());
+  cfg.region = "ap-guangzhou";
+  cfg.secret_id = "AKIDtest";
+  cfg.secret_key = "secret";
+  auto lister = make_lister(cfg, c);
+  ASSERT_TRUE(lister) << lister.err().message;
+  expect_test_images(list_and_resolve(**lister, c));
+}
+
+// The signature against an independent implementation of Tencent Cloud's
+// published algorithm (python's hmac/hashlib), on a payload with non-ASCII
+// text like the documentation's example.
+TEST(tc3, signature_matches_reference) {
+  if (std::system("command -v python3 >/dev/null 2>&1") != 0)
+    GTEST_SKIP() << "python3 not installed";
+  tc3_request rq{"AKIDEXAMPLE", "Gu5t9xGARNpq86cd98joQYCN3EXAMPLE", "cvm", "cvm.tencentcloudapi.com",
+                 "DescribeInstances", "2017-03-12", "ap-guangzhou",
+                 "{\"Limit\": 1, \"Filters\": [{\"Values\": [\"\u672a\u547d\u540d\"], \"Name\": \"instance-name\"}]}",
+                 1551113065};
+  auto dir = fs::temp_directory_path() / ("regscan-tc3-" + std::to_string(getpid()));
+  fs::create_directories(dir);
+  spit(dir / "payload", rq.payload);
+  spit(dir / "ref.py", R"(import hashlib, hmac, sys, datetime
+payload = open(sys.argv[1], 'rb').read()
+key, service, host, ts = 'Gu5t9xGARNpq86cd98joQYCN3EXAMPLE', 'cvm', 'cvm.tencentcloudapi.com', 1551113065
+date = datetime.datetime.utcfromtimestamp(ts).strftime('%Y-%m-%d')
+canon = 'POST\n/\n\ncontent-type:application/json; charset=utf-8\nhost:%s\n\ncontent-type;host\n%s' % (host, hashlib.sha256(payload).hexdigest())
+sts = 'TC3-HMAC-SHA256\n%d\n%s/%s/tc3_request\n%s' % (ts, date, service, hashlib.sha256(canon.encode()).hexdigest())
+h = lambda k, m: hmac.new(k, m.encode(), hashlib.sha256).digest()
+k = h(h(h(('TC3' + key).encode(), date), service), 'tc3_request')
+print(hmac.new(k, sts.encode(), hashlib.sha256).hexdigest())
+)");
+  auto out = dir / "sig";
+  ASSERT_EQ(std::system(("python3 " + (dir / "ref.py").string() + " " + (dir / "payload").string() + " > "
+                         + out.string()).c_str()), 0);
+  auto expected_sig = slurp(out);
+  fs::remove_all(dir);
+  expected_sig.erase(expected_sig.find_last_not_of("\n") + 1);
+  EXPECT_EQ(tc3_signature(rq), expected_sig);
+  EXPECT_EQ(tc3_authorization(rq), "TC3-HMAC-SHA256 Credential=AKIDEXAMPLE/2019-02-25/cvm/tc3_request, "
+                                   "SignedHeaders=content-type;host, Signature=" + expected_sig);
 }
 
 } // namespace

@@ -1128,5 +1128,272 @@ TEST(image_analyzer, real_tar_of_a_directory) {
   }
 }
 
+// --- the engine: parse at entry end, executables, OS settling, owners --------
+
+// A real cataloger (not a mock of the analyzer): it reports each file it is
+// handed, and counts parses so a test can see when they happen.
+class probe_cataloger final : public cataloger {
+ public:
+  explicit probe_cataloger(int* parses) : parses_(parses) {}
+  std::string_view name() const override { return "probe"; }
+  bool wants(std::string_view path) const override {
+    return path.ends_with(".dist-info/METADATA") || path.ends_with("deep.txt");
+  }
+  bool wants_executable(std::string_view path, uint32_t, uint64_t) const override {
+    return path.starts_with("usr/local/bin/");
+  }
+  void parse(std::string_view path, std::string_view content, std::string_view layer,
+             const os_info&, inventory& out) const override {
+    ++*parses_;
+    package p;
+    p.ecosystem = "probe";
+    p.name.assign(path.substr(path.rfind('/') + 1));
+    p.version = std::to_string(content.size());
+    p.file.assign(path);
+    p.layer.assign(layer);
+    out.packages.push_back(std::move(p));
+  }
+
+ private:
+  int* parses_;
+};
+
+std::vector<std::unique_ptr<cataloger>> probe_and_dpkg(int* parses) {
+  auto list = default_catalogers();
+  list.push_back(std::make_unique<probe_cataloger>(parses));
+  return list;
+}
+
+inventory run(image_analyzer& a, const std::vector<layer_blob>& layers) {
+  for (const auto& l : layers) {
+    a.begin_layer(l.digest);
+    (void)a.feed(reinterpret_cast<const uint8_t*>(l.bytes.data()), l.bytes.size());
+    (void)a.end_layer();
+  }
+  return a.finish();
+}
+
+const package* find_by(const inventory& inv, std::string_view ecosystem, std::string_view name) {
+  for (const auto& p : inv.packages)
+    if (p.ecosystem == ecosystem && p.name == name)
+      return &p;
+  return nullptr;
+}
+
+TEST(engine, executables_by_mode_with_a_size_cap) {
+  int parses = 0;
+  image_analyzer a(probe_and_dpkg(&parses), analysis_limits{.max_executable_size = 100000});
+  tar_builder t;
+  t.dir("usr/local/bin/")
+    .file("usr/local/bin/tool", sample_data(5000), 0755)
+    .file("usr/local/bin/data", sample_data(10), 0644)     // no exec bit: not offered
+    .file("usr/local/bin/group-only", "x", 0010)            // any exec bit counts
+    .file("usr/bin/other", sample_data(10), 0755)            // the cataloger declines
+    .file("usr/local/bin/huge", sample_data(200000), 0755); // over the cap
+  auto inv = run(a, {{"sha256:l", gzip(t.finish())}});
+  ASSERT_NE(find_by(inv, "probe", "tool"), nullptr) << describe(inv);
+  EXPECT_EQ(find_by(inv, "probe", "tool")->version, "5000");
+  EXPECT_NE(find_by(inv, "probe", "group-only"), nullptr);
+  EXPECT_EQ(find_by(inv, "probe", "data"), nullptr);
+  EXPECT_EQ(find_by(inv, "probe", "other"), nullptr);
+  EXPECT_EQ(find_by(inv, "probe", "huge"), nullptr);
+  EXPECT_FALSE(inv.complete); // a wanted file was skipped by a limit: never "clean"
+  EXPECT_NE(describe(inv).find("usr/local/bin/huge is 200000 bytes"), std::string::npos);
+  EXPECT_EQ(parses, 2);
+}
+
+TEST(engine, files_are_parsed_while_the_layer_streams) {
+  int parses = 0;
+  image_analyzer a(probe_and_dpkg(&parses));
+  tar_builder t;
+  t.file("etc/os-release", os_release_12());
+  for (int i = 0; i < 50; ++i)
+    t.file("usr/lib/python3/dist-packages/p" + std::to_string(i) + ".dist-info/METADATA",
+           sample_data(100000));
+  auto blob = t.finish();
+  a.begin_layer("sha256:l");
+  ASSERT_TRUE(a.feed(reinterpret_cast<const uint8_t*>(blob.data()), blob.size()));
+  // The OS is known, so every file was parsed at its entry's end and its bytes
+  // dropped: nothing waits for finish().
+  EXPECT_EQ(parses, 50);
+  ASSERT_TRUE(a.end_layer());
+  EXPECT_EQ(a.finish().packages.size(), 50u);
+}
+
+TEST(engine, records_follow_whiteouts_opaque_dirs_and_overwrites) {
+  int parses = 0;
+  image_analyzer a(probe_and_dpkg(&parses));
+  const std::string site = "usr/lib/python3/dist-packages/";
+  tar_builder base;
+  base.file("etc/os-release", os_release_12())
+    .file(site + "a.dist-info/METADATA", "a")
+    .file(site + "b.dist-info/METADATA", "b")
+    .file(site + "c.dist-info/METADATA", "c")
+    .file("opt/app/x.dist-info/METADATA", "x")
+    .file("srv/y.dist-info/METADATA", "y");
+  tar_builder upper;
+  upper.whiteout(site + ".wh.a.dist-info")          // whiteout of a directory
+    .file(site + "b.dist-info/METADATA", "bb")       // overwritten: the new record only
+    .file("opt/app/.wh..wh..opq", "")                 // opaque directory
+    .file("opt/app/z.dist-info/METADATA", "z")
+    .symlink("srv", "opt");                           // a non-directory hides what was below
+  auto inv = run(a, {{"base", base.finish()}, {"upper", upper.finish()}});
+  std::vector<std::string> got;
+  for (const auto& p : inv.packages)
+    got.push_back(p.file + "=" + p.version + "@" + p.layer);
+  EXPECT_EQ(got, (std::vector<std::string>{"opt/app/z.dist-info/METADATA=1@upper",
+                                           site + "b.dist-info/METADATA=2@upper",
+                                           site + "c.dist-info/METADATA=1@base"}))
+    << describe(inv);
+}
+
+TEST(engine, package_database_before_os_release_in_the_same_layer) {
+  tar_builder t;
+  t.file("var/lib/dpkg/status", stanza("a", "1"))
+    .file("zz/etc-later", "")
+    .file("usr/lib/os-release", os_release_12())
+    .symlink("etc/os-release", "../usr/lib/os-release");
+  auto res = analyze({{"l", t.finish()}});
+  ASSERT_EQ(res.inv.packages.size(), 1u);
+  EXPECT_EQ(res.inv.packages[0].ecosystem, "Debian:12") << describe(res.inv);
+}
+
+TEST(engine, an_upper_layer_that_changes_the_os_rebases_ecosystems) {
+  tar_builder base;
+  base.file("etc/os-release", "ID=debian\nVERSION_ID=11\n").file("var/lib/dpkg/status", stanza("a", "1"));
+  tar_builder upper;
+  upper.file("etc/os-release", os_release_12());
+  auto res = analyze({{"base", base.finish()}, {"upper", upper.finish()}});
+  ASSERT_EQ(res.inv.packages.size(), 1u);
+  EXPECT_EQ(res.inv.os.version_id, "12");
+  EXPECT_EQ(res.inv.packages[0].ecosystem, "Debian:12");
+  EXPECT_EQ(res.inv.packages[0].layer, "base");
+}
+
+TEST(engine, no_os_and_a_small_deferral_bound) {
+  // Past max_deferred_bytes files are parsed with the OS known so far (none)
+  // and fixed in finish() once the OS is known.
+  tar_builder t;
+  t.file("var/lib/dpkg/status", stanza("a", "1") + "\n" + stanza("b", "2"))
+    .file("etc/os-release", os_release_12());
+  auto res = analyze({{"l", t.finish()}}, chunking::whole, analysis_limits{.max_deferred_bytes = 1});
+  ASSERT_EQ(res.inv.packages.size(), 2u);
+  EXPECT_EQ(res.inv.packages[0].ecosystem, "Debian:12") << describe(res.inv);
+}
+
+TEST(engine, distroless_without_os_release) {
+  tar_builder t;
+  t.file("var/lib/dpkg/status.d/base-files",
+         "Package: base-files\nVersion: 12.4+deb12u5\nArchitecture: amd64\n")
+    .file("var/lib/dpkg/status.d/libc6", stanza("libc6", "2.36-9+deb12u4"));
+  auto res = analyze({{"l", gzip(t.finish())}});
+  EXPECT_EQ(res.inv.os.id, "debian");
+  EXPECT_EQ(res.inv.os.version_id, "12");
+  ASSERT_EQ(res.inv.packages.size(), 2u) << describe(res.inv);
+  for (const auto& p : res.inv.packages)
+    EXPECT_EQ(p.ecosystem, "Debian:12");
+}
+
+TEST(engine, os_packages_own_language_packages) {
+  int parses = 0;
+  image_analyzer a(probe_and_dpkg(&parses));
+  const std::string owned = "usr/lib/python3/dist-packages/six-1.16.0.dist-info/METADATA";
+  const std::string loose = "usr/local/lib/python3.11/dist-packages/requests-2.31.0.dist-info/METADATA";
+  tar_builder base;
+  base.file("etc/os-release", os_release_12())
+    .file("var/lib/dpkg/status", stanza("python3-six", "1.16.0-4"))
+    .file("var/lib/dpkg/info/python3-six.list",
+          "/.\n/usr\n/usr/lib/python3/dist-packages\n/" + owned + "\n")
+    .file("var/lib/dpkg/info/libc6:amd64.list", "/lib/x86_64-linux-gnu/libc.so.6\n")
+    .file(owned, "Name: six\n");
+  tar_builder app;
+  app.file(loose, "Name: requests\n");
+  auto inv = run(a, {{"base", base.finish()}, {"app", app.finish()}});
+  std::map<std::string, std::string> owners;
+  for (const auto& p : inv.packages)
+    owners[p.file] = p.owner;
+  EXPECT_EQ(owners[owned], "python3-six") << describe(inv);
+  EXPECT_EQ(owners[loose], "");
+  EXPECT_EQ(owners["var/lib/dpkg/status"], ""); // OS packages are not owned by themselves
+  EXPECT_TRUE(inv.owned_files.empty());          // consumed, not stored with the result
+}
+
+TEST(engine, hardlink_to_a_parsed_file) {
+  tar_builder t;
+  t.file("etc/os-release", os_release_12())
+    .file("var/lib/dpkg/status.d/a", stanza("a", "1"))
+    .hardlink("var/lib/dpkg/status.d/b", "var/lib/dpkg/status.d/a");
+  auto res = analyze({{"l", t.finish()}});
+  ASSERT_EQ(res.inv.packages.size(), 2u) << describe(res.inv);
+  EXPECT_EQ(res.inv.packages[1].file, "var/lib/dpkg/status.d/b");
+  EXPECT_TRUE(res.inv.complete);
+}
+
+TEST(engine, the_observer_sees_every_decompressed_byte) {
+  tar_builder t;
+  t.file("etc/os-release", os_release_12()).file("big", sample_data(300000));
+  auto tar = t.finish();
+  image_analyzer a;
+  std::string seen;
+  a.begin_layer("l", [&](const uint8_t* p, size_t n) { seen.append(reinterpret_cast<const char*>(p), n); });
+  auto gz = gzip(tar);
+  ASSERT_TRUE(feed_chunked(gz, chunking::random, [&](const uint8_t* p, size_t n) { return a.feed(p, n); }));
+  ASSERT_TRUE(a.end_layer());
+  EXPECT_EQ(seen, tar);
+}
+
+// --- hostile layers not covered above ------------------------------------------
+
+TEST(engine, zstd_bomb_is_stopped_and_the_image_is_incomplete) {
+  tar_builder t;
+  t.file("etc/os-release", os_release_12()).file("zeros", std::string(8 << 20, '\0'));
+  auto res = analyze({{"sha256:bomb", zstd(t.finish())}}, chunking::random,
+                     analysis_limits{.max_layer_bytes = 1 << 20});
+  EXPECT_EQ(res.layer_errors[0], "decompressed size limit exceeded (bomb?)");
+  EXPECT_FALSE(res.inv.complete);
+  EXPECT_NE(describe(res.inv).find("sha256:bomb: decompressed size limit exceeded"), std::string::npos);
+}
+
+TEST(engine, a_directory_200_levels_deep) {
+  int parses = 0;
+  image_analyzer a(probe_and_dpkg(&parses));
+  tar_builder t;
+  std::string dir;
+  for (int i = 0; i < 200; ++i) {
+    dir += "d" + std::to_string(i % 10) + "/";
+    t.gnu_long('L', dir).dir(dir.substr(0, 100));
+  }
+  t.gnu_long('L', dir + "deep.txt").file("placeholder", "deep");
+  // 200 levels of "dN/" is 600 characters: GNU long names carry it.
+  auto inv = run(a, {{"l", t.finish()}});
+  EXPECT_TRUE(inv.complete) << describe(inv);
+  ASSERT_EQ(inv.packages.size(), 1u) << describe(inv);
+  EXPECT_EQ(inv.packages[0].file, dir + "deep.txt");
+
+  // Deeper than the path limit (4096 bytes): the layer stops, noted, never clean.
+  tar_builder deeper;
+  std::string far;
+  for (int i = 0; i < 1400; ++i)
+    far += "dd/";
+  deeper.file("etc/os-release", os_release_12()).gnu_long('L', far + "deep.txt").file("p", "x");
+  auto res = analyze({{"sha256:deep", deeper.finish()}});
+  EXPECT_FALSE(res.inv.complete) << describe(res.inv);
+  EXPECT_EQ(res.inv.os.id, "debian");
+}
+
+TEST(engine, hardlinks_and_symlinks_out_of_the_image) {
+  tar_builder t;
+  t.file("etc/os-release", os_release_12())
+    .hardlink("var/lib/dpkg/status", "../../../etc/shadow") // skipped: leaves the root
+    .symlink("var/lib/dpkg/status.d/x", "/../../../../etc/passwd") // resolved inside the image
+    .symlink("usr/a", "b").symlink("usr/b", "a")              // a loop
+    .symlink("var/lib/dpkg/status.d/loop", "../../../../usr/a");
+  auto res = analyze({{"l", t.finish()}});
+  EXPECT_TRUE(res.inv.packages.empty()) << describe(res.inv);
+  auto text = describe(res.inv);
+  EXPECT_NE(text.find("1 entries with paths outside the image root"), std::string::npos) << text;
+  EXPECT_NE(text.find("status.d/loop is a symlink to nothing kept"), std::string::npos) << text;
+}
+
 } // namespace
 } // namespace regscan

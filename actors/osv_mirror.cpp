@@ -1,0 +1,127 @@
+#include "actors/osv_mirror.hpp"
+
+#include <unistd.h>
+
+#include <algorithm>
+#include <cstdio>
+#include <filesystem>
+#include <set>
+
+#include "storage/store.hpp"
+
+namespace regscan {
+
+namespace fs = std::filesystem;
+
+std::string osv_archive_url(const std::string& mirror, const std::string& ecosystem) {
+  std::string url = mirror;
+  while (!url.empty() && url.back() == '/')
+    url.pop_back();
+  url.push_back('/');
+  static const char* hex = "0123456789ABCDEF";
+  for (unsigned char c : ecosystem) {
+    if (std::isalnum(c) || c == '-' || c == '.' || c == '_' || c == '~' || c == ':') {
+      url.push_back(static_cast<char>(c));
+    } else {
+      url.push_back('%');
+      url.push_back(hex[c >> 4]);
+      url.push_back(hex[c & 15]);
+    }
+  }
+  return url + "/all.zip";
+}
+
+void add_report(import_report& total, import_report&& part, const std::string& label) {
+  total.read += part.read;
+  total.written += part.written;
+  total.unchanged += part.unchanged;
+  total.withdrawn += part.withdrawn;
+  total.removed += part.removed;
+  for (auto& e : part.errors)
+    total.errors.push_back(label.empty() ? std::move(e) : label + ": " + e);
+  for (auto& [eco, n] : part.per_ecosystem)
+    total.per_ecosystem[eco] += n;
+  total.changed_packages.merge(part.changed_packages);
+}
+
+expected<import_report> update_ecosystem(store& db, const std::string& mirror,
+                                         const std::string& ecosystem,
+                                         const std::string& temp_dir, const http_options& opts) {
+  if (ecosystem.empty() || ecosystem.find('/') != std::string::npos || ecosystem == "."
+      || ecosystem == "..")
+    return make_error("bad ecosystem name '" + ecosystem + "'");
+  auto url = osv_archive_url(mirror, ecosystem);
+  std::error_code ec;
+  fs::create_directories(temp_dir, ec);
+  std::string tmp = (fs::path(temp_dir) / "osv-download-XXXXXX").string();
+  int fd = ::mkstemp(tmp.data());
+  if (fd < 0)
+    return make_error("cannot create a temporary file in " + temp_dir);
+  FILE* out = ::fdopen(fd, "wb");
+  if (!out) {
+    ::close(fd);
+    fs::remove(tmp, ec);
+    return make_error("cannot open " + tmp);
+  }
+  struct cleanup {
+    std::string path;
+    ~cleanup() {
+      std::error_code e;
+      fs::remove(path, e);
+    }
+  } remove_tmp{tmp};
+  uint64_t bytes = 0;
+  http_client client{opts};
+  auto res = client.stream("GET", url, {}, [&](const uint8_t* data, size_t size) -> expected<void> {
+    if (std::fwrite(data, 1, size, out) != size)
+      return make_error("cannot write " + tmp + " (disk full?)");
+    bytes += size;
+    return {};
+  });
+  bool closed = std::fclose(out) == 0;
+  if (!res)
+    return make_error("download of " + url + " failed: " + res.err().message);
+  if (res->status / 100 != 2)
+    return make_error("download of " + url + " failed: HTTP " + std::to_string(res->status));
+  if (!closed)
+    return make_error("cannot write " + tmp);
+  if (bytes == 0)
+    return make_error("download of " + url + " is empty");
+  return db.import_osv_zip(tmp, url);
+}
+
+expected<import_report> import_osv_path(store& db, const std::string& path) {
+  std::error_code ec;
+  if (!fs::is_directory(path, ec))
+    return db.import_osv_zip(path, path);
+  std::vector<std::string> archives;
+  for (fs::recursive_directory_iterator it{path, fs::directory_options::skip_permission_denied,
+                                           ec},
+       end;
+       !ec && it != end; it.increment(ec))
+    if (it->is_regular_file() && it->path().filename() == "all.zip")
+      archives.push_back(it->path().string());
+  if (ec)
+    return make_error("cannot read " + path + ": " + ec.message());
+  if (archives.empty())
+    return make_error("no <Ecosystem>/all.zip below " + path);
+  std::sort(archives.begin(), archives.end());
+  import_report total;
+  for (auto& zip : archives) {
+    auto one = db.import_osv_zip(zip, zip);
+    if (!one)
+      total.errors.push_back(zip + ": " + one.err().message);
+    else
+      add_report(total, std::move(*one), zip);
+  }
+  return total;
+}
+
+std::vector<std::string> export_names(const std::vector<ecosystem_status>& status) {
+  std::set<std::string> names;
+  for (auto& s : status)
+    names.insert(s.ecosystem.substr(0, s.ecosystem.find(':')));
+  return {names.begin(), names.end()};
+}
+
+} // namespace regscan

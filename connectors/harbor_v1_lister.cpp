@@ -1,0 +1,123 @@
+// Harbor 1.x REST API (Harbor 1.x swagger, /api): /api/projects,
+// /api/repositories?project_id=N, /api/repositories/<repo>/tags. Pages of
+// 100 where the API pages (projects, repositories); tags come in one list.
+#include "connectors/registry_lister.hpp"
+
+#include <simdjson.h>
+
+#include "connectors/lister_util.hpp"
+
+namespace regscan {
+
+namespace {
+
+using namespace lister_util;
+
+class harbor_v1_lister : public registry_lister {
+ public:
+  harbor_v1_lister(const lister_config& cfg, sleep_fn sleep)
+    : base_((cfg.api_endpoint.empty() ? cfg.address : cfg.api_endpoint) + "/api"),
+      api_(cfg.http, std::move(sleep)) {
+    if (!cfg.creds.username.empty())
+      headers_.emplace_back("Authorization", basic_auth(cfg.creds));
+    headers_.emplace_back("Accept", "application/json");
+  }
+
+  expected<std::vector<std::string>> repositories() override {
+    std::vector<int64_t> projects;
+    auto ok = pages("/projects?", [&](simdjson::dom::element e) {
+      if (auto id = i64(e, "project_id", -1); id >= 0)
+        projects.push_back(id);
+    });
+    if (!ok)
+      return ok.err();
+    std::vector<std::string> out;
+    for (auto id : projects) {
+      auto ok2 = pages("/repositories?project_id=" + std::to_string(id) + "&", [&](simdjson::dom::element e) {
+        if (auto n = str(e, "name"); !n.empty())
+          out.push_back(n);
+      });
+      if (!ok2)
+        return ok2.err();
+    }
+    return out;
+  }
+
+  expected<std::vector<listed_artifact>> artifacts(const std::string& repo) override {
+    if (!valid_repository_name(repo))
+      return make_error("invalid repository name " + repo);
+    auto r = get("/repositories/" + repo + "/tags");
+    if (!r)
+      return r.err();
+    simdjson::dom::parser parser;
+    simdjson::dom::array items;
+    if (parser.parse(r->body).get(items))
+      return make_error("harbor API tags of " + repo + ": response is not a JSON array");
+    std::vector<listed_artifact> out;
+    for (auto e : items) {
+      listed_artifact a;
+      a.digest = str(e, "digest");
+      a.size = u64(e, "size");
+      a.created = str(e, "created");
+      a.pushed = str(e, "push_time");
+      if (auto n = str(e, "name"); !n.empty())
+        a.tags.push_back(n);
+      if (!a.tags.empty())
+        out.push_back(std::move(a));
+    }
+    return out;
+  }
+
+ private:
+  expected<http_response> get(const std::string& path) {
+    auto r = api_.call("GET", base_ + path, headers_);
+    if (!r)
+      return r.err();
+    if (r->status == 401 || r->status == 403)
+      return make_error("harbor API " + path + ": HTTP " + std::to_string(r->status)
+                        + ": check username/password");
+    if (r->status != 200)
+      return make_error("harbor API " + path + ": HTTP " + std::to_string(r->status));
+    return r;
+  }
+
+  template <class Fn>
+  expected<void> pages(const std::string& path, Fn&& each) {
+    uint64_t seen = 0;
+    for (int page = 1; page <= api_caller::max_pages; ++page) {
+      auto r = get(path + "page=" + std::to_string(page) + "&page_size=100");
+      if (!r)
+        return r.err();
+      simdjson::dom::parser parser;
+      simdjson::dom::array items;
+      if (parser.parse(r->body).get(items))
+        return make_error("harbor API " + path + ": response is not a JSON array");
+      size_t n = 0;
+      for (auto e : items) {
+        each(e);
+        ++n;
+      }
+      seen += n;
+      auto total_text = r->header("x-total-count");
+      uint64_t total = total_text.empty() ? 0 : std::strtoull(total_text.c_str(), nullptr, 10);
+      // X-Total-Count decides when present (a server may cap its pages
+      // below 100); else a short page is the last. An empty page always is.
+      if (n == 0 || (total_text.empty() ? n < 100 : seen >= total))
+        return {};
+    }
+    return make_error("harbor API " + path + ": more than " + std::to_string(api_caller::max_pages)
+                      + " pages");
+  }
+
+  std::string base_;
+  api_caller api_;
+  http_headers headers_;
+};
+
+} // namespace
+
+std::unique_ptr<registry_lister> make_harbor_v1_lister(const lister_config& cfg, sleep_fn sleep) {
+  return std::make_unique<harbor_v1_lister>(cfg, std::move(sleep));
+}
+
+} // namespace regscan

@@ -1,0 +1,33 @@
+#pragma once
+// A Tencent Cloud API 3.0 caller for the TCR service (version 2019-09-24):
+// signed POSTs of a JSON body; Response.Error becomes an error.
+#include <functional>
+#include <string>
+
+#include "connectors/registry_lister.hpp"
+
+namespace regscan {
+
+class tencent_api {
+ public:
+  /// endpoint: "https://tcr.tencentcloudapi.com" unless overridden.
+  tencent_api(const lister_config& cfg, sleep_fn sleep);
+  /// The raw JSON reply of a successful call.
+  expected<std::string> call(const std::string& action, const std::string& payload);
+  /// Replaces the clock (seconds since the epoch) used for X-TC-Timestamp.
+  void set_clock(std::function<int64_t()> now) { now_ = std::move(now); }
+
+  static constexpr const char* default_endpoint = "https://tcr.tencentcloudapi.com";
+  static constexpr const char* api_version = "2019-09-24";
+
+ private:
+  std::string endpoint_, host_, error_;
+  std::string secret_id_, secret_key_, region_;
+  api_caller api_;
+  std::function<int64_t()> now_;
+};
+
+/// A JSON string literal (quotes included) for building request bodies.
+std::string json_quote(const std::string& s);
+
+} // namespace regscan

@@ -1,0 +1,16 @@
+#pragma once
+// .NET: the *.deps.json that `dotnet publish` writes beside an application;
+// its "libraries" of type "package" are NuGet packages.
+#include "scanners/cataloger.hpp"
+
+namespace regscan {
+
+class dotnet_cataloger final : public cataloger {
+ public:
+  std::string_view name() const override { return "dotnet"; }
+  bool wants(std::string_view path) const override;
+  void parse(std::string_view path, std::string_view content, std::string_view layer,
+             const os_info& os, inventory& out) const override;
+};
+
+} // namespace regscan

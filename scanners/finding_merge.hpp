@@ -1,0 +1,26 @@
+#pragma once
+// Findings after matching: one per vulnerability and package (aliases merged),
+// and when each was first reported for an image.
+#include <cstdint>
+#include <string_view>
+#include <vector>
+
+#include "scanners/types.hpp"
+
+namespace regscan {
+
+/// Merges the findings of one installed package that name the same
+/// vulnerability: two records whose ids or aliases overlap (a CVE that Debian
+/// and another source both report) become one finding. The kept finding is
+/// the one whose fix is highest (no fix wins: some record says it is not fixed
+/// yet), with the highest severity of the group; the other ids join its aliases.
+/// `ecosystem` orders the fixed versions. Order of the rest is kept.
+void merge_aliases(std::string_view ecosystem, std::vector<finding>& findings);
+
+/// Sets first_seen on every finding: the earliest first_seen of a previous
+/// finding of the same package that shares its id or an alias (a merged
+/// finding may change its id when a new record joins), else `now`.
+void carry_first_seen(const std::vector<finding>& previous, std::vector<finding>& current,
+                      int64_t now);
+
+} // namespace regscan

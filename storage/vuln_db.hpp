@@ -1,0 +1,33 @@
+#pragma once
+// Reading the vulnerability database many times over: a re-match or a scan
+// looks the same (ecosystem, package) up once per inventory that has it.
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "scanners/expected.hpp"
+#include "scanners/types.hpp"
+
+namespace regscan {
+
+class store;
+
+/// Parsed advisories per (ecosystem, name), read from the store on first use
+/// and kept for the cache's life: one re-match run or one scan. Not thread-safe.
+class advisory_cache {
+ public:
+  explicit advisory_cache(store& db) : db_(db) {}
+
+  /// The records store::advisories_for returns; the pointer stays valid for
+  /// the cache's life.
+  expected<const std::vector<osv_record>*> get(const std::string& ecosystem,
+                                               const std::string& name);
+  std::size_t size() const { return cache_.size(); }
+
+ private:
+  store& db_;
+  std::unordered_map<std::string, std::vector<osv_record>> cache_;
+  std::string key_; // reused lookup key
+};
+
+} // namespace regscan

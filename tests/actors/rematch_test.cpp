@@ -1,0 +1,249 @@
+// Re-match over a real store and the real Debian OSV export: "yesterday's"
+// archive is the export minus a few records, today's is the whole of it.
+#include "actors/rematch.hpp"
+
+#include <algorithm>
+#include <chrono>
+#include <thread>
+
+#include <caf/all.hpp>
+#include <gtest/gtest.h>
+
+#include "actors/control_api.hpp"
+#include "actors/daemon_context.hpp"
+#include "actors/scan_task.hpp"
+#include "actors/supervisor.hpp"
+#include "scanners/finding_merge.hpp"
+#include "scanners/osv_record.hpp"
+#include "../storage/osv_zip_util.hpp"
+#include "../storage/test_util.hpp"
+
+using namespace regscan;
+using namespace std::chrono_literals;
+
+namespace {
+
+const std::string debian_zip = std::string{REGSCAN_SHARED_DIR} + "/data/osv/Debian/all.zip";
+
+struct rematch_test : testing::Test {
+  test::temp_dir dir;
+  std::unique_ptr<store> owned;
+  store* db = nullptr;
+  test::zip_entries all;
+  std::vector<std::string> held_back; // record ids missing from yesterday's export
+  std::string pkg_new, pkg_old;       // a package with held-back records, one without
+
+  void SetUp() override {
+    auto s = store::open(dir / "db");
+    ASSERT_TRUE(s) << s.err().message;
+    owned = std::move(*s);
+    db = owned.get();
+    all = test::read_zip(debian_zip);
+    ASSERT_GT(all.size(), 700u);
+    // Yesterday: every record of one bookworm package is missing.
+    test::zip_entries yesterday;
+    for (auto& [name, json] : all) {
+      auto rec = parse_osv_record(json);
+      ASSERT_TRUE(rec);
+      auto& a = rec->affected.at(0);
+      if (a.ecosystem == "Debian:12" && pkg_new.empty())
+        pkg_new = a.name;
+      if (a.ecosystem == "Debian:12" && pkg_old.empty() && !pkg_new.empty() && a.name != pkg_new)
+        pkg_old = a.name;
+      if (a.ecosystem == "Debian:12" && a.name == pkg_new)
+        held_back.push_back(rec->id);
+      else
+        yesterday.emplace_back(name, json);
+    }
+    ASSERT_FALSE(held_back.empty());
+    ASSERT_TRUE(test::write_osv_zip(dir / "yesterday.zip", yesterday));
+    ASSERT_TRUE(db->import_osv_zip(dir / "yesterday.zip", "yesterday"));
+  }
+
+  package debian_pkg(const std::string& name) {
+    package p;
+    p.ecosystem = "Debian:12";
+    p.name = p.source_name = name;
+    p.version = p.source_version = "0.1-1"; // older than every fix
+    p.layer = "sha256:layer";
+    return p;
+  }
+
+  // What a scan stores: the inventory, its findings and the image's counts.
+  void store_scan(const std::string& key, std::vector<package> pkgs, int64_t when) {
+    image_record img;
+    img.key = key;
+    img.registry = "lab";
+    img.repository = "app";
+    img.scan_status = "scanned";
+    scan_result r;
+    r.image_key = key;
+    r.inv.os.id = "debian";
+    r.inv.os.version_id = "12";
+    r.inv.packages = std::move(pkgs);
+    auto f = match_inventory(*db, r.inv);
+    ASSERT_TRUE(f) << f.err().message;
+    r.findings = std::move(*f);
+    carry_first_seen({}, r.findings, when);
+    r.scanned_at = r.matched_at = when;
+    img.last_scan = when;
+    img.vuln_count = static_cast<int>(r.findings.size());
+    for (auto& x : r.findings)
+      img.severity_counts[x.severity]++;
+    ASSERT_TRUE(db->put_image(img));
+    ASSERT_TRUE(db->put_result(r, img));
+  }
+};
+
+TEST_F(rematch_test, only_inventories_with_changed_packages_are_matched_and_updated) {
+  store_scan("lab/a@sha256:a", {debian_pkg(pkg_new), debian_pkg(pkg_old)}, 1000);
+  store_scan("lab/b@sha256:b", {debian_pkg(pkg_old)}, 1000);
+  store_scan("lab/c@sha256:c", {debian_pkg("no-such-package")}, 1000);
+  auto before_a = db->get_result("lab/a@sha256:a");
+  auto before_b = db->get_result("lab/b@sha256:b");
+  ASSERT_TRUE(before_a && before_b);
+  EXPECT_FALSE(before_b->findings.empty());
+
+  auto report = db->import_osv_zip(debian_zip, "today");
+  ASSERT_TRUE(report);
+  EXPECT_EQ(report->changed_packages,
+            (package_keys{{"Debian:12", pkg_new}}));
+  auto rep = rematch_inventories(*db, &report->changed_packages, 2000);
+  ASSERT_TRUE(rep) << rep.err().message;
+  EXPECT_EQ(rep->inventories, 3u);
+  EXPECT_EQ(rep->matched, 1u);
+  EXPECT_EQ(rep->updated, 1u);
+  EXPECT_EQ(rep->new_findings, held_back.size());
+  EXPECT_TRUE(rep->errors.empty());
+
+  auto a = db->get_result("lab/a@sha256:a");
+  ASSERT_TRUE(a);
+  EXPECT_EQ(a->scanned_at, 1000); // nothing pulled: the scan is the old one
+  EXPECT_EQ(a->matched_at, 2000);
+  EXPECT_EQ(a->findings.size(), before_a->findings.size() + held_back.size());
+  for (auto& f : a->findings) {
+    bool fresh = std::find(held_back.begin(), held_back.end(), f.id) != held_back.end();
+    EXPECT_EQ(f.first_seen, fresh ? 2000 : 1000) << f.id;
+  }
+  auto img = db->get_image("lab/a@sha256:a");
+  ASSERT_TRUE(img);
+  EXPECT_EQ(img->vuln_count, static_cast<int>(a->findings.size()));
+  int counted = 0;
+  for (auto& [sev, n] : img->severity_counts)
+    counted += n;
+  EXPECT_EQ(counted, img->vuln_count);
+  EXPECT_EQ(db->get_result("lab/b@sha256:b")->matched_at, 1000); // not looked at
+
+  // Again: nothing changes. Everything: still nothing changes.
+  auto again = rematch_inventories(*db, &report->changed_packages, 3000);
+  ASSERT_TRUE(again);
+  EXPECT_EQ(again->updated, 0u);
+  auto everything = rematch_inventories(*db, nullptr, 3000);
+  ASSERT_TRUE(everything);
+  EXPECT_EQ(everything->matched, 3u);
+  EXPECT_EQ(everything->updated, 0u);
+
+  // Yesterday's archive once more: the records are removed, so are the findings.
+  auto back = db->import_osv_zip(dir / "yesterday.zip", "yesterday");
+  ASSERT_TRUE(back);
+  EXPECT_EQ(back->removed, held_back.size());
+  auto gone = rematch_inventories(*db, &back->changed_packages, 4000);
+  ASSERT_TRUE(gone);
+  EXPECT_EQ(gone->updated, 1u);
+  EXPECT_EQ(db->get_result("lab/a@sha256:a")->findings.size(), before_a->findings.size());
+  EXPECT_EQ(db->get_image("lab/a@sha256:a")->vuln_count,
+            static_cast<int>(before_a->findings.size()));
+}
+
+TEST_F(rematch_test, an_image_scanned_again_meanwhile_or_deleted_is_left_alone) {
+  store_scan("lab/a@sha256:a", {debian_pkg(pkg_new)}, 1000);
+  store_scan("lab/b@sha256:b", {debian_pkg(pkg_new)}, 1000);
+  store_scan("lab/c@sha256:c", {debian_pkg(pkg_new)}, 1000);
+  ASSERT_TRUE(db->delete_image("lab/b@sha256:b"));
+  // c is being scanned again: its new scan is in the image record first.
+  auto c = db->get_image("lab/c@sha256:c");
+  c->last_scan = 1500;
+  ASSERT_TRUE(db->put_image(*c));
+  auto report = db->import_osv_zip(debian_zip, "today");
+  ASSERT_TRUE(report);
+  auto rep = rematch_inventories(*db, &report->changed_packages, 2000);
+  ASSERT_TRUE(rep);
+  EXPECT_EQ(rep->inventories, 2u);
+  EXPECT_EQ(rep->matched, 2u);
+  EXPECT_EQ(rep->updated, 1u);
+  EXPECT_FALSE(db->get_image("lab/b@sha256:b"));
+  EXPECT_EQ(db->get_result("lab/a@sha256:a")->matched_at, 2000);
+  EXPECT_EQ(db->get_result("lab/c@sha256:c")->matched_at, 1000);
+}
+
+struct api_test : rematch_test {
+  daemon_context ctx;
+  caf::actor_system_config sys_cfg;
+  std::unique_ptr<caf::actor_system> sys;
+  std::unique_ptr<control_api> api;
+  supervisor_actor sup;
+
+  void SetUp() override {
+    rematch_test::SetUp();
+    ctx.db = std::move(owned);
+    ctx.cfg.data_dir = dir.path();
+    sys_cfg.add_message_types<caf::id_block::regscan>();
+    sys = std::make_unique<caf::actor_system>(sys_cfg);
+    sup = sys->spawn(supervisor, &ctx);
+    api = std::make_unique<control_api>(*sys, ctx, sup);
+  }
+  void TearDown() override {
+    caf::anon_send_exit(sup, caf::exit_reason::user_shutdown);
+    api.reset();
+    sys.reset();
+  }
+  http_reply call(const std::string& method, const std::string& target,
+                  const std::string& body = "") {
+    return api->handle(http_exchange{method, target, body});
+  }
+  // Polls the re-match status until it has done `generation` (bounded).
+  bool wait_rematch(uint64_t generation) {
+    for (int i = 0; i < 3000; ++i) {
+      auto st = call("GET", "/db/rematch");
+      auto pos = st.body.find("\"completed\":");
+      if (pos != std::string::npos && std::stoull(st.body.substr(pos + 12)) >= generation)
+        return true;
+      std::this_thread::sleep_for(10ms);
+    }
+    return false;
+  }
+};
+
+TEST_F(api_test, import_of_a_folder_rematches_and_new_since_lists_the_image) {
+  store_scan("lab/a@sha256:a", {debian_pkg(pkg_new)}, 1000);
+  store_scan("lab/b@sha256:b", {debian_pkg(pkg_old)}, 1000);
+  // An air-gapped mirror: <Ecosystem>/all.zip below a folder.
+  std::filesystem::create_directories(dir / "mirror/Debian");
+  std::filesystem::copy_file(debian_zip, dir / "mirror/Debian/all.zip");
+  auto t0 = std::time(nullptr);
+  auto rep = call("POST", "/db/import", R"({"path":")" + (dir / "mirror") + R"("})");
+  ASSERT_EQ(rep.status, 200) << rep.body;
+  EXPECT_NE(rep.body.find("\"written\":" + std::to_string(held_back.size())), std::string::npos)
+    << rep.body;
+  auto pos = rep.body.find("\"rematch\":");
+  ASSERT_NE(pos, std::string::npos);
+  ASSERT_TRUE(wait_rematch(std::stoull(rep.body.substr(pos + 10))));
+  auto status = call("GET", "/db/rematch");
+  EXPECT_NE(status.body.find("\"updated\":1"), std::string::npos) << status.body;
+
+  auto listed = call("GET", "/images?new_since=" + std::to_string(t0 - 1));
+  ASSERT_EQ(listed.status, 200);
+  EXPECT_NE(listed.body.find("lab/a@sha256:a"), std::string::npos) << listed.body;
+  EXPECT_EQ(listed.body.find("lab/b@sha256:b"), std::string::npos) << listed.body;
+  EXPECT_NE(listed.body.find("\"new_findings\":" + std::to_string(held_back.size())),
+            std::string::npos)
+    << listed.body;
+  // Before the first scans, both had findings first seen.
+  auto old = call("GET", "/images?new_since=999");
+  EXPECT_NE(old.body.find("lab/b@sha256:b"), std::string::npos);
+  EXPECT_EQ(call("GET", "/images?new_since=yesterday").status, 400);
+  auto shown = call("GET", "/image?ref=lab/b@sha256:b&vulns=1");
+  EXPECT_NE(shown.body.find("\"first_seen\":1000"), std::string::npos) << shown.body;
+}
+
+} // namespace

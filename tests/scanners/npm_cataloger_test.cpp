@@ -1,0 +1,234 @@
+#include "scanners/npm_cataloger.hpp"
+
+#include <gtest/gtest.h>
+#include <simdjson.h>
+
+#include "tests/scanners/lang_test_util.hpp"
+
+namespace regscan {
+namespace {
+
+using lang_test::names;
+using lang_test::slurp;
+using lang_test::testdata;
+using set = std::set<std::string>;
+
+// What `npm install` of debug@4.3.4 (with its own ms@2.1.2), ms@2.1.3,
+// escape-html, once and @isaacs/string-locale-compare put in node_modules.
+const set app_packages = {"@isaacs/string-locale-compare@1.1.0", "debug@4.3.4", "ms@2.1.2",
+                          "ms@2.1.3", "escape-html@1.0.3", "once@1.4.0", "wrappy@1.0.2"};
+// The same package.json resolved afresh by yarn and pnpm (debug 4.4.3 takes ms ^2.1.3).
+const set resolved_packages = {"@isaacs/string-locale-compare@1.1.0", "debug@4.4.3", "ms@2.1.3",
+                               "escape-html@1.0.3", "once@1.4.0", "wrappy@1.0.2"};
+
+inventory parse_file(const std::string& rel, const std::string& as) {
+  npm_cataloger c;
+  inventory inv;
+  EXPECT_TRUE(c.wants(as)) << as;
+  c.parse(as, slurp(testdata("npm/" + rel)), "sha256:app", os_info{}, inv);
+  return inv;
+}
+
+TEST(npm_cataloger, wants) {
+  npm_cataloger c;
+  EXPECT_TRUE(c.wants("app/package-lock.json"));
+  EXPECT_TRUE(c.wants("package-lock.json"));
+  EXPECT_TRUE(c.wants("srv/npm-shrinkwrap.json"));
+  EXPECT_TRUE(c.wants("app/yarn.lock"));
+  EXPECT_TRUE(c.wants("app/pnpm-lock.yaml"));
+  EXPECT_TRUE(c.wants("app/node_modules/ms/package.json"));
+  EXPECT_TRUE(c.wants("node_modules/ms/package.json"));
+  EXPECT_TRUE(c.wants("app/node_modules/@isaacs/x/package.json"));
+  EXPECT_TRUE(c.wants("app/node_modules/a/node_modules/b/package.json"));
+  EXPECT_TRUE(c.wants("app/node_modules/.pnpm/ms@2.1.3/node_modules/ms/package.json"));
+  EXPECT_FALSE(c.wants("app/package.json"));                       // the project itself
+  EXPECT_FALSE(c.wants("app/node_modules/once/test/package.json")); // a fixture
+  EXPECT_FALSE(c.wants("app/node_modules/@babel/runtime/helpers/esm/package.json"));
+  EXPECT_FALSE(c.wants("app/node_modules/.package-lock.json"));
+  EXPECT_FALSE(c.wants("app/node_modules/x/package-lock.json"));
+  EXPECT_FALSE(c.wants("app/node_modules/x/yarn.lock"));
+  EXPECT_FALSE(c.wants("app/package.json.bak"));
+}
+
+TEST(npm_cataloger, package_lock_v3) {
+  auto inv = parse_file("app/package-lock.json", "app/package-lock.json");
+  EXPECT_EQ(names(inv), app_packages);
+  EXPECT_EQ(inv.packages.size(), app_packages.size());
+  EXPECT_TRUE(inv.notes.empty());
+  for (const auto& p : inv.packages) {
+    EXPECT_EQ(p.ecosystem, "npm");
+    EXPECT_EQ(p.file, "app/package-lock.json");
+    EXPECT_EQ(p.layer, "sha256:app");
+  }
+}
+
+TEST(npm_cataloger, package_lock_v2_and_v1) {
+  EXPECT_EQ(names(parse_file("lock-v2/package-lock.json", "a/package-lock.json")), app_packages);
+  auto v1 = parse_file("lock-v1/package-lock.json", "a/package-lock.json");
+  EXPECT_EQ(names(v1), app_packages); // ms@2.1.2 comes from debug's nested "dependencies"
+  EXPECT_EQ(v1.packages.size(), app_packages.size());
+}
+
+TEST(npm_cataloger, package_lock_links_workspaces_aliases) {
+  npm_cataloger c;
+  inventory inv;
+  c.parse("w/package-lock.json", R"({"lockfileVersion": 3, "packages": {
+      "": {"name": "root", "version": "1.0.0", "workspaces": ["packages/*"]},
+      "node_modules/pkg-a": {"resolved": "packages/a", "link": true},
+      "packages/a": {"name": "pkg-a", "version": "0.1.0"},
+      "node_modules/lodash-old": {"name": "lodash", "version": "3.10.1"},
+      "node_modules/@scope/x/node_modules/y": {"version": "2.0.0", "dev": true},
+      "node_modules/noversion": {}
+    }})", "l", os_info{}, inv);
+  EXPECT_EQ(names(inv), (set{"lodash@3.10.1", "y@2.0.0"}));
+  EXPECT_TRUE(inv.notes.empty());
+
+  inventory v1;
+  c.parse("w/package-lock.json", R"({"lockfileVersion": 1, "dependencies": {
+      "alias": {"version": "npm:lodash@4.17.21"},
+      "local": {"version": "file:../local"},
+      "a": {"version": "1.0.0", "dependencies": {"b": {"version": "2.0.0",
+            "dependencies": {"c": {"version": "3.0.0"}}}}}}})", "l", os_info{}, v1);
+  EXPECT_EQ(names(v1), (set{"lodash@4.17.21", "a@1.0.0", "b@2.0.0", "c@3.0.0"}));
+}
+
+TEST(npm_cataloger, node_modules_package_json) {
+  npm_cataloger c;
+  inventory inv;
+  auto root = testdata("npm/app");
+  lang_test::walk(c, root + "/node_modules", root, inv);
+  EXPECT_EQ(names(inv), app_packages); // not the test fixture, not .package-lock.json
+  EXPECT_EQ(inv.packages.size(), app_packages.size());
+  for (const auto& p : inv.packages)
+    if (p.name == "ms" && p.version == "2.1.2")
+      EXPECT_EQ(p.file, "node_modules/debug/node_modules/ms/package.json");
+}
+
+// Recursively collects name@version from `npm ls --json` output.
+void npm_ls_tree(simdjson::dom::object node, set& out) {
+  simdjson::dom::object deps;
+  if (node.at_key("dependencies").get_object().get(deps) != simdjson::SUCCESS)
+    return;
+  for (auto [name, value] : deps) {
+    simdjson::dom::object child;
+    std::string_view version;
+    if (value.get_object().get(child) != simdjson::SUCCESS)
+      continue;
+    if (child.at_key("version").get_string().get(version) == simdjson::SUCCESS)
+      out.insert(std::string(name) + "@" + std::string(version));
+    npm_ls_tree(child, out);
+  }
+}
+
+TEST(npm_cataloger, matches_npm_ls) {
+  if (!lang_test::have("npm"))
+    GTEST_SKIP() << "npm is not installed (tools/install-deps.sh installs it)";
+  auto root = testdata("npm/app");
+  std::string json;
+  ASSERT_TRUE(lang_test::run("cd '" + root + "' && npm ls --all --json --offline 2>/dev/null", json))
+    << json;
+  simdjson::dom::parser parser;
+  simdjson::padded_string padded{json};
+  simdjson::dom::object tree;
+  ASSERT_EQ(parser.parse(padded).get_object().get(tree), simdjson::SUCCESS);
+  set truth;
+  npm_ls_tree(tree, truth);
+  ASSERT_FALSE(truth.empty());
+
+  npm_cataloger c;
+  inventory from_modules, from_lock;
+  lang_test::walk(c, root + "/node_modules", root, from_modules);
+  EXPECT_EQ(names(from_modules), truth);
+  c.parse("package-lock.json", slurp(root + "/package-lock.json"), "l", os_info{}, from_lock);
+  EXPECT_EQ(names(from_lock), truth);
+}
+
+TEST(npm_cataloger, yarn_lock_v1_and_berry) {
+  auto v1 = parse_file("yarn-v1/yarn.lock", "app/yarn.lock");
+  EXPECT_EQ(names(v1), resolved_packages);
+  EXPECT_EQ(v1.packages.size(), resolved_packages.size());
+  EXPECT_TRUE(v1.notes.empty());
+  auto berry = parse_file("yarn-berry/yarn.lock", "app/yarn.lock"); // its workspace entry is skipped
+  EXPECT_EQ(names(berry), resolved_packages);
+  EXPECT_EQ(berry.packages.size(), resolved_packages.size());
+  EXPECT_TRUE(berry.notes.empty());
+}
+
+TEST(npm_cataloger, yarn_lock_aliases_and_protocols) {
+  npm_cataloger c;
+  inventory inv;
+  c.parse("yarn.lock",
+          "# yarn lockfile v1\n\n"
+          "\"@babel/code-frame@^7.0.0\", \"@babel/code-frame@^7.10.4\":\n  version \"7.12.13\"\n"
+          "  dependencies:\n    \"@babel/highlight\" \"^7.12.13\"\n\n"
+          "old-lodash@npm:lodash@^3:\n  version \"3.10.1\"\n",
+          "l", os_info{}, inv);
+  EXPECT_EQ(names(inv), (set{"@babel/code-frame@7.12.13", "lodash@3.10.1"}));
+  inventory berry;
+  c.parse("yarn.lock",
+          "__metadata:\n  version: 6\n\n"
+          "\"resolve@patch:resolve@^1.20.0#~builtin<compat/resolve>\":\n  version: 1.22.1\n"
+          "  resolution: \"resolve@patch:resolve@npm%3A1.22.1#~builtin<compat/resolve>::version=1.22.1\"\n\n"
+          "\"local@link:./local::locator=app%40workspace%3A.\":\n  version: 0.0.0-use.local\n"
+          "  resolution: \"local@link:./local::locator=app%40workspace%3A.\"\n",
+          "l", os_info{}, berry);
+  EXPECT_EQ(names(berry), (set{"resolve@1.22.1"}));
+}
+
+TEST(npm_cataloger, pnpm_lock_v5_v6_v9) {
+  for (auto dir : {"pnpm-v5", "pnpm-v6", "pnpm-v9"}) {
+    auto inv = parse_file(std::string(dir) + "/pnpm-lock.yaml", "app/pnpm-lock.yaml");
+    EXPECT_EQ(names(inv), resolved_packages) << dir;
+    EXPECT_EQ(inv.packages.size(), resolved_packages.size()) << dir;
+    EXPECT_TRUE(inv.notes.empty()) << dir;
+  }
+}
+
+TEST(npm_cataloger, pnpm_peer_suffixes_and_tarballs) {
+  npm_cataloger c;
+  inventory v5, v6, v9;
+  c.parse("pnpm-lock.yaml",
+          "lockfileVersion: 5.4\n\npackages:\n\n"
+          "  /@emotion/react/11.10.5_@types+react@18.0.0:\n    resolution: {integrity: x}\n"
+          "  /under_score/1.0.0:\n    dev: false\n"
+          "  github.com/user/repo/abcdef:\n    name: from-git\n    version: 2.0.0\n",
+          "l", os_info{}, v5);
+  EXPECT_EQ(names(v5), (set{"@emotion/react@11.10.5", "under_score@1.0.0", "from-git@2.0.0"}));
+  c.parse("pnpm-lock.yaml",
+          "lockfileVersion: '6.0'\n\npackages:\n\n"
+          "  /@emotion/react@11.10.5(@types/react@18.0.0)(react@18.2.0):\n    dev: false\n"
+          "  /foo@1.0.0:\n    dev: true\n",
+          "l", os_info{}, v6);
+  EXPECT_EQ(names(v6), (set{"@emotion/react@11.10.5", "foo@1.0.0"}));
+  c.parse("pnpm-lock.yaml",
+          "lockfileVersion: '9.0'\n\npackages:\n\n"
+          "  '@emotion/react@11.10.5':\n    resolution: {integrity: x}\n"
+          "  foo@https://codeload.github.com/a/b/tar.gz/abc:\n    resolution: {tarball: x}\n"
+          "    version: 3.1.0\n\nsnapshots:\n\n"
+          "  '@emotion/react@11.10.5(react@18.2.0)': {}\n",
+          "l", os_info{}, v9);
+  EXPECT_EQ(names(v9), (set{"@emotion/react@11.10.5", "foo@3.1.0"}));
+}
+
+TEST(npm_cataloger, malformed_files_become_notes) {
+  npm_cataloger c;
+  inventory inv;
+  c.parse("app/package-lock.json", "{\"packages\": {\"node_modules/a\": ", "l", os_info{}, inv);
+  c.parse("app/node_modules/x/package.json", "[1, 2]", "l", os_info{}, inv);
+  c.parse("app/pnpm-lock.yaml", "\x01\x02 not yaml\n  - :\n", "l", os_info{}, inv);
+  c.parse("app/yarn.lock", "garbage without entries", "l", os_info{}, inv);
+  EXPECT_TRUE(inv.packages.empty());
+  ASSERT_EQ(inv.notes.size(), 4u);
+  EXPECT_NE(inv.notes[0].find("app/package-lock.json"), std::string::npos);
+  EXPECT_NE(inv.notes[1].find("app/node_modules/x/package.json"), std::string::npos);
+  std::string junk;
+  for (int i = 0; i < 20000; ++i)
+    junk += static_cast<char>((i * 7919) % 256);
+  for (auto f : {"package-lock.json", "node_modules/a/package.json", "yarn.lock", "pnpm-lock.yaml"})
+    c.parse(f, junk, "l", os_info{}, inv); // never crashes
+  c.parse("yarn.lock", "", "l", os_info{}, inv);
+  c.parse("pnpm-lock.yaml", "", "l", os_info{}, inv);
+}
+
+} // namespace
+} // namespace regscan
