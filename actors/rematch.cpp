@@ -13,6 +13,7 @@
 
 #include "actors/scan_task.hpp"
 #include "scanners/finding_merge.hpp"
+#include "scanners/vuln_matcher.hpp"
 #include "storage/record_codec.hpp"
 #include "storage/store.hpp"
 #include "storage/vuln_db.hpp"
@@ -36,12 +37,18 @@ bool same_findings(const std::vector<finding>& a, const std::vector<finding>& b)
 }
 
 bool has_changed_package(const inventory& inv, const package_keys& changed) {
-  std::pair<std::string, std::string> key;
-  for (auto& p : inv.packages) {
-    key.first = p.ecosystem;
-    key.second = p.source_name;
-    if (changed.count(key))
-      return true;
+  // `changed` holds (record ecosystem, indexed name), sorted by ecosystem:
+  // visit each of its ecosystems once.
+  for (auto it = changed.begin(); it != changed.end();) {
+    const std::string eco = it->first;
+    for (auto& p : inv.packages) {
+      if (!ecosystem_covers(eco, p.ecosystem))
+        continue;
+      for (auto& name : lookup_names(p))
+        if (changed.count({eco, name}))
+          return true;
+    }
+    it = changed.lower_bound({eco + std::string(1, '\0'), std::string{}});
   }
   return false;
 }

@@ -20,12 +20,12 @@ expected<std::vector<finding>> match_inventory(advisory_cache& advisories,
   std::vector<finding> out;
   std::vector<finding> found;
   for (auto& pkg : inv.packages) {
-    auto records = advisories.get(pkg.ecosystem, pkg.source_name);
+    auto records = advisories.for_package(pkg);
     if (!records)
       return records.err();
     found.clear();
-    for (auto& rec : **records)
-      if (auto f = match_package(pkg, rec))
+    for (auto* rec : *records)
+      if (auto f = match_package(pkg, *rec))
         found.push_back(std::move(*f));
     merge_aliases(pkg.ecosystem, found);
     std::move(found.begin(), found.end(), std::back_inserter(out));

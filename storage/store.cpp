@@ -1,5 +1,7 @@
 #include "storage/store.hpp"
 
+#include "scanners/vuln_matcher.hpp"
+
 #include <algorithm>
 #include <chrono>
 #include <filesystem>
@@ -61,7 +63,7 @@ std::set<std::pair<std::string, std::string>> index_entries(const osv_record& r)
   std::set<std::pair<std::string, std::string>> out;
   for (auto& a : r.affected)
     if (schema::valid_key_part(a.ecosystem) && schema::valid_key_part(a.name))
-      out.emplace(a.ecosystem, a.name);
+      out.emplace(a.ecosystem, normalized_package_name(a.ecosystem, a.name));
   return out;
 }
 

@@ -2,6 +2,11 @@
 
 #include "storage/store.hpp"
 
+#include <algorithm>
+#include <set>
+
+#include "scanners/vuln_matcher.hpp"
+
 namespace regscan {
 
 expected<const std::vector<osv_record>*> advisory_cache::get(const std::string& ecosystem,
@@ -15,6 +20,45 @@ expected<const std::vector<osv_record>*> advisory_cache::get(const std::string& 
     return records.err();
   auto [it, fresh] = cache_.emplace(key_, std::move(*records));
   return &it->second;
+}
+
+std::vector<std::string> lookup_names(const package& pkg) {
+  std::vector<std::string> out;
+  for (auto* n : {&pkg.source_name, &pkg.name}) {
+    if (n->empty())
+      continue;
+    auto name = normalized_package_name(pkg.ecosystem, *n);
+    if (std::find(out.begin(), out.end(), name) == out.end())
+      out.push_back(std::move(name));
+  }
+  return out;
+}
+
+expected<std::vector<const osv_record*>> advisory_cache::for_package(const package& pkg) {
+  if (!ecosystems_loaded_) {
+    auto status = db_.db_status();
+    if (!status)
+      return status.err();
+    for (auto& s : *status)
+      ecosystems_.push_back(s.ecosystem);
+    ecosystems_loaded_ = true;
+  }
+  std::vector<const osv_record*> out;
+  std::set<std::string_view> seen;
+  auto names = lookup_names(pkg);
+  for (auto& eco : ecosystems_) {
+    if (!ecosystem_covers(eco, pkg.ecosystem))
+      continue;
+    for (auto& name : names) {
+      auto records = get(eco, name);
+      if (!records)
+        return records.err();
+      for (auto& rec : **records)
+        if (seen.insert(rec.id).second)
+          out.push_back(&rec);
+    }
+  }
+  return out;
 }
 
 } // namespace regscan

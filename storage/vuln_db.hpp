@@ -22,12 +22,24 @@ class advisory_cache {
   /// the cache's life.
   expected<const std::vector<osv_record>*> get(const std::string& ecosystem,
                                                const std::string& name);
+
+  /// Every record that may concern `pkg`: those filed under each ecosystem
+  /// of the database that covers the package's (Ubuntu Pro streams cover
+  /// "Ubuntu:22.04", ...), and under its source and binary names (OS records
+  /// name the source package; a replaced Go module is matched by its new
+  /// path). Each record once.
+  expected<std::vector<const osv_record*>> for_package(const package& pkg);
   std::size_t size() const { return cache_.size(); }
 
  private:
   store& db_;
   std::unordered_map<std::string, std::vector<osv_record>> cache_;
   std::string key_; // reused lookup key
+  std::vector<std::string> ecosystems_; // of the database, read on first use
+  bool ecosystems_loaded_ = false;
 };
+
+/// The names a package's records are filed under (PEP 503 for PyPI).
+std::vector<std::string> lookup_names(const package& pkg);
 
 } // namespace regscan

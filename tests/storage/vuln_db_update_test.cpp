@@ -179,3 +179,48 @@ TEST(vuln_db_update, advisory_cache_reads_each_package_once_and_results_are_walk
 
 } // namespace
 } // namespace regscan
+
+namespace regscan {
+namespace {
+
+// What a package's lookup finds: PEP 503 names, Ubuntu Pro streams that cover
+// the image's release, and a replaced Go module by its new path.
+TEST(vuln_db_lookup, finds_records_by_every_name_and_covering_ecosystem) {
+  temp_dir dir;
+  auto db = open_store(dir / "db");
+  ASSERT_TRUE(db);
+  ASSERT_TRUE(test::write_osv_zip(
+    dir / "all.zip",
+    {{"PY-1.json", osv_record_json("PY-1", "PyPI", "Zope.Interface", "5.0")},
+     {"UB-1.json", osv_record_json("UB-1", "Ubuntu:Pro:22.04:LTS", "openssl", "3.0.2-0ubuntu1.10")},
+     {"UB-2.json", osv_record_json("UB-2", "Ubuntu:20.04:LTS", "openssl", "1.1.1f-1ubuntu2.20")},
+     {"GO-1.json", osv_record_json("GO-1", "Go", "example.com/fork", "1.2.0")}}));
+  auto report = db->import_osv_zip(dir / "all.zip", "test");
+  ASSERT_TRUE(report) << report.err().message;
+  advisory_cache cache{*db};
+  auto ids = [&](const package& p) {
+    std::set<std::string> out;
+    auto recs = cache.for_package(p);
+    EXPECT_TRUE(recs);
+    for (auto* r : *recs)
+      out.insert(r->id);
+    return out;
+  };
+  package py;
+  py.ecosystem = "PyPI";
+  py.name = py.source_name = "zope_interface";
+  EXPECT_EQ(ids(py), std::set<std::string>{"PY-1"});
+  package deb;
+  deb.ecosystem = "Ubuntu:22.04";
+  deb.name = "libssl3";
+  deb.source_name = "openssl";
+  EXPECT_EQ(ids(deb), std::set<std::string>{"UB-1"}); // not the 20.04 record
+  package go;
+  go.ecosystem = "Go";
+  go.name = "example.com/fork";
+  go.source_name = "example.com/original";
+  EXPECT_EQ(ids(go), std::set<std::string>{"GO-1"});
+}
+
+} // namespace
+} // namespace regscan
