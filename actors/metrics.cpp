@@ -40,9 +40,11 @@ std::string metrics::render(store& db) const {
   // Gauges come from the store, so they survive restarts and stay exact.
   std::map<std::string, uint64_t> by_status;
   std::map<std::string, uint64_t> by_severity;
+  uint64_t incomplete = 0;
   if (auto images = db.list_images()) {
     for (auto& img : *images) {
       by_status[img.scan_status]++;
+      incomplete += img.incomplete;
       for (auto& [sev, n] : img.severity_counts)
         by_severity[sev] += n;
     }
@@ -50,6 +52,9 @@ std::string metrics::render(store& db) const {
   out += "# HELP regscan_images Images in the inventory, by scan status.\n# TYPE regscan_images gauge\n";
   for (auto& [status, n] : by_status)
     out += "regscan_images{status=\"" + status + "\"} " + std::to_string(n) + "\n";
+  out += "# HELP regscan_images_incomplete Images whose latest scan hit a limit or a bad layer.\n"
+         "# TYPE regscan_images_incomplete gauge\n";
+  out += "regscan_images_incomplete " + std::to_string(incomplete) + "\n";
   out += "# HELP regscan_vulnerabilities Findings of the latest scans, by severity.\n"
          "# TYPE regscan_vulnerabilities gauge\n";
   for (auto& [sev, n] : by_severity)

@@ -233,7 +233,8 @@ ctl image show library/debian:12 | grep -q "scanned" || fail "completed result l
 
 step "metrics"
 curl -sf "http://127.0.0.1:$METRICS_PORT/metrics" >"$WORK/metrics.txt" || fail "no metrics"
-grep -q '^regscan_images{status="scanned"} 2' "$WORK/metrics.txt" || { cat "$WORK/metrics.txt"; fail "metrics lack scanned images"; }
+grep -q '^regscan_images{status="scanned"} 3' "$WORK/metrics.txt" || { cat "$WORK/metrics.txt"; fail "metrics lack scanned images"; }
+grep -q '^regscan_images_incomplete 1' "$WORK/metrics.txt" || fail "metrics lack the incomplete image"
 grep -q '^regscan_registries 1' "$WORK/metrics.txt" || fail "metrics lack registries"
 
 step "the password is nowhere in the log or in the data folder"
