@@ -259,6 +259,16 @@ void control_api::start_registry(const registry_record& rec) {
 
 http_reply control_api::handle(const http_exchange& ex) {
   ctx_.stats.control_requests++;
+  auto rep = route(ex);
+  // What regscanctl reports as an error is in the log too. Bodies carry no
+  // secrets: passwords are never echoed.
+  if (rep.status >= 400)
+    spdlog::warn("control: {} {} -> {}: {}", ex.method, ex.target.substr(0, ex.target.find('?')),
+                 rep.status, rep.body);
+  return rep;
+}
+
+http_reply control_api::route(const http_exchange& ex) {
   std::string_view target = ex.target;
   std::string_view query;
   if (auto q = target.find('?'); q != std::string_view::npos) {
@@ -492,8 +502,10 @@ http_reply control_api::test_registry(const std::string& name) {
       [&](std::string& err) {
         json_writer w;
         w.begin_object().field("ok", err.empty());
-        if (!err.empty())
+        if (!err.empty()) {
           w.field("error", err);
+          spdlog::warn("registry {} test failed: {}", name, err);
+        }
         w.end_object();
         rep = json_ok(w.take());
       },

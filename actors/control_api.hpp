@@ -27,6 +27,7 @@ class control_api {
   void start_registry(const registry_record& rec);
 
  private:
+  http_reply route(const http_exchange& ex);
   http_reply add_registry(const std::string& body);
   http_reply edit_registry(const std::string& name, const std::string& body);
   http_reply list_registries();

@@ -8,8 +8,11 @@ namespace {
 
 std::vector<history_step> one_per_layer(const std::vector<std::string>& layers) {
   std::vector<history_step> out;
-  for (const auto& l : layers)
-    out.push_back(history_step{.layer = l});
+  for (const auto& l : layers) {
+    history_step step;
+    step.layer = l;
+    out.push_back(std::move(step));
+  }
   return out;
 }
 

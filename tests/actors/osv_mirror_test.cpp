@@ -39,7 +39,12 @@ TEST(osv_mirror, archive_urls_follow_osv_dev) {
             "https://osv-vulnerabilities.storage.googleapis.com/Debian/all.zip");
   EXPECT_EQ(osv_archive_url("http://m/osv/", "Red Hat"), "http://m/osv/Red%20Hat/all.zip");
   EXPECT_EQ(osv_archive_url("http://m", "crates.io"), "http://m/crates.io/all.zip");
-  EXPECT_EQ(export_names({{"Debian:11"}, {"Debian:12"}, {"npm"}}),
+  auto status_of = [](const char* eco) {
+    ecosystem_status s;
+    s.ecosystem = eco;
+    return s;
+  };
+  EXPECT_EQ(export_names({status_of("Debian:11"), status_of("Debian:12"), status_of("npm")}),
             (std::vector<std::string>{"Debian", "npm"}));
 }
 
@@ -71,8 +76,9 @@ TEST(osv_mirror, update_downloads_then_imports_incrementally) {
   ASSERT_TRUE(status);
   EXPECT_EQ(export_names(*status), (std::vector<std::string>{"Debian", "npm"}));
   for (auto& s : *status)
-    if (s.ecosystem == "npm")
+    if (s.ecosystem == "npm") {
       EXPECT_EQ(s.source, base + "/npm/all.zip");
+    }
 
   // Nothing is left in the temporary folder, also after a failure.
   auto missing = update_ecosystem(**db, base, "PyPI", dir / "tmp");

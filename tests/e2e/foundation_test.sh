@@ -130,9 +130,11 @@ step "control socket is mode 0660"
 step "registries: add, duplicate, empty name, wrong password, unreachable"
 ctl registry add --name lab --type docker-v2 --address "http://127.0.0.1:$REG_PORT" --username alice --password 'wonder-land-42'
 expect_fail "already exists" registry add --name lab --address "http://127.0.0.1:$REG_PORT"
+grep -q "already exists" "$WORK/regscand.log" || fail "the refused add is not in the log"
 expect_fail "name" registry add --name "" --address "http://127.0.0.1:$REG_PORT"
 ctl registry add --name badpass --address "http://127.0.0.1:$REG_PORT" --username alice --password 'not-the-password'
 expect_fail "authentication failed" registry test badpass
+grep -q "registry badpass test failed: authentication failed" "$WORK/regscand.log" || fail "the failed test is not in the log"
 DEAD_PORT=$(free_port)
 ctl registry add --name nowhere --address "http://127.0.0.1:$DEAD_PORT" --rate-limit 5
 expect_fail "127.0.0.1" registry test nowhere

@@ -100,8 +100,9 @@ TEST(npm_cataloger, node_modules_package_json) {
   EXPECT_EQ(names(inv), app_packages); // not the test fixture, not .package-lock.json
   EXPECT_EQ(inv.packages.size(), app_packages.size());
   for (const auto& p : inv.packages)
-    if (p.name == "ms" && p.version == "2.1.2")
+    if (p.name == "ms" && p.version == "2.1.2") {
       EXPECT_EQ(p.file, "node_modules/debug/node_modules/ms/package.json");
+    }
 }
 
 // Recursively collects name@version from `npm ls --json` output.

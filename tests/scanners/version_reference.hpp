@@ -68,8 +68,9 @@ inline void expect_same_as_reference(const comparator& cmp, const std::string& c
     int got = sign(cmp(a, b));
     EXPECT_EQ(sign(cmp(b, a)), -got) << "not antisymmetric: " << a << " vs " << b;
     if (answers[i] == "E") {
-      if (valid)
+      if (valid) {
         EXPECT_FALSE(valid(a) && valid(b)) << "reference rejects " << a << " or " << b;
+      }
       continue;
     }
     ++compared;
