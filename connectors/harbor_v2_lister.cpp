@@ -6,6 +6,7 @@
 
 #include <simdjson.h>
 
+#include "connectors/harbor_pages.hpp"
 #include "connectors/lister_util.hpp"
 
 namespace regscan {
@@ -77,37 +78,11 @@ class harbor_v2_lister : public registry_lister {
  private:
   template <class Fn>
   expected<void> pages(const std::string& path, Fn&& each, const std::string& extra = {}) {
-    uint64_t seen = 0;
-    for (int page = 1; page <= api_caller::max_pages; ++page) {
-      auto url = base_ + path + "?page=" + std::to_string(page) + "&page_size=100" + extra;
-      auto r = api_.call("GET", url, headers_);
-      if (!r)
-        return r.err();
-      if (r->status == 401 || r->status == 403)
-        return make_error("harbor API " + path + ": HTTP " + std::to_string(r->status)
-                          + ": check username/password");
-      if (r->status != 200)
-        return make_error("harbor API " + path + ": HTTP " + std::to_string(r->status));
-      simdjson::dom::parser parser;
-      simdjson::dom::array items;
-      if (parser.parse(r->body).get(items))
-        return make_error("harbor API " + path + ": response is not a JSON array");
-      size_t n = 0;
-      for (auto e : items) {
-        each(e);
-        ++n;
-      }
-      seen += n;
-      auto total_text = r->header("x-total-count");
-      uint64_t total = total_text.empty() ? 0 : std::strtoull(total_text.c_str(), nullptr, 10);
-      // Short page, empty page or the announced total reached: done.
-      // X-Total-Count decides when present (a server may cap its pages
-      // below 100); else a short page is the last. An empty page always is.
-      if (n == 0 || (total_text.empty() ? n < 100 : seen >= total))
-        return {};
-    }
-    return make_error("harbor API " + path + ": more than " + std::to_string(api_caller::max_pages)
-                      + " pages");
+    return harbor_pages(
+      path,
+      [&](int page) { return api_.call("GET", base_ + path + "?page=" + std::to_string(page)
+                                               + "&page_size=100" + extra, headers_); },
+      each);
   }
 
   std::string base_;

@@ -1,0 +1,57 @@
+#pragma once
+// Harbor's paging, alike in API versions 1 and 2 (internal to connectors/):
+// pages of 100, X-Total-Count when the server sends it.
+#include <cstdlib>
+#include <string>
+
+#include <simdjson.h>
+
+#include "connectors/http_client.hpp"
+#include "connectors/registry_lister.hpp"
+#include "scanners/expected.hpp"
+
+namespace regscan {
+
+/// A Harbor answer that is not 200 is an error; 401 and 403 name the credentials.
+inline expected<void> harbor_status(const std::string& path, const http_response& r) {
+  if (r.status == 401 || r.status == 403)
+    return make_error("harbor API " + path + ": HTTP " + std::to_string(r.status)
+                      + ": check username/password");
+  if (r.status != 200)
+    return make_error("harbor API " + path + ": HTTP " + std::to_string(r.status));
+  return {};
+}
+
+/// Calls `each(element)` for every item of every page; `fetch(page)` gets one
+/// page (page_size=100) as an expected<http_response>.
+template <class Fetch, class Each>
+expected<void> harbor_pages(const std::string& path, Fetch&& fetch, Each&& each) {
+  uint64_t seen = 0;
+  for (int page = 1; page <= api_caller::max_pages; ++page) {
+    auto r = fetch(page);
+    if (!r)
+      return r.err();
+    if (auto ok = harbor_status(path, *r); !ok)
+      return ok;
+    simdjson::dom::parser parser;
+    simdjson::dom::array items;
+    if (parser.parse(r->body).get(items))
+      return make_error("harbor API " + path + ": response is not a JSON array");
+    size_t n = 0;
+    for (auto e : items) {
+      each(e);
+      ++n;
+    }
+    seen += n;
+    auto total_text = r->header("x-total-count");
+    uint64_t total = total_text.empty() ? 0 : std::strtoull(total_text.c_str(), nullptr, 10);
+    // X-Total-Count decides when present (a server may cap its pages below
+    // 100); else a short page is the last. An empty page always is.
+    if (n == 0 || (total_text.empty() ? n < 100 : seen >= total))
+      return {};
+  }
+  return make_error("harbor API " + path + ": more than " + std::to_string(api_caller::max_pages)
+                    + " pages");
+}
+
+} // namespace regscan
