@@ -10,7 +10,7 @@ packages=(
   zipcmp zipmerge ziptool  # libzip's CMake config checks that these exist
   # tests: a real registry, image tools and reference implementations
   docker-registry skopeo debootstrap apache2-utils python3 curl ca-certificates
-  dpkg gzip zstd tar
+  dpkg gzip zstd tar openssl
   debian-archive-keyring  # truth_test.sh: debootstrap of Debian 11 and 13 as well as 12
   isal time  # `make bench`: igzip as the floor, /usr/bin/time -v for peak RSS
   # version-ordering references: librpm, packaging, node-semver, Maven, RubyGems

@@ -152,6 +152,32 @@ struct registry_env {
 
 registry_env* env = nullptr;
 
+/// Starts docker-registry with `config` and waits (bounded) until it listens.
+std::string spawn_registry(const fs::path& config, const fs::path& log_file, uint16_t port,
+                           pid_t& pid) {
+  auto log = log_file.string();
+  posix_spawn_file_actions_t actions;
+  posix_spawn_file_actions_init(&actions);
+  posix_spawn_file_actions_addopen(&actions, 1, log.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+  posix_spawn_file_actions_adddup2(&actions, 1, 2);
+  std::string serve = "serve", cfg = config.string();
+  char* argv[] = {const_cast<char*>(registry_bin), serve.data(), cfg.data(), nullptr};
+  int rc = posix_spawn(&pid, registry_bin, &actions, nullptr, argv, environ);
+  posix_spawn_file_actions_destroy(&actions);
+  if (rc != 0) {
+    pid = -1;
+    return "cannot start docker-registry";
+  }
+  // An external process: poll until it listens (bounded).
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(15);
+  while (!port_open(port)) {
+    if (std::chrono::steady_clock::now() > deadline || waitpid(pid, nullptr, WNOHANG) == pid)
+      return "docker-registry did not start: " + slurp(log);
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  return {};
+}
+
 class registry : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
@@ -182,26 +208,8 @@ class registry : public ::testing::Test {
                    + "\nhttp:\n  addr: 127.0.0.1:" + std::to_string(e.port)
                    + "\nauth:\n  htpasswd:\n    realm: regscan-test\n    path: " + htpasswd.string()
                    + "\n");
-    auto log = (e.dir / "registry.log").string();
-    posix_spawn_file_actions_t actions;
-    posix_spawn_file_actions_init(&actions);
-    posix_spawn_file_actions_addopen(&actions, 1, log.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    posix_spawn_file_actions_adddup2(&actions, 1, 2);
-    std::string serve = "serve", cfg = config.string();
-    char* argv[] = {const_cast<char*>(registry_bin), serve.data(), cfg.data(), nullptr};
-    int rc = posix_spawn(&e.pid, registry_bin, &actions, nullptr, argv, environ);
-    posix_spawn_file_actions_destroy(&actions);
-    if (rc != 0) {
-      e.pid = -1;
-      return "cannot start docker-registry";
-    }
-    // An external process: poll until it listens (bounded).
-    auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(15);
-    while (!port_open(e.port)) {
-      if (std::chrono::steady_clock::now() > deadline || waitpid(e.pid, nullptr, WNOHANG) == e.pid)
-        return "docker-registry did not start: " + slurp(log);
-      std::this_thread::sleep_for(std::chrono::milliseconds(50));
-    }
+    if (auto err = spawn_registry(config, e.dir / "registry.log", e.port, e.pid); !err.empty())
+      return err;
 
     auto layout = e.dir / "layout";
     layout_builder b(layout);
@@ -621,6 +629,53 @@ TEST_F(registry, ccr_lists_through_personal_edition_actions) {
 // The signature against an independent implementation of Tencent Cloud's
 // published algorithm (python's hmac/hashlib), on a payload with non-ASCII
 // text like the documentation's example.
+// The real registry behind TLS with a self-signed certificate: verification
+// on fails with a clear error, off (the user's choice for that registry) works.
+TEST_F(registry, self_signed_tls_fails_verified_and_works_unverified) {
+  if (!have("openssl"))
+    GTEST_SKIP() << "openssl not installed (CI installs it)";
+  auto dir = env->dir / "tls";
+  fs::create_directories(dir);
+  auto cert = (dir / "cert.pem").string(), key = (dir / "key.pem").string();
+  auto gen = "openssl req -x509 -newkey rsa:2048 -nodes -days 1 -subj /CN=127.0.0.1"
+             " -addext subjectAltName=IP:127.0.0.1 -keyout " + key + " -out " + cert
+             + " >" + (dir / "openssl.log").string() + " 2>&1";
+  ASSERT_EQ(std::system(gen.c_str()), 0) << slurp(dir / "openssl.log");
+  auto port = free_port();
+  spit(dir / "config.yml", "version: 0.1\nlog:\n  level: error\n  accesslog:\n    disabled: true\n"
+                           "storage:\n  filesystem:\n    rootdirectory: " + (dir / "storage").string()
+                             + "\nhttp:\n  addr: 127.0.0.1:" + std::to_string(port)
+                             + "\n  tls:\n    certificate: " + cert + "\n    key: " + key + "\n");
+  pid_t pid = -1;
+  auto err = spawn_registry(dir / "config.yml", dir / "registry.log", port, pid);
+  ASSERT_EQ(err, "");
+  auto copy = "skopeo --policy " + (env->dir / "policy.json").string()
+              + " copy --quiet --dest-tls-verify=false oci:" + (env->dir / "layout").string()
+              + ":latest docker://127.0.0.1:" + std::to_string(port) + "/tls/img:1 >"
+              + (dir / "skopeo.log").string() + " 2>&1";
+  EXPECT_EQ(std::system(copy.c_str()), 0) << slurp(dir / "skopeo.log");
+  auto address = "https://127.0.0.1:" + std::to_string(port);
+
+  oci_client verified{address, {}, http_options{}};
+  auto refused = verified.ping();
+  ASSERT_FALSE(refused);
+  EXPECT_NE(refused.err().message.find("certificate"), std::string::npos) << refused.err().message;
+
+  http_options off;
+  off.verify_tls = false;
+  oci_client unverified{address, {}, off};
+  EXPECT_TRUE(unverified.ping());
+  auto repos = unverified.catalog();
+  ASSERT_TRUE(repos) << repos.err().message;
+  EXPECT_EQ(*repos, std::vector<std::string>{"tls/img"});
+  auto images = unverified.resolve("tls/img", "1");
+  ASSERT_TRUE(images) << images.err().message;
+  EXPECT_EQ(images->front().manifest_digest, env->amd64.manifest.digest);
+
+  kill(pid, SIGTERM);
+  waitpid(pid, nullptr, 0);
+}
+
 TEST(tc3, signature_matches_reference) {
   if (std::system("command -v python3 >/dev/null 2>&1") != 0)
     GTEST_SKIP() << "python3 not installed";
