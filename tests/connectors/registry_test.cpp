@@ -11,7 +11,9 @@
 
 #include <boost/asio.hpp>
 
+#include <atomic>
 #include <chrono>
+#include <ctime>
 #include <cstdlib>
 #include <filesystem>
 #include <map>
@@ -24,6 +26,9 @@
 #include "connectors/sha256.hpp"
 #include "connectors/tc3_signer.hpp"
 #include "test_http_server.hpp"
+
+#include <openssl/evp.h>
+#include <openssl/pem.h>
 
 extern char** environ;
 
@@ -671,6 +676,145 @@ TEST_F(registry, self_signed_tls_fails_verified_and_works_unverified) {
   auto images = unverified.resolve("tls/img", "1");
   ASSERT_TRUE(images) << images.err().message;
   EXPECT_EQ(images->front().manifest_digest, env->amd64.manifest.digest);
+
+  kill(pid, SIGTERM);
+  waitpid(pid, nullptr, 0);
+}
+
+
+namespace {
+
+std::string base64url(std::string_view in) {
+  static const char* tbl = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+  std::string out;
+  uint32_t buf = 0;
+  int bits = 0;
+  for (unsigned char c : in) {
+    buf = (buf << 8) | c;
+    bits += 8;
+    while (bits >= 6) {
+      bits -= 6;
+      out += tbl[(buf >> bits) & 63];
+    }
+  }
+  if (bits > 0)
+    out += tbl[(buf << (6 - bits)) & 63];
+  return out;
+}
+
+/// An RS256 JWT as distribution's token auth expects it: the signing
+/// certificate in x5c, checked against the registry's rootcertbundle.
+std::string sign_jwt(const std::string& key_pem, const std::string& cert_der_b64,
+                     const std::string& claims) {
+  auto header = R"({"alg":"RS256","typ":"JWT","x5c":[")" + cert_der_b64 + R"("]})";
+  auto input = base64url(header) + "." + base64url(claims);
+  BIO* bio = BIO_new_mem_buf(key_pem.data(), static_cast<int>(key_pem.size()));
+  EVP_PKEY* key = PEM_read_bio_PrivateKey(bio, nullptr, nullptr, nullptr);
+  BIO_free(bio);
+  EVP_MD_CTX* ctx = EVP_MD_CTX_new();
+  size_t len = 0;
+  std::string sig;
+  if (key && EVP_DigestSignInit(ctx, nullptr, EVP_sha256(), nullptr, key) == 1
+      && EVP_DigestSign(ctx, nullptr, &len, reinterpret_cast<const unsigned char*>(input.data()),
+                        input.size()) == 1) {
+    sig.resize(len);
+    if (EVP_DigestSign(ctx, reinterpret_cast<unsigned char*>(sig.data()), &len,
+                       reinterpret_cast<const unsigned char*>(input.data()), input.size()) == 1)
+      sig.resize(len);
+    else
+      sig.clear();
+  }
+  EVP_MD_CTX_free(ctx);
+  EVP_PKEY_free(key);
+  return input + "." + base64url(sig);
+}
+
+} // namespace
+
+// The real registry with token auth: a small token server in the test issues
+// JWTs for the scopes it is asked for, to the right Basic credentials only.
+TEST_F(registry, token_auth_through_a_real_token_server) {
+  if (!have("openssl"))
+    GTEST_SKIP() << "openssl not installed (CI installs it)";
+  auto dir = env->dir / "token";
+  fs::create_directories(dir);
+  auto cert = (dir / "cert.pem").string(), key = (dir / "key.pem").string();
+  auto gen = "openssl req -x509 -newkey rsa:2048 -nodes -days 1 -subj /CN=regscan-token -keyout "
+             + key + " -out " + cert + " >" + (dir / "openssl.log").string() + " 2>&1";
+  ASSERT_EQ(std::system(gen.c_str()), 0) << slurp(dir / "openssl.log");
+  std::string cert_b64; // the PEM body is the DER certificate in base64
+  {
+    std::istringstream in{slurp(cert)};
+    for (std::string line; std::getline(in, line);)
+      if (line.rfind("-----", 0) != 0)
+        cert_b64 += line;
+  }
+  auto key_pem = slurp(key);
+  std::atomic<int> tokens{0};
+  test_http_server token_server{[&](const test::request& req) -> test::reply {
+    // "Basic dTpw" is u:p.
+    if (req[test::http::field::authorization] != "Basic dTpw")
+      return test::reply{401, {}, R"({"details":"bad credentials"})"};
+    std::string target{req.target()};
+    std::string access;
+    for (size_t pos = 0; (pos = target.find("scope=", pos)) != std::string::npos;) {
+      pos += 6;
+      auto scope = target.substr(pos, target.find('&', pos) - pos);
+      for (size_t i; (i = scope.find('%')) != std::string::npos && i + 2 < scope.size();)
+        scope.replace(i, 3, 1, static_cast<char>(std::stoi(scope.substr(i + 1, 2), nullptr, 16)));
+      auto c1 = scope.find(':'), c2 = scope.rfind(':');
+      if (c1 == std::string::npos || c1 == c2)
+        continue;
+      std::string actions;
+      std::istringstream acts{scope.substr(c2 + 1)};
+      for (std::string a; std::getline(acts, a, ',');)
+        actions += (actions.empty() ? "\"" : ",\"") + a + "\"";
+      access += (access.empty() ? "" : ",") + std::string(R"({"type":")") + scope.substr(0, c1)
+                + R"(","name":")" + scope.substr(c1 + 1, c2 - c1 - 1) + R"(","actions":[)"
+                + actions + "]}";
+    }
+    auto now = std::time(nullptr);
+    auto claims = R"({"iss":"regscan-issuer","sub":"u","aud":"regscan-test","exp":)"
+                  + std::to_string(now + 300) + R"(,"nbf":)" + std::to_string(now - 60)
+                  + R"(,"iat":)" + std::to_string(now) + R"(,"jti":")"
+                  + std::to_string(++tokens) + R"(","access":[)" + access + "]}";
+    return test::reply{200, {{"Content-Type", "application/json"}},
+                 R"({"token":")" + sign_jwt(key_pem, cert_b64, claims) + R"(","expires_in":300})"};
+  }};
+  auto port = free_port();
+  spit(dir / "config.yml",
+       "version: 0.1\nlog:\n  level: error\n  accesslog:\n    disabled: true\n"
+       "storage:\n  filesystem:\n    rootdirectory: " + (dir / "storage").string()
+         + "\nhttp:\n  addr: 127.0.0.1:" + std::to_string(port)
+         + "\nauth:\n  token:\n    realm: http://127.0.0.1:" + std::to_string(token_server.port())
+         + "/token\n    service: regscan-test\n    issuer: regscan-issuer\n    rootcertbundle: "
+         + cert + "\n");
+  pid_t pid = -1;
+  auto err = spawn_registry(dir / "config.yml", dir / "registry.log", port, pid);
+  ASSERT_EQ(err, "");
+  auto copy = "skopeo --policy " + (env->dir / "policy.json").string()
+              + " copy --quiet --dest-tls-verify=false --dest-creds u:p oci:"
+              + (env->dir / "layout").string() + ":latest docker://127.0.0.1:"
+              + std::to_string(port) + "/tok/img:1 >" + (dir / "skopeo.log").string() + " 2>&1";
+  EXPECT_EQ(std::system(copy.c_str()), 0) << slurp(dir / "skopeo.log") << slurp(dir / "registry.log");
+  auto address = "http://127.0.0.1:" + std::to_string(port);
+
+  oci_client client{address, {"u", "p"}, http_options{}};
+  EXPECT_TRUE(client.ping());
+  auto repos = client.catalog();
+  ASSERT_TRUE(repos) << repos.err().message;
+  EXPECT_EQ(*repos, std::vector<std::string>{"tok/img"});
+  auto images = client.resolve("tok/img", "1");
+  ASSERT_TRUE(images) << images.err().message;
+  EXPECT_EQ(images->front().manifest_digest, env->amd64.manifest.digest);
+  auto issued = tokens.load();
+  EXPECT_GT(issued, 0);
+
+  oci_client wrong{address, {"u", "wrong"}, http_options{}};
+  auto refused = wrong.catalog();
+  ASSERT_FALSE(refused);
+  EXPECT_NE(refused.err().message.find("authentication failed"), std::string::npos)
+    << refused.err().message;
 
   kill(pid, SIGTERM);
   waitpid(pid, nullptr, 0);
