@@ -137,15 +137,7 @@ void cargo_auditable_cataloger::parse(std::string_view path, std::string_view co
     // "local" is the workspace itself, "git"/"registry" are not on crates.io.
     if (e["source"].get_string().get(source) != simdjson::SUCCESS || source != "crates.io")
       continue;
-    package p;
-    p.ecosystem = "crates.io";
-    p.name.assign(name);
-    p.version.assign(version);
-    p.source_name = p.name;
-    p.source_version = p.version;
-    p.file.assign(path);
-    p.layer.assign(layer);
-    out.packages.push_back(std::move(p));
+    out.packages.push_back(util::language_package("crates.io", name, version, path, layer));
   }
   if (skipped)
     fail("skipped " + std::to_string(skipped) + " package(s) without a name or version");

@@ -3,6 +3,8 @@
 #include <string>
 #include <string_view>
 
+#include "scanners/types.hpp"
+
 namespace regscan::util {
 
 inline std::string_view trim(std::string_view s) {
@@ -68,6 +70,21 @@ inline std::string_view major_minor(std::string_view v) {
 
 inline std::string_view major(std::string_view v) {
   return v.substr(0, v.find('.'));
+}
+
+/// A language package, which is its own source: name and version as found.
+inline package language_package(std::string_view ecosystem, std::string_view name,
+                                std::string_view version, std::string_view path,
+                                std::string_view layer) {
+  package p;
+  p.ecosystem.assign(ecosystem);
+  p.name.assign(name);
+  p.version.assign(version);
+  p.source_name = p.name;
+  p.source_version = p.version;
+  p.file.assign(path);
+  p.layer.assign(layer);
+  return p;
 }
 
 } // namespace regscan::util

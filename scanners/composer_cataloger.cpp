@@ -42,15 +42,7 @@ void composer_cataloger::parse(std::string_view path, std::string_view content,
     if (version.size() > 1 && (version[0] == 'v' || version[0] == 'V') && version[1] >= '0'
         && version[1] <= '9')
       version.remove_prefix(1);
-    package p;
-    p.ecosystem = "Packagist";
-    p.name.assign(name);
-    p.version.assign(version);
-    p.source_name = p.name;
-    p.source_version = p.version;
-    p.file.assign(path);
-    p.layer.assign(layer);
-    out.packages.push_back(std::move(p));
+    out.packages.push_back(util::language_package("Packagist", name, version, path, layer));
   }
   if (skipped)
     fail("skipped " + std::to_string(skipped) + " package(s) without a name or version");

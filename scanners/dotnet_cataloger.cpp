@@ -39,15 +39,7 @@ void dotnet_cataloger::parse(std::string_view path, std::string_view content,
       ++skipped;
       continue;
     }
-    package p;
-    p.ecosystem = "NuGet";
-    p.name.assign(name);
-    p.version.assign(version);
-    p.source_name = p.name;
-    p.source_version = p.version;
-    p.file.assign(path);
-    p.layer.assign(layer);
-    out.packages.push_back(std::move(p));
+    out.packages.push_back(util::language_package("NuGet", name, version, path, layer));
   }
   if (skipped)
     fail("skipped " + std::to_string(skipped) + " library key(s) not of the form Name/Version");
