@@ -192,6 +192,7 @@ void write_finding(json_writer& w, const finding& f) {
   w.begin_object()
     .field("id", f.id)
     .field("aliases", f.aliases)
+    .field("ecosystem", f.ecosystem)
     .field("package", f.package)
     .field("source_package", f.source_package)
     .field("installed_version", f.installed_version)
@@ -570,7 +571,7 @@ http_reply control_api::list_images(int64_t new_since) {
     // With new_since: only images with findings first seen after it.
     int64_t fresh = 0;
     if (new_since >= 0) {
-      auto result = ctx_.db->get_result(img.key);
+      auto result = ctx_.db->get_findings(img.key);
       if (!result)
         continue;
       for (auto& f : result->findings)

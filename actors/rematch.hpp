@@ -22,19 +22,20 @@ class store;
 using package_keys = std::set<std::pair<std::string, std::string>>;
 
 struct rematch_report {
-  uint64_t inventories = 0;  // stored results read
-  uint64_t matched = 0;      // matched again: they have a package with changed advisories
-  uint64_t updated = 0;      // whose findings changed: result and image rewritten
+  uint64_t inventories = 0;  // images looked at: with a package in the change (all, without one)
+  uint64_t matched = 0;      // of them, matched again (not deleted meanwhile)
+  uint64_t updated = 0;      // whose findings changed: findings and image rewritten
   uint64_t new_findings = 0; // findings first seen in this run
   uint64_t advisory_keys = 0; // (ecosystem, name) pairs read from the database
   double seconds = 0;
   std::vector<std::string> errors; // "<image>: <reason>"; the other images go on
 };
 
-/// Matches every stored inventory that has a package in `changed` again
-/// (every inventory when `changed` is null), and rewrites the result and the
-/// image's counts, in one batch per image, where the findings changed. New
-/// findings get first_seen = now. An image scanned again meanwhile is left alone.
+/// Matches the packages in `changed` of every stored inventory again (found
+/// through the package index), or every package of every inventory when
+/// `changed` is null, and rewrites the findings and the image's counts, in
+/// one batch per image, where they changed. New findings get first_seen =
+/// now. An image scanned again meanwhile is left alone.
 expected<rematch_report> rematch_inventories(store& db, const package_keys* changed, int64_t now);
 
 /// One re-match at a time: a request while one runs is folded into the next

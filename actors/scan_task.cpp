@@ -20,6 +20,11 @@ expected<std::vector<finding>> match_inventory(advisory_cache& advisories,
   std::vector<finding> out;
   std::vector<finding> found;
   for (auto& pkg : inv.packages) {
+    if (auto* known = advisories.matched(pkg)) {
+      for (auto& f : *known)
+        out.emplace_back(f).layer = pkg.layer;
+      continue;
+    }
     auto records = advisories.for_package(pkg);
     if (!records)
       return records.err();
@@ -28,8 +33,10 @@ expected<std::vector<finding>> match_inventory(advisory_cache& advisories,
       if (auto f = match_package(pkg, *rec))
         found.push_back(std::move(*f));
     merge_aliases(pkg.ecosystem, found);
-    std::move(found.begin(), found.end(), std::back_inserter(out));
+    out.insert(out.end(), found.begin(), found.end());
+    advisories.remember(pkg, std::move(found));
   }
+  sort_findings(out);
   return out;
 }
 
@@ -99,7 +106,7 @@ expected<void> run_scan(daemon_context& ctx, const std::string& image_key,
   result.scanned_at = std::time(nullptr);
   result.matched_at = result.scanned_at;
   // A rescan keeps when each finding was first seen, for --new-since.
-  auto previous = ctx.db->get_result(image_key);
+  auto previous = ctx.db->get_findings(image_key);
   carry_first_seen(previous ? previous->findings : std::vector<finding>{}, result.findings,
                    result.scanned_at);
 

@@ -4,6 +4,7 @@
 #include <numeric>
 #include <set>
 #include <string>
+#include <tuple>
 #include <unordered_map>
 
 #include "scanners/vuln_matcher.hpp"
@@ -115,6 +116,14 @@ void merge_aliases(std::string_view ecosystem, std::vector<finding>& findings) {
     out.push_back(std::move(f));
   }
   findings = std::move(out);
+}
+
+void sort_findings(std::vector<finding>& findings) {
+  auto key = [](const finding& f) {
+    return std::tie(f.ecosystem, f.package, f.installed_version, f.layer, f.id);
+  };
+  std::stable_sort(findings.begin(), findings.end(),
+                   [&](const finding& a, const finding& b) { return key(a) < key(b); });
 }
 
 void carry_first_seen(const std::vector<finding>& previous, std::vector<finding>& current,

@@ -17,6 +17,11 @@ namespace regscan {
 /// `ecosystem` orders the fixed versions. Order of the rest is kept.
 void merge_aliases(std::string_view ecosystem, std::vector<finding>& findings);
 
+/// The order findings are stored and shown in: by package (ecosystem, name,
+/// version, layer), then advisory id. A re-match that replaces the findings
+/// of some packages keeps it, so equal sets compare equal.
+void sort_findings(std::vector<finding>& findings);
+
 /// Sets first_seen on every finding: the earliest first_seen of a previous
 /// finding of the same package that shares its id or an alias (a merged
 /// finding may change its id when a new record joins), else `now`.

@@ -91,11 +91,14 @@ struct osv_record {
 struct finding {
   std::string id;                   // advisory id
   std::vector<std::string> aliases; // CVEs
+  std::string ecosystem;            // the package's, e.g. "Debian:12"
   std::string package;              // binary package name
   std::string source_package;
   std::string installed_version;
   std::string fixed_version;        // lowest fix above the installed version, or empty
   std::string severity;             // Critical, High, Medium, Low, Unknown
+  // From the advisory record `id`. The store keeps findings without these
+  // three and fills them in from the record when a result is read.
   std::string title;
   std::string description;
   std::vector<std::string> references;

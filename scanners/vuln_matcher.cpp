@@ -276,6 +276,14 @@ bool ecosystem_covers(std::string_view record, std::string_view pkg) {
   return false;
 }
 
+void set_advisory_text(finding& f, const osv_record& rec) {
+  f.title = rec.summary.empty() ? rec.id : rec.summary;
+  f.description = rec.details;
+  f.references.clear();
+  for (const auto& r : rec.references)
+    f.references.push_back(r.url);
+}
+
 std::optional<finding> match_package(const package& pkg, const osv_record& rec) {
   if (!rec.withdrawn.empty())
     return std::nullopt;
@@ -346,15 +354,13 @@ std::optional<finding> match_package(const package& pkg, const osv_record& rec) 
   finding f;
   f.id = rec.id;
   f.aliases = rec.aliases;
+  f.ecosystem = pkg.ecosystem;
   f.package = pkg.name;
   f.source_package = std::string{name};
   f.installed_version = pkg.version;
   f.fixed_version = lowest_fix(version, matched.empty() ? fallback : matched);
   f.severity = severity_of(rec, *first);
-  f.title = rec.summary.empty() ? rec.id : rec.summary;
-  f.description = rec.details;
-  for (const auto& r : rec.references)
-    f.references.push_back(r.url);
+  set_advisory_text(f, rec);
   f.fix_advice = fix_advice(pkg, pkg.ecosystem, f.source_package, f.fixed_version);
   f.layer = pkg.layer;
   return f;

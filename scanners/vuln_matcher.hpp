@@ -41,4 +41,8 @@ bool ecosystem_covers(std::string_view record_ecosystem, std::string_view packag
 /// changing the upstream version and the OS package is matched instead.
 std::optional<finding> match_package(const package& pkg, const osv_record& rec);
 
+/// Sets the finding's title (the summary, else the id), description and
+/// reference URLs from its advisory record.
+void set_advisory_text(finding& f, const osv_record& rec);
+
 } // namespace regscan

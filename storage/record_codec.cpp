@@ -56,18 +56,17 @@ void write_package(json_writer& w, const package& p) {
   w.end_object();
 }
 
+// Without the advisory text: the store reads it from the advisory.
 void write_finding(json_writer& w, const finding& f) {
   w.begin_object();
   put_str(w, "id", f.id);
   put_strs(w, "aliases", f.aliases);
+  put_str(w, "ecosystem", f.ecosystem);
   put_str(w, "package", f.package);
   put_str(w, "source_package", f.source_package);
   put_str(w, "installed_version", f.installed_version);
   put_str(w, "fixed_version", f.fixed_version);
   put_str(w, "severity", f.severity);
-  put_str(w, "title", f.title);
-  put_str(w, "description", f.description);
-  put_strs(w, "references", f.references);
   put_str(w, "fix_advice", f.fix_advice);
   put_str(w, "layer", f.layer);
   w.field("first_seen", f.first_seen);
@@ -252,6 +251,34 @@ void read_objects(reader& r, std::string_view k, std::vector<T>& out, Fill fill)
     }
     out.push_back(std::move(value));
   }
+}
+
+void read_package(reader& r, package& p) {
+  r.str("ecosystem", p.ecosystem);
+  r.str("name", p.name);
+  r.str("version", p.version);
+  r.str("source_name", p.source_name);
+  r.str("source_version", p.source_version);
+  r.str("file", p.file);
+  r.str("layer", p.layer);
+  r.str("owner", p.owner);
+}
+
+void read_finding(reader& r, finding& f) {
+  r.str("id", f.id);
+  r.strs("aliases", f.aliases);
+  r.str("ecosystem", f.ecosystem);
+  r.str("package", f.package);
+  r.str("source_package", f.source_package);
+  r.str("installed_version", f.installed_version);
+  r.str("fixed_version", f.fixed_version);
+  r.str("severity", f.severity);
+  r.str("title", f.title);
+  r.str("description", f.description);
+  r.strs("references", f.references);
+  r.str("fix_advice", f.fix_advice);
+  r.str("layer", f.layer);
+  r.i64("first_seen", f.first_seen);
 }
 
 } // namespace
@@ -441,11 +468,6 @@ std::string encode(const scan_result& r) {
   w.field("complete", r.inv.complete);
   put_strs(w, "notes", r.inv.notes);
   w.end_object();
-  w.key("findings");
-  w.begin_array();
-  for (auto& f : r.findings)
-    write_finding(w, f);
-  w.end_array();
   w.end_object();
   return w.take();
 }
@@ -468,37 +490,65 @@ expected<scan_result> decode_result(std::string_view json) {
         if (!osr.ok())
           ir.fail_raw(osr.bad());
       }
-      read_objects(ir, "packages", v.inv.packages, [](reader& pr, package& p) {
-        pr.str("ecosystem", p.ecosystem);
-        pr.str("name", p.name);
-        pr.str("version", p.version);
-        pr.str("source_name", p.source_name);
-        pr.str("source_version", p.source_version);
-        pr.str("file", p.file);
-        pr.str("layer", p.layer);
-        pr.str("owner", p.owner);
-      });
+      read_objects(ir, "packages", v.inv.packages, read_package);
       ir.boolean("complete", v.inv.complete);
       ir.strs("notes", v.inv.notes);
       if (!ir.ok())
         r.fail_raw(ir.bad());
     }
-    read_objects(r, "findings", v.findings, [](reader& fr, finding& f) {
-      fr.str("id", f.id);
-      fr.strs("aliases", f.aliases);
-      fr.str("package", f.package);
-      fr.str("source_package", f.source_package);
-      fr.str("installed_version", f.installed_version);
-      fr.str("fixed_version", f.fixed_version);
-      fr.str("severity", f.severity);
-      fr.str("title", f.title);
-      fr.str("description", f.description);
-      fr.strs("references", f.references);
-      fr.str("fix_advice", f.fix_advice);
-      fr.str("layer", f.layer);
-      fr.i64("first_seen", f.first_seen);
-    });
+    // Results of layout 1 kept their findings here, with the advisory text.
+    read_objects(r, "findings", v.findings, read_finding);
   });
+}
+
+// ---- findings and the package index -----------------------------------------
+
+std::string encode(const findings_record& r) {
+  json_writer w;
+  w.begin_object();
+  put_str(w, "image_key", r.image_key);
+  w.field("scanned_at", r.scanned_at);
+  w.field("matched_at", r.matched_at);
+  w.key("findings");
+  w.begin_array();
+  for (auto& f : r.findings)
+    write_finding(w, f);
+  w.end_array();
+  w.end_object();
+  return w.take();
+}
+
+expected<findings_record> decode_findings(std::string_view json) {
+  return decode<findings_record>(json, "findings record", [](reader& r, findings_record& v) {
+    r.str("image_key", v.image_key);
+    r.i64("scanned_at", v.scanned_at);
+    r.i64("matched_at", v.matched_at);
+    read_objects(r, "findings", v.findings, read_finding);
+  });
+}
+
+std::string encode_packages(const std::vector<const package*>& packages) {
+  json_writer w;
+  w.begin_object();
+  w.key("packages");
+  w.begin_array();
+  for (auto* p : packages)
+    write_package(w, *p);
+  w.end_array();
+  w.end_object();
+  return w.take();
+}
+
+expected<std::vector<package>> decode_packages(std::string_view json) {
+  struct list {
+    std::vector<package> packages;
+  };
+  auto got = decode<list>(json, "package index entry", [](reader& r, list& v) {
+    read_objects(r, "packages", v.packages, read_package);
+  });
+  if (!got)
+    return got.err();
+  return std::move(got->packages);
 }
 
 // ---- ecosystem status -------------------------------------------------------

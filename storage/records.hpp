@@ -74,6 +74,16 @@ struct scan_result {
   int64_t matched_at = 0; // last match against the database: the scan or a re-match
 };
 
+/// The findings part of a scan result, as the findings column family keeps
+/// it: without the advisory text (title, description, references), which is
+/// read from the advisory when a result is shown. A re-match rewrites only this.
+struct findings_record {
+  std::string image_key;
+  std::vector<finding> findings;
+  int64_t scanned_at = 0; // the scan whose inventory these were matched from
+  int64_t matched_at = 0;
+};
+
 struct ecosystem_status {
   std::string ecosystem;
   uint64_t records = 0; // distinct record ids indexed under this ecosystem

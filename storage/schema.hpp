@@ -16,17 +16,22 @@ enum class cf : std::size_t {
   registries, // registry name -> registry_record
   images,     // image key "<registry>/<repository>@<manifest digest>" -> image_record
   tasks,      // task id (u64, big-endian, 8 bytes) -> task_record
-  results,    // image key -> scan_result (inventory + findings)
+  results,    // image key -> scan_result without its findings (the inventory)
   vulns,      // OSV record id -> raw OSV JSON, byte for byte as imported
   vuln_index, // ecosystem \0 package name \0 record id -> "" (one per affected package)
   meta,       // "seq/task" -> last issued task id (u64, big-endian, 8 bytes)
               // "db/<ecosystem>" -> ecosystem_status
+              // "schema/results" -> layout version of results (u64, 8 bytes)
+  findings,   // image key -> findings_record (advisory text left out)
+  package_index, // family \0 lookup name \0 image key -> the image's packages under
+                 // that name: what a re-match after a database change looks at
   count
 };
 
 /// "default" is required by RocksDB and holds nothing.
 inline constexpr std::array<std::string_view, static_cast<std::size_t>(cf::count)>
-  column_families = {"registries", "images", "tasks", "results", "vulns", "vuln_index", "meta"};
+  column_families = {"registries", "images", "tasks",         "results",      "vulns",
+                     "vuln_index", "meta",   "findings", "package_index"};
 
 inline constexpr std::size_t index(cf c) { return static_cast<std::size_t>(c); }
 
@@ -62,6 +67,33 @@ inline std::string task_key(uint64_t id) { return encode_u64(id); }
 
 inline constexpr std::string_view meta_task_seq = "seq/task";
 
+/// 2: findings and the package index apart from the inventory. Version 1
+/// kept the findings, with their advisory text, inside the result.
+inline constexpr std::string_view meta_results_layout = "schema/results";
+inline constexpr uint64_t results_layout = 2;
+
+// --- package index -----------------------------------------------------------
+
+/// The part of an OSV ecosystem before the first ':' ("Debian" of
+/// "Debian:12"): a record's ecosystem covers a package's only within one family.
+inline std::string_view ecosystem_family(std::string_view ecosystem) {
+  return ecosystem.substr(0, ecosystem.find(':'));
+}
+
+/// Every image with a package of `family` filed under `name`: "family\0name\0".
+inline std::string package_index_prefix(std::string_view family, std::string_view name) {
+  std::string k;
+  k.reserve(family.size() + name.size() + 2);
+  k.append(family).push_back('\0');
+  k.append(name).push_back('\0');
+  return k;
+}
+
+inline std::string package_index_key(std::string_view family, std::string_view name,
+                                     std::string_view image_key) {
+  return package_index_prefix(family, name).append(image_key);
+}
+
 // --- vulnerability database ------------------------------------------------
 
 inline constexpr std::string_view meta_db_prefix = "db/";
@@ -91,8 +123,9 @@ inline std::string vuln_index_key(std::string_view ecosystem, std::string_view n
   return vuln_index_prefix(ecosystem, name).append(id);
 }
 
-/// The record id at the end of a vuln_index key; empty when the key is malformed.
-inline std::string_view vuln_index_id(std::string_view key) {
+/// What follows the second separator of a key (the record id of a vuln_index
+/// key, the image key of a package_index key); empty when the key is malformed.
+inline std::string_view third_key_part(std::string_view key) {
   auto first = key.find('\0');
   if (first == std::string_view::npos)
     return {};

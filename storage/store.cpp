@@ -20,6 +20,7 @@
 
 #include "scanners/osv_record.hpp"
 #include "storage/record_codec.hpp"
+#include "storage/rocksdb_util.hpp"
 #include "storage/schema.hpp"
 
 namespace regscan {
@@ -28,34 +29,19 @@ namespace {
 
 using schema::cf;
 using schema::index;
+using detail::db_error;
+using detail::slice;
+using detail::starts_with;
+using detail::write_options;
 
 // Larger entries are not OSV records: refuse them instead of allocating.
 constexpr uint64_t max_osv_entry_size = 64 * 1024 * 1024;
 constexpr std::size_t import_batch_size = 1000;
 
-error db_error(std::string_view what, const rocksdb::Status& s) {
-  return make_error(std::string{what} + ": " + s.ToString());
-}
-
 int64_t now_seconds() {
   return std::chrono::duration_cast<std::chrono::seconds>(
            std::chrono::system_clock::now().time_since_epoch())
     .count();
-}
-
-rocksdb::WriteOptions write_options() {
-  rocksdb::WriteOptions wo;
-  // The WAL stays on, so a write is in the OS page cache before it returns:
-  // kill -9 loses nothing; only a power cut may lose the last writes.
-  wo.sync = false;
-  wo.disableWAL = false;
-  return wo;
-}
-
-rocksdb::Slice slice(std::string_view s) { return {s.data(), s.size()}; }
-
-bool starts_with(const rocksdb::Slice& s, std::string_view prefix) {
-  return s.size() >= prefix.size() && std::string_view{s.data(), prefix.size()} == prefix;
 }
 
 // The (ecosystem, name) pairs a record is indexed under.
@@ -145,6 +131,8 @@ expected<std::unique_ptr<store>> store::open(const std::string& dir) {
   // Column families we do not know are left alone, and their handles closed.
   for (auto* h : extra)
     db->DestroyColumnFamilyHandle(h);
+  if (auto ok = st->migrate_results(); !ok)
+    return ok.err();
   return st;
 }
 
@@ -158,6 +146,13 @@ store::~store() {
     db_->DestroyColumnFamilyHandle(default_cf_);
   db_->Close();
   delete db_;
+}
+
+expected<void> store::compact() {
+  for (auto* h : handles_)
+    if (auto s = db_->CompactRange(rocksdb::CompactRangeOptions{}, h, nullptr, nullptr); !s.ok())
+      return db_error("cannot compact the database", s);
+  return {};
 }
 
 // ---- registries -------------------------------------------------------------
@@ -229,7 +224,7 @@ expected<void> store::delete_registry(const std::string& name) {
     if (img->registry != name)
       continue;
     batch.Delete(cf(index(cf::images)), it->key());
-    batch.Delete(cf(index(cf::results)), it->key());
+    forget_result(batch, it->key().ToString());
   }
   if (!it->status().ok())
     return db_error("cannot list images of registry " + name, it->status());
@@ -267,7 +262,7 @@ expected<std::vector<image_record>> store::list_images() {
 expected<void> store::delete_image(const std::string& key) {
   rocksdb::WriteBatch batch;
   batch.Delete(cf(index(cf::images)), key);
-  batch.Delete(cf(index(cf::results)), key);
+  forget_result(batch, key);
   auto s = db_->Write(write_options(), &batch);
   if (!s.ok())
     return db_error("cannot delete image " + key, s);
@@ -318,43 +313,6 @@ expected<task_record> store::get_task(uint64_t id) {
 
 expected<std::vector<task_record>> store::list_tasks() {
   return read_all<task_record>(db_, cf(index(cf::tasks)), "task", codec::decode_task);
-}
-
-// ---- results ----------------------------------------------------------------
-
-expected<void> store::put_result(const scan_result& r, const image_record& updated_image) {
-  if (r.image_key.empty() || r.image_key != updated_image.key)
-    return make_error("scan result for '" + r.image_key + "' does not match image '"
-                      + updated_image.key + "'");
-  rocksdb::WriteBatch batch;
-  batch.Put(cf(index(cf::results)), r.image_key, codec::encode(r));
-  batch.Put(cf(index(cf::images)), updated_image.key, codec::encode(updated_image));
-  auto s = db_->Write(write_options(), &batch);
-  if (!s.ok())
-    return db_error("cannot store scan result for " + r.image_key, s);
-  return {};
-}
-
-expected<scan_result> store::get_result(const std::string& image_key) {
-  std::string value;
-  auto s = db_->Get(rocksdb::ReadOptions{}, cf(index(cf::results)), image_key, &value);
-  if (s.IsNotFound())
-    return make_error("no scan result for image " + image_key);
-  if (!s.ok())
-    return db_error("cannot read scan result for " + image_key, s);
-  return codec::decode_result(value);
-}
-
-expected<void> store::for_each_result(
-  const std::function<bool(std::string_view key, std::string_view value)>& fn) {
-  std::unique_ptr<rocksdb::Iterator> it{
-    db_->NewIterator(rocksdb::ReadOptions{}, cf(index(cf::results)))};
-  for (it->SeekToFirst(); it->Valid(); it->Next())
-    if (!fn({it->key().data(), it->key().size()}, {it->value().data(), it->value().size()}))
-      return {};
-  if (!it->status().ok())
-    return db_error("cannot read scan results", it->status());
-  return {};
 }
 
 // ---- vulnerability database -------------------------------------------------
@@ -466,7 +424,7 @@ expected<void> store::remove_stale_records(import_state& st) {
       auto eco = key.substr(0, key.find('\0'));
       if (!covered(eco) || eco.substr(0, eco.find(':')) != base)
         continue;
-      std::string id{schema::vuln_index_id(key)};
+      std::string id{schema::third_key_part(key)};
       if (!id.empty() && !st.seen.count(id) && !st.entry_ids.count(id))
         stale.insert(std::move(id));
     }
@@ -597,7 +555,7 @@ expected<import_report> store::import_osv_zip(const std::string& zip_path,
     std::unique_ptr<rocksdb::Iterator> it{
       db_->NewIterator(rocksdb::ReadOptions{}, cf(index(cf::vuln_index)))};
     for (it->Seek(prefix); it->Valid() && starts_with(it->key(), prefix); it->Next())
-      ids.emplace(schema::vuln_index_id(std::string_view{it->key().data(), it->key().size()}));
+      ids.emplace(schema::third_key_part(std::string_view{it->key().data(), it->key().size()}));
     if (!it->status().ok())
       return db_error("cannot count records of " + eco, it->status());
     ecosystem_status status{eco, ids.size(), imported_at, source_label};

@@ -18,6 +18,7 @@
 namespace rocksdb {
 class DB;
 class ColumnFamilyHandle;
+class WriteBatch;
 } // namespace rocksdb
 
 namespace regscan {
@@ -29,6 +30,9 @@ class store {
   /// another store in this one) holds it.
   static expected<std::unique_ptr<store>> open(const std::string& dir);
   ~store();
+  /// Compacts every column family now, and returns when it is done (after a
+  /// bulk load, so that what follows does not compete with compactions).
+  expected<void> compact();
   store(const store&) = delete;
   store& operator=(const store&) = delete;
 
@@ -58,15 +62,35 @@ class store {
   expected<std::vector<task_record>> list_tasks();
 
   // --- scan results ---
+  // A result is kept in three parts: the inventory (results), the findings
+  // without their advisory text (findings), and one package_index entry per
+  // package family and name, which a re-match uses to find the images a
+  // database change concerns without reading any inventory.
+
   /// Writes the result and the updated image record in one batch, so a crash
   /// never leaves an image marked scanned without its result (or the reverse).
   expected<void> put_result(const scan_result& r, const image_record& updated_image);
+  /// The inventory and the findings, each with its advisory's text.
   /// Error "no scan result for image <key>" when absent.
   expected<scan_result> get_result(const std::string& image_key);
-  /// Calls fn(image key, encoded result) for every stored result, in key order,
-  /// until fn returns false. Decode with codec::decode_result.
+  /// The findings alone, without advisory text: what counting and re-matching need.
+  expected<findings_record> get_findings(const std::string& image_key);
+  /// A re-match's writes: replaces the findings of each image and its counts
+  /// (vuln_count, severity_counts), all in one batch. An image that is gone,
+  /// or was scanned again since its findings were read (last_scan differs
+  /// from scanned_at), is skipped: the scan's findings are newer. Returns the
+  /// image keys written.
+  expected<std::vector<std::string>> put_rematched(const std::vector<findings_record>& records);
+  /// Calls fn(image key, encoded inventory) for every stored result, in key
+  /// order, until fn returns false. Decode with codec::decode_result.
   expected<void> for_each_result(
     const std::function<bool(std::string_view key, std::string_view value)>& fn);
+  /// Calls fn(image key, its packages) for every image with packages of the
+  /// ecosystem family `family` ("Debian", "npm") filed under `name` (a
+  /// lookup_names() name), until fn returns false.
+  expected<void> for_each_indexed(
+    std::string_view family, std::string_view name,
+    const std::function<bool(std::string_view image_key, std::vector<package> packages)>& fn);
 
   // --- vulnerability database ---
   /// Imports an osv.dev-style all.zip (flat <id>.json entries). Malformed
@@ -89,6 +113,11 @@ class store {
   store() = default;
   rocksdb::ColumnFamilyHandle* cf(std::size_t i) const { return handles_[i]; }
   expected<void> flush_import_batch(import_state& st);
+  /// Adds to `batch` the deletes of an image's result: inventory, findings
+  /// and package_index entries.
+  void forget_result(rocksdb::WriteBatch& batch, const std::string& image_key);
+  /// Brings results written by an older layout to the current one.
+  expected<void> migrate_results();
   expected<void> remove_stale_records(import_state& st);
 
   std::string dir_;
@@ -98,6 +127,7 @@ class store {
   std::mutex seq_mu_;     // next_task_id's read-modify-write
   std::mutex cascade_mu_; // delete_registry's scan-then-delete
   std::mutex import_mu_;  // one import at a time: it reads before it writes
+  std::mutex results_mu_; // a scan's result against a re-match's check-then-write
 };
 
 } // namespace regscan

@@ -22,6 +22,27 @@ expected<const std::vector<osv_record>*> advisory_cache::get(const std::string& 
   return &it->second;
 }
 
+namespace {
+
+std::string package_identity(const package& p) {
+  std::string k;
+  for (auto* part : {&p.ecosystem, &p.name, &p.version, &p.source_name, &p.source_version,
+                     &p.owner})
+    k.append(*part).push_back('\0');
+  return k;
+}
+
+} // namespace
+
+const std::vector<finding>* advisory_cache::matched(const package& pkg) {
+  auto it = matched_.find(package_identity(pkg));
+  return it == matched_.end() ? nullptr : &it->second;
+}
+
+void advisory_cache::remember(const package& pkg, std::vector<finding> findings) {
+  matched_.insert_or_assign(package_identity(pkg), std::move(findings));
+}
+
 std::vector<std::string> lookup_names(const package& pkg) {
   std::vector<std::string> out;
   for (auto* n : {&pkg.source_name, &pkg.name}) {

@@ -31,9 +31,16 @@ class advisory_cache {
   expected<std::vector<const osv_record*>> for_package(const package& pkg);
   std::size_t size() const { return cache_.size(); }
 
+  /// The findings of an equal package matched earlier through this cache
+  /// (images share most of their packages), or nullptr. Equal means the
+  /// same ecosystem, names, versions and owner; the layer may differ.
+  const std::vector<finding>* matched(const package& pkg);
+  void remember(const package& pkg, std::vector<finding> findings);
+
  private:
   store& db_;
   std::unordered_map<std::string, std::vector<osv_record>> cache_;
+  std::unordered_map<std::string, std::vector<finding>> matched_;
   std::string key_; // reused lookup key
   std::vector<std::string> ecosystems_; // of the database, read on first use
   bool ecosystems_loaded_ = false;

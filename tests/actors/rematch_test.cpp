@@ -3,6 +3,9 @@
 #include "actors/rematch.hpp"
 
 #include <algorithm>
+#include <map>
+#include <random>
+#include <set>
 #include <chrono>
 #include <thread>
 
@@ -110,7 +113,7 @@ TEST_F(rematch_test, only_inventories_with_changed_packages_are_matched_and_upda
             (package_keys{{"Debian:12", pkg_new}}));
   auto rep = rematch_inventories(*db, &report->changed_packages, 2000);
   ASSERT_TRUE(rep) << rep.err().message;
-  EXPECT_EQ(rep->inventories, 3u);
+  EXPECT_EQ(rep->inventories, 1u); // only a has the package: b and c are not read
   EXPECT_EQ(rep->matched, 1u);
   EXPECT_EQ(rep->updated, 1u);
   EXPECT_EQ(rep->new_findings, held_back.size());
@@ -174,6 +177,89 @@ TEST_F(rematch_test, an_image_scanned_again_meanwhile_or_deleted_is_left_alone) 
   EXPECT_FALSE(db->get_image("lab/b@sha256:b"));
   EXPECT_EQ(db->get_result("lab/a@sha256:a")->matched_at, 2000);
   EXPECT_EQ(db->get_result("lab/c@sha256:c")->matched_at, 1000);
+}
+
+// The re-match replaces only the findings of changed packages. Whatever the
+// change, the result must equal a fresh match of the whole inventory against
+// the new database: checked over many generated images, a day on which
+// records of some packages appear and records of others disappear.
+TEST_F(rematch_test, partial_rematch_equals_a_fresh_full_match) {
+  // Packages of the real export with the versions their fixes name.
+  std::map<std::pair<std::string, std::string>, std::vector<std::string>> versions;
+  for (auto& [name, json] : all) {
+    auto rec = parse_osv_record(json);
+    for (auto& a : rec->affected)
+      for (auto& r : a.ranges)
+        for (auto& e : r.events)
+          if (!e.fixed.empty())
+            versions[{a.ecosystem, a.name}].push_back(e.fixed);
+  }
+  std::vector<std::pair<std::string, std::string>> names;
+  for (auto& [k, v] : versions)
+    names.push_back(k);
+  ASSERT_GT(names.size(), 100u);
+  std::mt19937 rng{42};
+  auto pick = [&](std::size_t n) { return std::uniform_int_distribution<std::size_t>{0, n - 1}(rng); };
+  // Today's export lacks the records of some packages that yesterday's had.
+  std::set<std::pair<std::string, std::string>> dropped;
+  for (int i = 0; i < 15; ++i)
+    dropped.insert(names[pick(names.size())]);
+  test::zip_entries today;
+  for (auto& [name, json] : all) {
+    auto rec = parse_osv_record(json);
+    auto& a = rec->affected.at(0);
+    if (!dropped.count({a.ecosystem, a.name}))
+      today.emplace_back(name, json);
+  }
+  // Yesterday's = the full export minus pkg_new's records (SetUp imported it).
+  constexpr int images = 60;
+  for (int i = 0; i < images; ++i) {
+    std::vector<package> pkgs;
+    for (int j = 0; j < 25; ++j) {
+      auto& [eco, name] = j == 0 ? *dropped.begin() : names[pick(names.size())];
+      auto& fixes = versions[{eco, name}];
+      auto p = debian_pkg(name);
+      p.ecosystem = eco;
+      int v = static_cast<int>(pick(fixes.size() + 2));
+      p.version = p.source_version = v == 0 ? "0.1-1" : v == 1 ? "99:1" : fixes[v - 2];
+      if (j == 1)
+        p.name = p.source_name = pkg_new, p.ecosystem = "Debian:12";
+      pkgs.push_back(p);
+    }
+    store_scan("lab/img" + std::to_string(i) + "@sha256:x", pkgs, 1000);
+  }
+  ASSERT_TRUE(test::write_osv_zip(dir / "today.zip", today));
+  auto report = db->import_osv_zip(dir / "today.zip", "today");
+  ASSERT_TRUE(report) << report.err().message;
+  auto rep = rematch_inventories(*db, &report->changed_packages, 2000);
+  ASSERT_TRUE(rep) << rep.err().message;
+  EXPECT_EQ(rep->inventories, static_cast<uint64_t>(images));
+  EXPECT_GT(rep->updated, images / 2u); // the others' changed packages are not affected
+  EXPECT_TRUE(rep->errors.empty());
+
+  for (int i = 0; i < images; ++i) {
+    auto key = "lab/img" + std::to_string(i) + "@sha256:x";
+    auto stored = db->get_result(key);
+    ASSERT_TRUE(stored);
+    auto fresh = match_inventory(*db, stored->inv);
+    ASSERT_TRUE(fresh);
+    auto text = [](const std::vector<finding>& fs) {
+      std::vector<std::string> out;
+      for (auto& f : fs)
+        out.push_back(f.ecosystem + " " + f.package + " " + f.installed_version + " " + f.id
+                      + " " + f.fixed_version + " " + f.severity + " " + f.fix_advice + " "
+                      + f.title);
+      std::sort(out.begin(), out.end());
+      return out;
+    };
+    EXPECT_EQ(text(stored->findings), text(*fresh)) << key;
+    auto img = db->get_image(key);
+    EXPECT_EQ(img->vuln_count, static_cast<int>(fresh->size()));
+    for (auto& f : stored->findings) {
+      bool is_new = f.package == pkg_new;
+      EXPECT_EQ(f.first_seen, is_new ? 2000 : 1000) << key << " " << f.id;
+    }
+  }
 }
 
 struct api_test : rematch_test {
