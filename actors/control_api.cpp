@@ -12,6 +12,7 @@
 #include "actors/osv_mirror.hpp"
 #include "actors/rate_limiter.hpp"
 #include "actors/registry.hpp"
+#include "connectors/registry_lister.hpp"
 #include "scanners/history.hpp"
 #include "scanners/json_writer.hpp"
 
@@ -167,12 +168,14 @@ void write_image(json_writer& w, const image_record& img, const std::string& reg
     .field("tags", img.tags)
     .field("digest", img.digest)
     .field("index_digest", img.index_digest)
+    .field("index_media_type", img.index_media_type)
     .field("image_id", img.image_id)
     .field("media_type", img.media_type)
     .field("os", img.os)
     .field("architecture", img.architecture)
     .field("size", img.size)
     .field("created", img.created)
+    .field("pushed", img.pushed)
     .field("synced_at", img.synced_at)
     .field("scan_status", img.scan_status)
     .field("last_scan", img.last_scan)
@@ -391,8 +394,8 @@ std::string apply_registry_form(const json_body& req, registry_record& rec, bool
   while (rec.api_endpoint.size() > 8 && rec.api_endpoint.back() == '/')
     rec.api_endpoint.pop_back();
   for (auto& r : rec.repositories)
-    if (!valid_repository_name(r))
-      return "invalid repository name " + r;
+    if (!valid_repository_name(r) && !repository_namespace(r))
+      return "invalid repository name " + r + " (a namespace is written ns/ or ns/*)";
   if (!valid_rate_limit(rec.rate_limit))
     return "rate limit must be 5, 10, 20, 50, 100, 500, 1000 or unlimited";
   for (auto [key, field] : {std::pair{"password", &rec.password_sealed},
@@ -498,18 +501,10 @@ http_reply control_api::test_registry(const std::string& name) {
     return json_error(404, "no registry named " + name);
   http_reply rep;
   caf::scoped_actor self{sys_};
-  self->request(*handle, actor_timeout, test_atom::value)
+  // Each check retries like a sync does, against hosts that may not answer.
+  self->request(*handle, std::chrono::minutes{5}, test_atom::value)
     .receive(
-      [&](std::string& err) {
-        json_writer w;
-        w.begin_object().field("ok", err.empty());
-        if (!err.empty()) {
-          w.field("error", err);
-          spdlog::warn("registry {} test failed: {}", name, err);
-        }
-        w.end_object();
-        rep = json_ok(w.take());
-      },
+      [&](std::string& checks) { rep = json_ok(checks); },
       [&](caf::error& err) { rep = json_error(500, to_string(err)); });
   return rep;
 }

@@ -7,6 +7,7 @@
 #include "actors/daemon_context.hpp"
 #include "actors/rate_limiter.hpp"
 #include "actors/sync_job.hpp"
+#include "scanners/json_writer.hpp"
 
 namespace regscan {
 
@@ -31,22 +32,25 @@ registry(registry_actor::stateful_pointer<registry_state> self, daemon_context* 
     },
     [self](status_atom) -> std::string { return self->state.progress; },
     [self, ctx](test_atom) -> caf::result<std::string> {
-      // The check is a blocking HTTP exchange: it runs on its own thread.
+      // The checks are blocking HTTP exchanges: they run on their own thread.
+      // The answer is JSON: {"ok":..,"checks":[{"check","ok","error"}]}.
       auto rp = self->make_response_promise<std::string>();
       auto name = self->state.registry_name;
       self->spawn([rp, ctx, name](caf::blocking_actor*) mutable {
-        auto rec = ctx->db->get_registry(name);
-        if (!rec) {
-          rp.deliver(rec.err().message);
-          return;
+        json_writer w;
+        bool all_ok = true;
+        w.begin_object().key("checks").begin_array();
+        for (auto& c : check_registry(*ctx, name)) {
+          all_ok = all_ok && c.error.empty();
+          w.begin_object().field("check", c.what).field("ok", c.error.empty());
+          if (!c.error.empty()) {
+            w.field("error", c.error);
+            spdlog::warn("registry {} test failed: {} ({})", name, c.error, c.what);
+          }
+          w.end_object();
         }
-        auto client = ctx->client_for(*rec);
-        if (!client) {
-          rp.deliver(client.err().message);
-          return;
-        }
-        auto ok = client->ping();
-        rp.deliver(ok ? std::string{} : ok.err().message);
+        w.end_array().field("ok", all_ok).end_object();
+        rp.deliver(w.take());
       });
       return rp;
     },

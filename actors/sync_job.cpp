@@ -73,6 +73,34 @@ expected<lister_config> lister_config_for(const daemon_context& ctx, const regis
   return cfg;
 }
 
+std::vector<registry_check> check_registry(const daemon_context& ctx, const std::string& registry_name) {
+  auto rec = ctx.db->get_registry(registry_name);
+  if (!rec)
+    return {{"registry " + registry_name, rec.err().message}};
+  auto client = ctx.client_for(*rec);
+  if (!client)
+    return {{"registry " + registry_name, client.err().message}};
+  std::vector<registry_check> out;
+  auto ping = client->ping();
+  out.push_back({"registry endpoint " + rec->address + " (/v2/ with the pull credentials)",
+                 ping ? std::string{} : ping.err().message});
+  auto cfg = lister_config_for(ctx, *rec);
+  if (!cfg) {
+    out.push_back({"listing", cfg.err().message});
+    return out;
+  }
+  auto lister = make_lister(*cfg, *client);
+  if (!lister) {
+    out.push_back({"listing", lister.err().message});
+    return out;
+  }
+  if (auto api = (*lister)->api_name(); !api.empty()) {
+    auto ok = (*lister)->probe();
+    out.push_back({"listing through " + api, ok ? std::string{} : ok.err().message});
+  }
+  return out;
+}
+
 expected<sync_summary> run_sync(daemon_context& ctx, const std::string& registry_name,
                                 const progress_fn& progress) {
   sync_summary sum;

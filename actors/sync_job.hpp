@@ -3,6 +3,7 @@
 // its images and stores them. Blocking HTTP, so it is a blocking actor.
 #include <functional>
 #include <string>
+#include <vector>
 
 #include <caf/fwd.hpp>
 
@@ -28,6 +29,17 @@ using progress_fn = std::function<void(const std::string&)>;
 
 /// How to list a stored registry, its secrets opened.
 expected<lister_config> lister_config_for(const daemon_context& ctx, const registry_record& rec);
+
+/// One check of `registry test`: what it tried and, when it failed, why.
+struct registry_check {
+  std::string what;
+  std::string error; // "" = passed
+};
+
+/// What a sync needs, tried with the stored credentials: the registry
+/// endpoint (GET /v2/, the pull credentials) and, for Harbor, TCR and CCR,
+/// one cheap call of the listing API (its own credentials).
+std::vector<registry_check> check_registry(const daemon_context& ctx, const std::string& registry_name);
 
 expected<sync_summary> run_sync(daemon_context& ctx, const std::string& registry_name,
                                 const progress_fn& progress);

@@ -34,6 +34,15 @@ class ccr_lister : public registry_lister {
     return out;
   }
 
+  std::string api_name() const override { return "Tencent Cloud API " + api_.endpoint(); }
+
+  expected<void> probe() override {
+    auto r = api_.call("DescribeRepositoryOwnerPersonal", R"({"Offset":0,"Limit":1})");
+    if (!r)
+      return r.err();
+    return {};
+  }
+
   expected<std::vector<listed_artifact>> artifacts(const std::string& repo) override {
     std::vector<listed_artifact> out;
     auto ok = paged("DescribeImagePersonal", "\"RepoName\":" + json_quote(repo) + ",", "TagInfo", "TagCount",
@@ -56,9 +65,9 @@ class ccr_lister : public registry_lister {
   template <class Fn>
   expected<void> paged(const std::string& action, const std::string& extra, const char* list,
                        const char* total_key, Fn&& each) {
-    uint64_t seen = 0;
+    pager pages(action, page_size);
     for (int page = 0; page < api_caller::max_pages; ++page) {
-      auto body = "{" + extra + "\"Offset\":" + std::to_string(seen) + ",\"Limit\":" + std::to_string(page_size) + "}";
+      auto body = "{" + extra + "\"Offset\":" + std::to_string(pages.seen()) + ",\"Limit\":" + std::to_string(page_size) + "}";
       auto r = api_.call(action, body);
       if (!r)
         return r.err();
@@ -67,15 +76,13 @@ class ccr_lister : public registry_lister {
       if (parser.parse(*r)["Response"]["Data"].get(data))
         return make_error(action + ": no Response.Data");
       simdjson::dom::array items;
-      size_t n = 0;
-      if (!data[list].get(items))
-        for (auto e : items) {
-          each(e);
-          ++n;
-        }
-      seen += n;
-      auto total = i64(data, total_key, -1);
-      if (n < static_cast<size_t>(page_size) || (total >= 0 && seen >= static_cast<uint64_t>(total)))
+      if (data[list].get(items))
+        return {}; // no list: nothing (more) to list
+      pages.take(items, each);
+      auto more = pages.more(i64(data, total_key, -1));
+      if (!more)
+        return more.err();
+      if (!*more)
         return {};
     }
     return make_error(action + ": more than " + std::to_string(api_caller::max_pages) + " pages");

@@ -7,6 +7,7 @@
 #include <simdjson.h>
 
 #include "connectors/http_client.hpp"
+#include "connectors/lister_util.hpp"
 #include "connectors/registry_lister.hpp"
 #include "scanners/expected.hpp"
 
@@ -23,10 +24,12 @@ inline expected<void> harbor_status(const std::string& path, const http_response
 }
 
 /// Calls `each(element)` for every item of every page; `fetch(page)` gets one
-/// page (page_size=100) as an expected<http_response>.
+/// page (page_size=100) as an expected<http_response>. X-Total-Count decides
+/// when present and believable (a server may cap its pages below 100);
+/// else a short page is the last.
 template <class Fetch, class Each>
 expected<void> harbor_pages(const std::string& path, Fetch&& fetch, Each&& each) {
-  uint64_t seen = 0;
+  lister_util::pager pages("harbor API " + path, 100);
   for (int page = 1; page <= api_caller::max_pages; ++page) {
     auto r = fetch(page);
     if (!r)
@@ -37,17 +40,12 @@ expected<void> harbor_pages(const std::string& path, Fetch&& fetch, Each&& each)
     simdjson::dom::array items;
     if (parser.parse(r->body).get(items))
       return make_error("harbor API " + path + ": response is not a JSON array");
-    size_t n = 0;
-    for (auto e : items) {
-      each(e);
-      ++n;
-    }
-    seen += n;
+    pages.take(items, each);
     auto total_text = r->header("x-total-count");
-    uint64_t total = total_text.empty() ? 0 : std::strtoull(total_text.c_str(), nullptr, 10);
-    // X-Total-Count decides when present (a server may cap its pages below
-    // 100); else a short page is the last. An empty page always is.
-    if (n == 0 || (total_text.empty() ? n < 100 : seen >= total))
+    auto more = pages.more(total_text.empty() ? -1 : std::strtoll(total_text.c_str(), nullptr, 10));
+    if (!more)
+      return more.err();
+    if (!*more)
       return {};
   }
   return make_error("harbor API " + path + ": more than " + std::to_string(api_caller::max_pages)

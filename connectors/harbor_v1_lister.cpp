@@ -44,6 +44,15 @@ class harbor_v1_lister : public registry_lister {
     return out;
   }
 
+  std::string api_name() const override { return "Harbor API " + base_; }
+
+  expected<void> probe() override {
+    auto r = get("/projects?page=1&page_size=1");
+    if (!r)
+      return r.err();
+    return {};
+  }
+
   expected<std::vector<listed_artifact>> artifacts(const std::string& repo) override {
     if (!valid_repository_name(repo))
       return make_error("invalid repository name " + repo);

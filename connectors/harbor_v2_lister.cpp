@@ -45,6 +45,15 @@ class harbor_v2_lister : public registry_lister {
     return out;
   }
 
+  std::string api_name() const override { return "Harbor API " + base_; }
+
+  expected<void> probe() override {
+    auto r = api_.call("GET", base_ + "/projects?page=1&page_size=1", headers_);
+    if (!r)
+      return r.err();
+    return harbor_status("/projects", *r);
+  }
+
   expected<std::vector<listed_artifact>> artifacts(const std::string& repo) override {
     auto slash = repo.find('/');
     if (slash == std::string::npos)

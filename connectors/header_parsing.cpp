@@ -137,11 +137,12 @@ std::optional<std::chrono::seconds> parse_retry_after(std::string_view value,
   auto end = strptime(text.c_str(), "%a, %d %b %Y %H:%M:%S", &tm);
   if (!end)
     return std::nullopt;
-  auto when = std::chrono::system_clock::from_time_t(timegm(&tm));
-  if (when <= now)
+  // In whole seconds: a date past 2262 overflows system_clock's nanoseconds.
+  int64_t when = timegm(&tm);
+  int64_t from = std::chrono::system_clock::to_time_t(now);
+  if (when <= from)
     return std::chrono::seconds(0);
-  auto delta = std::chrono::duration_cast<std::chrono::seconds>(when - now);
-  return std::min(delta, cap);
+  return std::min(std::chrono::seconds(when - from), cap);
 }
 
 } // namespace regscan

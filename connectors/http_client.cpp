@@ -97,13 +97,24 @@ struct hop_request {
 
 class exchanger {
  public:
-  exchanger(const http_options& opts, asio::io_context& ioc) : opts_(opts), ioc_(ioc) {}
+  using clock = std::chrono::steady_clock;
+
+  exchanger(const http_options& opts, asio::io_context& ioc, clock::time_point deadline)
+    : opts_(opts), ioc_(ioc), deadline_(deadline) {}
+
+  // Each network step gets `timeout`, but never past the exchange's deadline.
+  void arm(beast::tcp_stream& tcp) const {
+    tcp.expires_at(std::min(clock::now() + opts_.timeout, deadline_));
+  }
 
   std::string where(const hop_request& rq) const {
     return std::string(rq.method) + " " + rq.where->describe();
   }
 
   error fail(const hop_request& rq, const error_code& ec, std::string_view step) const {
+    if (ec == beast::error::timeout && clock::now() >= deadline_)
+      return make_error(where(rq) + ": did not complete within "
+                        + std::to_string(opts_.total_timeout.count()) + "s (" + std::string(step) + ")");
     if (ec == beast::error::timeout)
       return make_error(where(rq) + ": timed out " + std::string(step) + " after "
                         + std::to_string(opts_.timeout.count()) + "s");
@@ -117,7 +128,7 @@ class exchanger {
     auto results = resolver.resolve(rq.where->host, std::to_string(rq.where->port), ec);
     if (ec)
       return make_error(where(rq) + ": cannot resolve host: " + ec.message());
-    tcp.expires_after(opts_.timeout);
+    arm(tcp);
     ec = run_op(ioc_, [&](auto h) { tcp.async_connect(results, std::move(h)); });
     if (ec)
       return fail(rq, ec, "connecting");
@@ -145,7 +156,7 @@ class exchanger {
       req.body() = *rq.body;
       req.prepare_payload();
     }
-    lowest.expires_after(opts_.timeout);
+    arm(lowest);
     auto ec = run_op(ioc_, [&](auto h) { http::async_write(stream, req, std::move(h)); });
     if (ec)
       return fail(rq, ec, "sending request");
@@ -156,7 +167,7 @@ class exchanger {
     parser.header_limit(64 * 1024);
     if (iequals(rq.method, "HEAD"))
       parser.skip(true);
-    lowest.expires_after(opts_.timeout);
+    arm(lowest);
     ec = run_op(ioc_, [&](auto h) { http::async_read_header(stream, buf, parser, std::move(h)); });
     if (ec)
       return fail(rq, ec, "reading response header");
@@ -178,7 +189,7 @@ class exchanger {
     while (!parser.is_done()) {
       parser.get().body().data = chunk.data();
       parser.get().body().size = chunk.size();
-      lowest.expires_after(opts_.timeout);
+      arm(lowest);
       ec = run_op(ioc_, [&](auto h) { http::async_read_some(stream, buf, parser, std::move(h)); });
       if (ec == http::error::need_buffer)
         ec = {};
@@ -234,7 +245,7 @@ class exchanger {
     }
     if (auto ok = connect(beast::get_lowest_layer(stream), rq); !ok)
       return ok.err();
-    beast::get_lowest_layer(stream).expires_after(opts_.timeout);
+    arm(beast::get_lowest_layer(stream));
     auto ec = run_op(ioc_, [&](auto h) {
       stream.async_handshake(ssl::stream_base::client, std::move(h));
     });
@@ -253,6 +264,7 @@ class exchanger {
  private:
   const http_options& opts_;
   asio::io_context& ioc_;
+  clock::time_point deadline_;
 };
 
 } // namespace
@@ -283,8 +295,10 @@ expected<http_response> perform(const http_options& opts, ssl::context* ctx,
                                 const std::string& ctx_error,
                                 std::string_view method, const std::string& url_text,
                                 const http_headers& headers, body_mode mode,
-                                const http_client::body_sink* sink,
+                                const http_client::body_sink* sink, bool bounded,
                                 const std::string* body = nullptr) {
+  auto deadline = bounded ? std::chrono::steady_clock::now() + opts.total_timeout
+                          : std::chrono::steady_clock::time_point::max();
   auto start = parse_url(url_text);
   if (!start)
     return start.err();
@@ -294,7 +308,7 @@ expected<http_response> perform(const http_options& opts, ssl::context* ctx,
   try {
     for (int hop = 0;; ++hop) {
       asio::io_context ioc;
-      exchanger ex(opts, ioc);
+      exchanger ex(opts, ioc, deadline);
       hop_request rq{verb, &current, &hdrs, mode, sink, true, body};
       expected<http_response> res = make_error("");
       if (current.tls()) {
@@ -338,18 +352,21 @@ expected<http_response> perform(const http_options& opts, ssl::context* ctx,
 
 expected<http_response> http_client::request(std::string_view method, const std::string& url,
                                              const http_headers& headers) {
-  return perform(opts_, impl_->ctx.get(), impl_->ctx_error, method, url, headers, body_mode::buffer_all, nullptr);
+  return perform(opts_, impl_->ctx.get(), impl_->ctx_error, method, url, headers, body_mode::buffer_all, nullptr,
+                 true);
 }
 
 expected<http_response> http_client::post(const std::string& url, const http_headers& headers,
                                           const std::string& body) {
   return perform(opts_, impl_->ctx.get(), impl_->ctx_error, "POST", url, headers, body_mode::buffer_all,
-                 nullptr, &body);
+                 nullptr, true, &body);
 }
 
 expected<http_response> http_client::stream(std::string_view method, const std::string& url,
-                                            const http_headers& headers, const body_sink& sink) {
-  return perform(opts_, impl_->ctx.get(), impl_->ctx_error, method, url, headers, body_mode::stream_2xx, &sink);
+                                            const http_headers& headers, const body_sink& sink,
+                                            bool bounded) {
+  return perform(opts_, impl_->ctx.get(), impl_->ctx_error, method, url, headers, body_mode::stream_2xx, &sink,
+                 bounded);
 }
 
 } // namespace regscan

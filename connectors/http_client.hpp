@@ -21,6 +21,10 @@ struct http_options {
   /// Applies to connect, TLS handshake, write, and each single read: a
   /// stalled body fails after this long without progress.
   std::chrono::seconds timeout{30};
+  /// The whole of a buffered exchange (request(), post(), a bounded
+  /// stream()), redirects included: a body that trickles in a byte at a
+  /// time never trips `timeout`, so small answers also get this deadline.
+  std::chrono::seconds total_timeout{120};
   /// Largest body request() buffers.
   uint64_t max_body = 4u << 20;
   int max_redirects = 5;
@@ -59,8 +63,11 @@ class http_client {
 
   /// Like request(), but a 2xx body goes to sink in chunks as it arrives; a
   /// non-2xx body is buffered, truncated at 64 KiB. A sink error aborts.
+  /// bounded: the exchange gets total_timeout too (for small bodies; a
+  /// layer may rightly take longer).
   expected<http_response> stream(std::string_view method, const std::string& url,
-                                 const http_headers& headers, const body_sink& sink);
+                                 const http_headers& headers, const body_sink& sink,
+                                 bool bounded = false);
 
  private:
   struct impl;

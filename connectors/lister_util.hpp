@@ -1,10 +1,13 @@
 #pragma once
 // Small JSON helpers shared by the listers (internal to connectors/).
 #include <cstdint>
+#include <set>
 #include <string>
 #include <string_view>
 
 #include <simdjson.h>
+
+#include "scanners/expected.hpp"
 
 namespace regscan::lister_util {
 
@@ -30,5 +33,52 @@ inline int64_t i64(simdjson::dom::element e, std::string_view key, int64_t fallb
   int64_t v = 0;
   return e[key].get(v) ? fallback : v;
 }
+
+/// Walks a paged listing without trusting the server's paging: items are
+/// told apart by their JSON text, so a page that only repeats earlier ones
+/// (a server that ignores the page parameter) is an error rather than an
+/// endless loop or a silently partial listing; a total that the items
+/// already contradict is ignored.
+class pager {
+ public:
+  pager(std::string what, size_t page_size) : what_(std::move(what)), page_size_(page_size) {}
+
+  /// Calls each(e) for the items of `items` not seen before.
+  template <class Each>
+  void take(simdjson::dom::array items, Each&& each) {
+    on_page_ = added_ = 0;
+    for (auto e : items) {
+      ++on_page_;
+      if (seen_.insert(simdjson::minify(e)).second) {
+        ++added_;
+        each(e);
+      }
+    }
+  }
+
+  /// Whether the last page brought nothing new.
+  bool repeated() const { return on_page_ > 0 && added_ == 0; }
+
+  /// Distinct items so far.
+  size_t seen() const { return seen_.size(); }
+
+  /// After take(): whether to ask for the next page. total < 0: not given.
+  expected<bool> more(int64_t total) const {
+    if (on_page_ == 0)
+      return false;
+    if (repeated())
+      return make_error(what_ + ": a page repeats earlier ones (the server ignores paging)");
+    auto seen = static_cast<int64_t>(seen_.size());
+    if (total >= 0 && seen <= total)
+      return seen < total;
+    return on_page_ >= page_size_;
+  }
+
+ private:
+  std::string what_;
+  size_t page_size_;
+  std::set<std::string> seen_;
+  size_t on_page_ = 0, added_ = 0;
+};
 
 } // namespace regscan::lister_util

@@ -186,7 +186,8 @@ expected<http_response> oci_client::send(std::string_view method, const std::str
       sink_failed = !ok;
       return ok;
     };
-    auto r = http_.stream(method, target, headers, wrapped);
+    // Manifests and tokens are small: their whole exchange has a deadline.
+    auto r = http_.stream(method, target, headers, wrapped, sink == nullptr);
     std::chrono::milliseconds delay{0};
     if (!r) {
       // Bytes already handed to a sink cannot be taken back; a certificate
@@ -352,7 +353,7 @@ expected<std::vector<std::string>> oci_client::paginate(const std::string& first
   std::string next = first;
   for (int page = 0; page < max_pages; ++page) {
     if (!visited.insert(next).second)
-      break; // a Link loop
+      return out; // a Link loop
     auto r = call("GET", next, scope);
     if (!r)
       return r.err();
@@ -380,13 +381,13 @@ expected<std::vector<std::string>> oci_client::paginate(const std::string& first
       }
     }
     if (added == 0)
-      break; // an empty page, or one that only repeats
+      return out; // an empty page, or one that only repeats
     auto link = parse_next_link(r->header("link"));
     if (!link) {
       // Registries without Link headers: a full page means "ask after the
       // last name" (the n/last parameters of the distribution API).
       if (count < page_size)
-        break;
+        return out;
       next = first.substr(0, first.find('?')) + "?n=" + std::to_string(page_size)
              + "&last=" + url_encode(last);
       continue;
@@ -399,7 +400,9 @@ expected<std::vector<std::string>> oci_client::paginate(const std::string& first
                         + " sent a pagination link to another host");
     next = resolved->str();
   }
-  return out;
+  // A listing cut short must not pass for the whole: sync removes what it lacks.
+  return make_error(std::string("listing ") + key + ": " + base_.authority() + " sent more than "
+                    + std::to_string(max_pages) + " pages");
 }
 
 expected<std::vector<std::string>> oci_client::catalog() {

@@ -1,5 +1,6 @@
 #include "connectors/registry_lister.hpp"
 
+#include <cstdio>
 #include <random>
 #include <thread>
 
@@ -33,17 +34,42 @@ std::string percent_encode(std::string_view s) {
   return out;
 }
 
+std::string json_quote(const std::string& s) {
+  std::string out = "\"";
+  for (unsigned char c : s) {
+    if (c == '"' || c == '\\') {
+      out += '\\';
+      out += static_cast<char>(c);
+    } else if (c < 0x20) {
+      char buf[8];
+      std::snprintf(buf, sizeof buf, "\\u%04x", c);
+      out += buf;
+    } else {
+      out += static_cast<char>(c);
+    }
+  }
+  return out + "\"";
+}
+
 api_caller::api_caller(http_options opts, sleep_fn sleep) : http_(opts), sleep_(std::move(sleep)) {
   if (!sleep_)
     sleep_ = [](std::chrono::milliseconds d) { std::this_thread::sleep_for(d); };
 }
 
+void api_caller::backoff(int attempt, std::chrono::milliseconds hint) {
+  static thread_local std::mt19937 rng{std::random_device{}()};
+  if (hint.count() == 0) {
+    std::uniform_real_distribution<double> jitter(0.5, 1.5);
+    hint = std::chrono::milliseconds(static_cast<int64_t>(250.0 * (1 << (attempt - 1)) * jitter(rng)));
+  }
+  sleep_(hint);
+}
+
 expected<http_response> api_caller::call(std::string_view method, const std::string& url,
                                          const http_headers& headers, const std::string* body) {
-  static thread_local std::mt19937 rng{std::random_device{}()};
   for (int attempt = 1;; ++attempt) {
     auto r = body ? http_.post(url, headers, *body) : http_.request(method, url, headers);
-    std::chrono::milliseconds delay{0};
+    std::chrono::milliseconds hint{0};
     if (!r) {
       if (attempt >= max_attempts || r.err().message.find("certificate") != std::string::npos)
         return r;
@@ -52,21 +78,17 @@ expected<http_response> api_caller::call(std::string_view method, const std::str
       if (!retry || attempt >= max_attempts)
         return r;
       if (auto after = r->header("retry-after"); !after.empty())
-        if (auto s = parse_retry_after(after, std::chrono::system_clock::now(), std::chrono::seconds(60)))
-          delay = *s;
+        if (auto s = parse_retry_after(after, std::chrono::system_clock::now(), retry_after_cap))
+          hint = *s;
     }
-    if (delay.count() == 0) {
-      std::uniform_real_distribution<double> jitter(0.5, 1.5);
-      delay = std::chrono::milliseconds(static_cast<int64_t>(250.0 * (1 << (attempt - 1)) * jitter(rng)));
-    }
-    sleep_(delay);
+    backoff(attempt, hint);
   }
 }
 
 expected<std::unique_ptr<registry_lister>> make_lister(const lister_config& cfg, oci_client& registry,
                                                        sleep_fn sleep) {
   if (cfg.type == "docker-v2" || cfg.type.empty())
-    return make_docker_v2_lister(cfg, registry);
+    return make_docker_v2_lister(cfg, registry, std::move(sleep));
   if (cfg.type == "harbor") {
     if (cfg.version == "V1")
       return make_harbor_v1_lister(cfg, std::move(sleep));

@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -28,6 +29,10 @@ class registry_lister {
   virtual ~registry_lister() = default;
   virtual expected<std::vector<std::string>> repositories() = 0;
   virtual expected<std::vector<listed_artifact>> artifacts(const std::string& repo) = 0;
+  /// One cheap call of the listing API with the configured credentials, for
+  /// `registry test`; "" when the kind has no listing API of its own.
+  virtual std::string api_name() const { return {}; }
+  virtual expected<void> probe() { return {}; }
 };
 
 struct lister_config {
@@ -39,7 +44,7 @@ struct lister_config {
   std::string instance_id;   // TCR RegistryId
   registry_credentials creds;          // registry and Harbor API
   std::string secret_id, secret_key;   // Tencent Cloud API
-  std::vector<std::string> repositories; // docker-v2 without a catalog
+  std::vector<std::string> repositories; // docker-v2 without a catalog; "ns/" = a namespace
   http_options http;
 };
 
@@ -51,7 +56,8 @@ expected<std::unique_ptr<registry_lister>> make_lister(const lister_config& cfg,
                                                        sleep_fn sleep = {});
 
 // One per kind (each in its own file).
-std::unique_ptr<registry_lister> make_docker_v2_lister(const lister_config& cfg, oci_client& registry);
+std::unique_ptr<registry_lister> make_docker_v2_lister(const lister_config& cfg, oci_client& registry,
+                                                       sleep_fn sleep);
 std::unique_ptr<registry_lister> make_harbor_v2_lister(const lister_config& cfg, sleep_fn sleep);
 std::unique_ptr<registry_lister> make_harbor_v1_lister(const lister_config& cfg, sleep_fn sleep);
 std::unique_ptr<registry_lister> make_tcr_lister(const lister_config& cfg, sleep_fn sleep);
@@ -65,7 +71,11 @@ class api_caller {
   api_caller(http_options opts, sleep_fn sleep);
   expected<http_response> call(std::string_view method, const std::string& url,
                                const http_headers& headers, const std::string* body = nullptr);
+  /// The pause before attempt `attempt + 1`: `hint` (a capped Retry-After)
+  /// when given, else jittered exponential backoff from 250 ms.
+  void backoff(int attempt, std::chrono::milliseconds hint = {});
   static constexpr int max_attempts = 4;
+  static constexpr std::chrono::seconds retry_after_cap{60};
   static constexpr int max_pages = 1000;
 
  private:
@@ -77,5 +87,9 @@ class api_caller {
 std::string basic_auth(const registry_credentials& creds);
 /// Percent-encodes everything but unreserved characters.
 std::string percent_encode(std::string_view s);
+/// A JSON string literal (quotes included) for building request bodies.
+std::string json_quote(const std::string& s);
+/// The namespace named by a repositories entry "ns/" or "ns/*", if it is one.
+std::optional<std::string> repository_namespace(std::string_view entry);
 
 } // namespace regscan

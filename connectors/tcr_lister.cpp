@@ -41,6 +41,17 @@ class tcr_lister : public registry_lister {
     return out;
   }
 
+  std::string api_name() const override { return "Tencent Cloud API " + api_.endpoint(); }
+
+  expected<void> probe() override {
+    if (instance_.empty())
+      return make_error("a TCR registry needs its instance id (RegistryId)");
+    auto r = api_.call("DescribeRepositories", "{\"RegistryId\":" + json_quote(instance_) + ",\"Offset\":1,\"Limit\":1}");
+    if (!r)
+      return r.err();
+    return {};
+  }
+
   expected<std::vector<listed_artifact>> artifacts(const std::string& repo) override {
     auto slash = repo.find('/');
     if (slash == std::string::npos)
@@ -74,7 +85,7 @@ class tcr_lister : public registry_lister {
  private:
   template <class Fn>
   expected<void> paged(const std::string& action, const std::string& extra, const char* list, Fn&& each) {
-    uint64_t seen = 0;
+    pager pages(action, page_size);
     for (int page = 1; page <= api_caller::max_pages; ++page) {
       auto body = "{\"RegistryId\":" + json_quote(instance_) + extra + ",\"Offset\":" + std::to_string(page)
                   + ",\"Limit\":" + std::to_string(page_size) + "}";
@@ -86,15 +97,13 @@ class tcr_lister : public registry_lister {
       if (parser.parse(*r)["Response"].get(resp))
         return make_error(action + ": no Response");
       simdjson::dom::array items;
-      size_t n = 0;
-      if (!resp[list].get(items))
-        for (auto e : items) {
-          each(e);
-          ++n;
-        }
-      seen += n;
-      auto total = i64(resp, "TotalCount", -1);
-      if (n < static_cast<size_t>(page_size) || (total >= 0 && seen >= static_cast<uint64_t>(total)))
+      if (resp[list].get(items))
+        return {}; // no list: nothing (more) to list
+      pages.take(items, each);
+      auto more = pages.more(i64(resp, "TotalCount", -1));
+      if (!more)
+        return more.err();
+      if (!*more)
         return {};
     }
     return make_error(action + ": more than " + std::to_string(api_caller::max_pages) + " pages");

@@ -10,23 +10,6 @@
 
 namespace regscan {
 
-std::string json_quote(const std::string& s) {
-  std::string out = "\"";
-  for (unsigned char c : s) {
-    if (c == '"' || c == '\\') {
-      out += '\\';
-      out += static_cast<char>(c);
-    } else if (c < 0x20) {
-      char buf[8];
-      std::snprintf(buf, sizeof buf, "\\u%04x", c);
-      out += buf;
-    } else {
-      out += static_cast<char>(c);
-    }
-  }
-  return out + "\"";
-}
-
 tencent_api::tencent_api(const lister_config& cfg, sleep_fn sleep)
   : endpoint_(cfg.api_endpoint.empty() ? default_endpoint : cfg.api_endpoint),
     secret_id_(cfg.secret_id), secret_key_(cfg.secret_key), region_(cfg.region),
@@ -45,21 +28,30 @@ tencent_api::tencent_api(const lister_config& cfg, sleep_fn sleep)
 expected<std::string> tencent_api::call(const std::string& action, const std::string& payload) {
   if (!error_.empty())
     return make_error(error_);
-  tc3_request rq{secret_id_, secret_key_, "tcr", host_, action, api_version, region_, payload, now_()};
-  auto r = api_.call("POST", endpoint_ + "/", tc3_headers(rq), &payload);
-  if (!r)
-    return r.err();
-  if (r->status != 200)
-    return make_error("Tencent Cloud API " + action + ": HTTP " + std::to_string(r->status));
-  simdjson::dom::parser parser;
-  simdjson::dom::element doc;
-  if (parser.parse(r->body).get(doc))
-    return make_error("Tencent Cloud API " + action + ": reply is not JSON");
-  simdjson::dom::element err;
-  if (!doc["Response"]["Error"].get(err))
-    return make_error("Tencent Cloud API " + action + ": " + lister_util::str(err, "Code") + ": "
-                      + lister_util::str(err, "Message"));
-  return std::move(r->body);
+  for (int attempt = 1;; ++attempt) {
+    // Signed anew each time: the signature covers the timestamp.
+    tc3_request rq{secret_id_, secret_key_, "tcr", host_, action, api_version, region_, payload, now_()};
+    auto r = api_.call("POST", endpoint_ + "/", tc3_headers(rq), &payload);
+    if (!r)
+      return r.err();
+    if (r->status != 200)
+      return make_error("Tencent Cloud API " + action + ": HTTP " + std::to_string(r->status));
+    simdjson::dom::parser parser;
+    simdjson::dom::element doc;
+    if (parser.parse(r->body).get(doc))
+      return make_error("Tencent Cloud API " + action + ": reply is not JSON");
+    simdjson::dom::element err;
+    if (doc["Response"]["Error"].get(err))
+      return std::move(r->body);
+    // The API reports its rate limit and passing faults as HTTP 200 with an
+    // error code (the common error codes of API 3.0): those are retried.
+    auto code = lister_util::str(err, "Code");
+    bool passing = code == "RequestLimitExceeded" || code.starts_with("RequestLimitExceeded.")
+                   || code == "InternalError";
+    if (!passing || attempt >= api_caller::max_attempts)
+      return make_error("Tencent Cloud API " + action + ": " + code + ": " + lister_util::str(err, "Message"));
+    api_.backoff(attempt);
+  }
 }
 
 } // namespace regscan

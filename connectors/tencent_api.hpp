@@ -14,6 +14,7 @@ class tencent_api {
   tencent_api(const lister_config& cfg, sleep_fn sleep);
   /// The raw JSON reply of a successful call.
   expected<std::string> call(const std::string& action, const std::string& payload);
+  const std::string& endpoint() const { return endpoint_; }
   /// Replaces the clock (seconds since the epoch) used for X-TC-Timestamp.
   void set_clock(std::function<int64_t()> now) { now_ = std::move(now); }
 
@@ -26,8 +27,5 @@ class tencent_api {
   api_caller api_;
   std::function<int64_t()> now_;
 };
-
-/// A JSON string literal (quotes included) for building request bodies.
-std::string json_quote(const std::string& s);
 
 } // namespace regscan

@@ -198,6 +198,10 @@ std::string when(simdjson::dom::element e, const char* key) {
   return buf;
 }
 
+std::string or_dash(std::string s) {
+  return s.empty() ? "-" : s;
+}
+
 std::string human_size(uint64_t n) {
   const char* units[] = {"B", "KiB", "MiB", "GiB", "TiB"};
   double v = static_cast<double>(n);
@@ -371,9 +375,10 @@ int main(int argc, char** argv) {
     if (!adding)
       cmd->add_flag("--verify-tls", verify, "verify the registry's TLS certificate again");
     cmd->add_option("--repositories", repositories,
-                    "docker-v2 without a catalog (Docker Hub, GHCR): comma-separated repositories");
+                    "docker-v2 without a catalog (Docker Hub, GHCR): comma-separated repositories;"
+                    " ns/ or ns/* for every repository of a namespace");
     cmd->add_option("--instance-id", instance_id, "TCR instance id (RegistryId)");
-    cmd->add_option("--api-endpoint", api_endpoint, "Harbor/Tencent Cloud API base URL override");
+    cmd->add_option("--api-endpoint", api_endpoint, "Harbor/Tencent Cloud/Docker Hub API base URL override");
     cmd->add_option("--secret-id", secret_id, "Tencent Cloud API SecretId (TCR/CCR)");
     cmd->add_option("--secret-key", secret_key, "Tencent Cloud API SecretKey (prefer --secret-key-stdin)");
     cmd->add_flag("--secret-key-stdin", secret_key_stdin, "read the SecretKey from standard input");
@@ -516,9 +521,15 @@ int main(int argc, char** argv) {
     std::cout << "registry " << name << " deleted\n";
   } else if (*reg_test) {
     auto doc = parse_ok(call("POST", "/registries/" + url_encode(name) + "/test"));
+    for (auto check : doc["checks"].get_array()) {
+      bool ok = str(check, "ok") == "yes";
+      std::cout << (ok ? "ok      " : "FAILED  ") << str(check, "check") << "\n";
+      if (!ok)
+        std::cout << "        " << str(check, "error") << "\n";
+    }
     if (str(doc, "ok") != "yes")
-      die("registry " + name + ": " + str(doc, "error"));
-    std::cout << "registry " << name << ": connection and credentials OK\n";
+      die("registry " + name + ": a sync would fail (see above)");
+    std::cout << "registry " << name << ": everything a sync needs works\n";
   } else if (*sync) {
     if (all == !name.empty())
       die("name one registry, or use --all");
@@ -570,8 +581,17 @@ int main(int argc, char** argv) {
       std::cout << image_name(img.value()) << "\n"
                 << "  digest:   " << str(img.value(), "digest") << "\n"
                 << "  image id: " << str(img.value(), "image_id") << "\n"
-                << "  platform: " << str(img.value(), "os") << "/" << str(img.value(), "architecture")
+                << "  type:     " << str(img.value(), "media_type") << "\n";
+      if (auto index = str(img.value(), "index_digest"); !index.empty())
+        std::cout << "  index:    " << index << " (" << str(img.value(), "index_media_type") << ")\n";
+      uint64_t size = 0;
+      if (img.value()["size"].get(size))
+        size = 0;
+      std::cout << "  platform: " << str(img.value(), "os") << "/" << str(img.value(), "architecture")
                 << "\n"
+                << "  size:     " << human_size(size) << " (layers)\n"
+                << "  created:  " << or_dash(str(img.value(), "created")) << "\n"
+                << "  pushed:   " << or_dash(str(img.value(), "pushed")) << "\n"
                 << "  status:   " << str(img.value(), "scan_status")
                 << (str(img.value(), "incomplete") == "yes" ? " (incomplete)" : "") << "\n"
                 << "  scanned:  " << when(img.value(), "last_scan") << "\n";

@@ -107,6 +107,39 @@ TEST(http_client, stalled_body_times_out) {
   EXPECT_LT(std::chrono::steady_clock::now() - started, std::chrono::seconds(5));
 }
 
+// A body that trickles in (a byte every 300 ms) never trips the per-read
+// timeout; the whole exchange's deadline stops it.
+TEST(http_client, trickled_body_hits_the_total_deadline) {
+  test_http_server server([](const test::request&) {
+    reply r{200, {}, std::string(100, 'x')};
+    r.trickle = std::chrono::milliseconds(300);
+    return r;
+  });
+  http_client client(http_options{.timeout = std::chrono::seconds(1), .total_timeout = std::chrono::seconds(2)});
+  auto started = std::chrono::steady_clock::now();
+  auto r = client.request("GET", server.url() + "/trickle");
+  ASSERT_FALSE(r);
+  EXPECT_NE(r.err().message.find("did not complete within 2s"), std::string::npos) << r.err().message;
+  auto took = std::chrono::steady_clock::now() - started;
+  EXPECT_GE(took, std::chrono::milliseconds(1900));
+  EXPECT_LT(took, std::chrono::seconds(4));
+}
+
+TEST(http_client, truncated_and_dropped_answers_are_errors) {
+  test_http_server server([](const test::request& r) {
+    reply out{200, {}, std::string(1000, 'x')};
+    out.truncate = r.target() == "/truncated";
+    out.drop = r.target() == "/dropped";
+    return out;
+  });
+  http_client client;
+  for (auto path : {"/truncated", "/dropped"}) {
+    auto r = client.request("GET", server.url() + path);
+    ASSERT_FALSE(r) << path;
+    EXPECT_NE(r.err().message.find("127.0.0.1"), std::string::npos) << r.err().message;
+  }
+}
+
 TEST(http_client, oversized_body_is_rejected) {
   test_http_server server([](const test::request& r) {
     reply out{200, {}, std::string(5000, 'x')};

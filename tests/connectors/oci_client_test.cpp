@@ -148,6 +148,39 @@ TEST(oci_client_fake, retry_after_is_capped_and_5xx_backs_off) {
   EXPECT_LE(sleeps.waits[2], 1500ms);
 }
 
+std::string http_date(std::chrono::system_clock::time_point t) {
+  auto tt = std::chrono::system_clock::to_time_t(t);
+  std::tm tm{};
+  gmtime_r(&tt, &tm);
+  char buf[64];
+  std::strftime(buf, sizeof buf, "%a, %d %b %Y %H:%M:%S GMT", &tm);
+  return buf;
+}
+
+// Retry-After as an HTTP date: the wait is the time until then, capped.
+TEST(oci_client_fake, retry_after_as_http_date) {
+  int calls = 0;
+  std::string when;
+  test_http_server server([&](const test::request&) {
+    if (++calls <= 2)
+      return reply{429, {{"Retry-After", when}}, ""};
+    return reply{200, {}, "{}"};
+  });
+  recorded_sleeps sleeps;
+  oci_client client(server.url(), {});
+  client.set_sleep([&](std::chrono::milliseconds d) {
+    sleeps.waits.push_back(d);
+    when = "Fri, 31 Dec 2999 23:59:59 GMT"; // the second answer: absurdly far
+  });
+  when = http_date(std::chrono::system_clock::now() + 20s);
+  auto ok = client.ping();
+  ASSERT_TRUE(ok) << ok.err().message;
+  ASSERT_EQ(sleeps.waits.size(), 2u);
+  EXPECT_GE(sleeps.waits[0], 18s); // whole seconds, a moment later
+  EXPECT_LE(sleeps.waits[0], 20s);
+  EXPECT_EQ(sleeps.waits[1], 60s);
+}
+
 TEST(oci_client_fake, connection_errors_are_retried) {
   uint16_t port;
   {
@@ -192,6 +225,40 @@ TEST(oci_client_fake, pagination_stops_on_repeated_pages) {
   ASSERT_TRUE(tags) << tags.err().message;
   EXPECT_EQ(*tags, (std::vector<std::string>{"x", "y"}));
   EXPECT_EQ(calls, 2);
+}
+
+// A next link asking for a huge n gets a huge page: refused at the body
+// limit, not buffered without end.
+TEST(oci_client_fake, pagination_with_a_huge_page_is_refused) {
+  std::string names;
+  for (int i = 0; names.size() < (5u << 20); ++i)
+    names += std::string(i ? "," : "") + "\"r" + std::to_string(i) + "\"";
+  test_http_server server([&](const test::request& r) {
+    if (r.target() == "/v2/_catalog?n=100")
+      return reply{200, {{"Link", R"(</v2/_catalog?n=2000000000&last=a>; rel="next")"}}, R"({"repositories":["a"]})"};
+    return reply{200, {}, R"({"repositories":[)" + names + "]}"};
+  });
+  oci_client client(server.url(), {});
+  auto repos = client.catalog();
+  ASSERT_FALSE(repos);
+  EXPECT_NE(repos.err().message.find("exceeds the limit"), std::string::npos) << repos.err().message;
+  EXPECT_EQ(server.requests().size(), 2u); // not retried
+}
+
+// Pages that never end (each with new names) stop at max_pages with an
+// error: a partial listing must not pass for the whole registry.
+TEST(oci_client_fake, endless_pagination_is_an_error) {
+  int calls = 0;
+  test_http_server server([&](const test::request&) {
+    ++calls;
+    return reply{200, {{"Link", "</v2/_catalog?last=r" + std::to_string(calls) + ">; rel=\"next\""}},
+                 R"({"repositories":["r)" + std::to_string(calls) + "\"]}"};
+  });
+  oci_client client(server.url(), {});
+  auto repos = client.catalog();
+  ASSERT_FALSE(repos);
+  EXPECT_NE(repos.err().message.find("more than 1000 pages"), std::string::npos) << repos.err().message;
+  EXPECT_EQ(calls, oci_client::max_pages);
 }
 
 TEST(oci_client_fake, pagination_without_link_uses_last) {

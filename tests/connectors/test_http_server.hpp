@@ -8,6 +8,7 @@
 #include <boost/beast/http.hpp>
 
 #include <atomic>
+#include <chrono>
 #include <functional>
 #include <memory>
 #include <mutex>
@@ -32,6 +33,12 @@ struct reply {
   bool close_delimited = false;
   /// Send the headers and half the body, then wait for the client to give up.
   bool stall = false;
+  /// Close the connection without answering.
+  bool drop = false;
+  /// Announce the whole body, send half of it, then close.
+  bool truncate = false;
+  /// Send the body one byte at a time with this pause between bytes.
+  std::chrono::milliseconds trickle{0};
 };
 
 inline reply redirect_to(int status, std::string location) {
@@ -91,6 +98,8 @@ class test_http_server {
       requests_.push_back(req);
     }
     auto r = handler_(req);
+    if (r.drop)
+      return;
     std::string head = "HTTP/1.1 " + std::to_string(r.status) + " X\r\n";
     for (auto& [k, v] : r.headers)
       head += k + ": " + v + "\r\n";
@@ -104,6 +113,19 @@ class test_http_server {
       char c;
       while (!ec && !stop_)
         stream.read_some(asio::buffer(&c, 1), ec);
+      return;
+    }
+    if (r.truncate) {
+      head += r.body.substr(0, r.body.size() / 2);
+      asio::write(stream, asio::buffer(head), ec);
+      return;
+    }
+    if (r.trickle.count() > 0 && !head_only) {
+      asio::write(stream, asio::buffer(head), ec);
+      for (size_t i = 0; i < r.body.size() && !ec && !stop_; ++i) {
+        std::this_thread::sleep_for(r.trickle);
+        asio::write(stream, asio::buffer(r.body.data() + i, 1), ec);
+      }
       return;
     }
     if (!head_only)

@@ -110,6 +110,7 @@ TEST(header_parsing, retry_after) {
   EXPECT_EQ(parse_retry_after("Wed, 21 Oct 2015 07:28:30 GMT", now, seconds(60)), seconds(30));
   EXPECT_EQ(parse_retry_after("Wed, 21 Oct 2015 09:00:00 GMT", now, seconds(60)), seconds(60));
   EXPECT_EQ(parse_retry_after("Wed, 21 Oct 2015 07:00:00 GMT", now, seconds(60)), seconds(0));
+  EXPECT_EQ(parse_retry_after("Fri, 31 Dec 2999 23:59:59 GMT", now, seconds(60)), seconds(60));
   EXPECT_FALSE(parse_retry_after("soon", now, seconds(60)));
 }
 

@@ -159,7 +159,11 @@ assert d["digest"].startswith("sha256:") and d["image_id"].startswith("sha256:")
 assert d["os"] == "linux" and d["architecture"] == "amd64", d
 assert d["size"] > 10_000_000, d
 assert d["scan_status"] == "unscanned", d
+assert d["media_type"].startswith("application/vnd."), d
+assert d["created"] and "pushed" in d and "index_media_type" in d, d  # distribution has no push time
 ' || fail "image record is wrong"
+ctl image show library/debian:12 | tee "$WORK/show.txt"
+grep -q "pushed:" "$WORK/show.txt" && grep -q "type:     application/vnd" "$WORK/show.txt" || fail "image show lacks the media type or push time"
 
 step "vulnerability database: a malformed file, then the real Debian data"
 printf 'not a zip' >"$WORK/bad.zip"
