@@ -21,12 +21,15 @@ enum class cf : std::size_t {
   vuln_index, // ecosystem \0 package name \0 record id -> "" (one per affected package)
   meta,       // "seq/task" -> last issued task id (u64, big-endian, 8 bytes)
               // "db/<ecosystem>" -> ecosystem_status
+  layers,     // diffID \0 analyzer version -> a layer's delta (storage/layer_codec.hpp,
+              // binary); one version per diffID
   count
 };
 
 /// "default" is required by RocksDB and holds nothing.
 inline constexpr std::array<std::string_view, static_cast<std::size_t>(cf::count)>
-  column_families = {"registries", "images", "tasks", "results", "vulns", "vuln_index", "meta"};
+  column_families = {"registries", "images", "tasks", "results", "vulns", "vuln_index", "meta",
+                     "layers"};
 
 inline constexpr std::size_t index(cf c) { return static_cast<std::size_t>(c); }
 
@@ -38,6 +41,19 @@ inline std::string image_key(std::string_view registry, std::string_view reposit
   k.reserve(registry.size() + repository.size() + manifest_digest.size() + 2);
   k.append(registry).append("/").append(repository).append("@").append(manifest_digest);
   return k;
+}
+
+// --- layer cache -------------------------------------------------------------
+
+/// Every key of one layer: "diffID\0".
+inline std::string layer_prefix(std::string_view diff_id) {
+  std::string k{diff_id};
+  k.push_back('\0');
+  return k;
+}
+
+inline std::string layer_key(std::string_view diff_id, std::string_view analyzer_version) {
+  return layer_prefix(diff_id).append(analyzer_version);
 }
 
 // --- tasks and sequences ---------------------------------------------------
