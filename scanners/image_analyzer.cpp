@@ -323,9 +323,11 @@ bool image_analyzer::replay_layer(std::string digest, const layer_delta& delta) 
     (void)end_layer();
   }
   // What the walk consulted of the layers below: the wanted symlinks'
-  // targets among its paths, and room for its own targets. The OS it parsed
+  // targets among its paths, and room for its own targets and symlinks
+  // (counted before its deletions: it may refuse more than needed). The OS it parsed
   // with may differ: finish() rebases, as for a walked layer.
   if (link_targets_.size() + delta.link_targets.size() > max_link_targets
+      || symlinks_.size() + delta.symlinks.size() > limits_.max_symlinks
       || lower_link_targets(delta.removals, layers_.size()) != delta.lower_link_targets)
     return false;
   for (const auto& r : delta.records)
@@ -514,6 +516,16 @@ bool image_analyzer::entry_begin(const tar_entry& entry, entry_plan& out) {
   auto layer = walk_->index();
   switch (entry.type) {
     case tar_entry_type::symlink:
+      if (symlinks_.size() >= limits_.max_symlinks) {
+        // Links past the bound are not followed: what they lead to may be missed.
+        if (!symlinks_full_) {
+          symlinks_full_ = true;
+          note("layer " + layers_[layer] + ": over max_symlinks ("
+                 + std::to_string(limits_.max_symlinks) + "): later symlinks not followed",
+               true);
+        }
+        return false;
+      }
       symlinks_[entry.path] = kept_link{entry.link_target, layer};
       os_dirty_ = true;
       // Keep what a wanted symlink points at when it shows up later (in this

@@ -34,6 +34,7 @@ struct analysis_limits {
   uint64_t max_file_size = 256ull << 20;        // one wanted file read into memory
   uint64_t max_executable_size = 512ull << 20;  // one executable offered to wants_executable
   uint64_t max_deferred_bytes = 64ull << 20;    // held per layer while no OS is known yet
+  uint64_t max_symlinks = 200'000;              // kept for the whole image, to follow links
 };
 
 class image_analyzer {
@@ -182,6 +183,7 @@ class image_analyzer {
   bool complete_ = true;
   bool layer_error_noted_ = false; // the open layer's error is in notes_
   bool layer_complete_ = true;     // the open layer made nothing incomplete
+  bool symlinks_full_ = false;     // max_symlinks was reached and noted
   std::unique_ptr<delta_recorder> recorder_;
   expected<layer_delta> delta_ = make_error("no layer was walked with record_delta");
 };
