@@ -35,6 +35,11 @@ std::string metrics::render(store& db) const {
   counter(out, "regscan_layer_bytes_pulled_total", "Compressed layer bytes pulled from registries.",
           layer_bytes_pulled);
   counter(out, "regscan_images_pulled_total", "Images pulled for scanning.", images_pulled);
+  counter(out, "regscan_layer_cache_hits_total", "Layers taken from the layer cache, not pulled.",
+          layer_cache_hits);
+  counter(out, "regscan_layer_cache_misses_total",
+          "Layers pulled and analyzed because the layer cache had no usable entry.",
+          layer_cache_misses);
   counter(out, "regscan_control_requests_total", "Requests served on the control socket.",
           control_requests);
   // Gauges come from the store, so they survive restarts and stay exact.

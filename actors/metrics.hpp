@@ -17,6 +17,8 @@ struct metrics {
   std::atomic<uint64_t> syncs_failed{0};
   std::atomic<uint64_t> layer_bytes_pulled{0};
   std::atomic<uint64_t> images_pulled{0};
+  std::atomic<uint64_t> layer_cache_hits{0};   // layers replayed from the layer cache
+  std::atomic<uint64_t> layer_cache_misses{0}; // layers pulled although the cache was asked
   std::atomic<uint64_t> control_requests{0};
 
   /// The Prometheus text exposition of the counters and of the stored state.

@@ -8,9 +8,11 @@
 #include <spdlog/spdlog.h>
 
 #include "actors/daemon_context.hpp"
+#include "connectors/sha256.hpp"
 #include "scanners/image_analyzer.hpp"
 #include "scanners/finding_merge.hpp"
 #include "scanners/vuln_matcher.hpp"
+#include "storage/layer_codec.hpp"
 #include "storage/vuln_db.hpp"
 
 namespace regscan {
@@ -45,6 +47,46 @@ expected<std::vector<finding>> match_inventory(store& db, const inventory& inv) 
   return match_inventory(advisories, inv);
 }
 
+namespace {
+
+// Larger deltas are not cached (a layer of a million small wanted files).
+constexpr size_t max_cached_layer_size = 16u << 20;
+
+bool replay_cached_layer(daemon_context& ctx, image_analyzer& analyzer, const std::string& digest,
+                         const std::string& diff_id, const std::string& version) {
+  auto stored = ctx.db->get_layer(diff_id, version);
+  if (!stored) {
+    spdlog::warn("layer cache: {}", stored.err().message);
+    return false;
+  }
+  if (!*stored)
+    return false;
+  auto delta = codec::decode_layer_delta(**stored);
+  if (!delta) {
+    spdlog::warn("layer cache: {}: {}", diff_id, delta.err().message);
+    return false;
+  }
+  return analyzer.replay_layer(digest, *delta);
+}
+
+void cache_layer(daemon_context& ctx, image_analyzer& analyzer, const std::string& diff_id,
+                 const std::string& version) {
+  auto delta = analyzer.take_delta();
+  if (!delta) {
+    spdlog::debug("layer cache: {}", delta.err().message);
+    return;
+  }
+  auto encoded = codec::encode(*delta);
+  if (encoded.size() > max_cached_layer_size) {
+    spdlog::debug("layer cache: {} is {} bytes encoded: not cached", diff_id, encoded.size());
+    return;
+  }
+  if (auto put = ctx.db->put_layer(diff_id, version, encoded); !put)
+    spdlog::warn("layer cache: {}", put.err().message);
+}
+
+} // namespace
+
 expected<void> run_scan(daemon_context& ctx, const std::string& image_key,
                         const std::atomic<bool>& cancelled) {
   auto img = ctx.db->get_image(image_key);
@@ -66,8 +108,26 @@ expected<void> run_scan(daemon_context& ctx, const std::string& image_key,
   ctx.stats.images_pulled++;
 
   image_analyzer analyzer;
-  for (auto& layer : oci.layers) {
-    analyzer.begin_layer(layer.digest);
+  // The layer cache is keyed by diffID: the config lists them in layer order.
+  bool use_cache = oci.diff_ids.size() == oci.layers.size();
+  auto version = analyzer.cache_version();
+  size_t cached = 0;
+  for (size_t i = 0; i < oci.layers.size(); ++i) {
+    auto& layer = oci.layers[i];
+    if (cancelled)
+      return make_error("cancelled");
+    if (use_cache) {
+      if (replay_cached_layer(ctx, analyzer, layer.digest, oci.diff_ids[i], version)) {
+        ctx.stats.layer_cache_hits++;
+        ++cached;
+        continue;
+      }
+      ctx.stats.layer_cache_misses++;
+    }
+    sha256 content;
+    analyzer.begin_layer(
+      layer.digest, [&](const uint8_t* data, size_t size) { content.update(data, size); },
+      use_cache);
     expected<void> fed;
     auto sink = [&](const uint8_t* data, size_t size) -> expected<void> {
       if (cancelled)
@@ -88,8 +148,21 @@ expected<void> run_scan(daemon_context& ctx, const std::string& image_key,
     }
     if (!got)
       return make_error("layer " + layer.digest + ": " + got.err().message);
-    (void)analyzer.end_layer();
+    if (!analyzer.end_layer() || !use_cache)
+      continue;
+    // Any image can claim any diffID: only what was checked is cached.
+    auto diff_id = content.digest();
+    if (diff_id != oci.diff_ids[i]) {
+      analyzer.add_note("layer " + layer.digest + ": its content is " + diff_id
+                          + ", not the diffID " + oci.diff_ids[i] + " that the image config says",
+                        true);
+      continue;
+    }
+    cache_layer(ctx, analyzer, diff_id, version);
   }
+  if (use_cache)
+    spdlog::info("scan of {}: {} of {} layers from the layer cache", image_key, cached,
+                 oci.layers.size());
   scan_result result;
   result.image_key = image_key;
   result.inv = analyzer.finish();

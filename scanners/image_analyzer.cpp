@@ -17,6 +17,11 @@ constexpr std::string_view whiteout_prefix = ".wh.";
 constexpr std::string_view opaque_whiteout = ".wh..wh..opq";
 constexpr int max_symlink_hops = 40; // as Linux's MAXSYMLINKS
 constexpr size_t max_link_targets = 10000;
+// Paths recorded for one layer's delta; a layer with more is not cached.
+constexpr uint64_t max_delta_path_bytes = 32ull << 20;
+// Bump when the walk itself changes what it records (catalogers have their own
+// versions): it is part of the layer cache key.
+constexpr int analyzer_version = 1;
 
 std::string join(std::string_view dir, std::string_view name) {
   if (dir.empty())
@@ -57,6 +62,11 @@ std::string lexical_target(std::string_view dir, std::string_view target) {
     out.append(part);
   }
   return out;
+}
+
+std::string unsafe_entries_note(std::string_view layer, uint64_t count) {
+  return "layer " + std::string(layer) + ": " + std::to_string(count)
+         + " entries with paths outside the image root skipped";
 }
 
 bool same_os(const os_info& a, const os_info& b) {
@@ -171,17 +181,26 @@ image_analyzer::~image_analyzer() = default;
 
 void image_analyzer::note(std::string text, bool incomplete) {
   notes_.push_back(std::move(text));
-  if (incomplete)
+  if (incomplete) {
     complete_ = false;
+    layer_complete_ = false;
+  }
 }
 
-void image_analyzer::begin_layer(std::string digest, byte_observer observer) {
+void image_analyzer::add_note(std::string text, bool incomplete) {
+  note(std::move(text), incomplete);
+}
+
+void image_analyzer::begin_layer(std::string digest, byte_observer observer, bool record_delta) {
   if (walk_) {
     note("layer " + layers_[walk_->index()] + ": not ended before the next layer began", true);
     (void)end_layer();
   }
   layers_.push_back(std::move(digest));
   layer_error_noted_ = false;
+  layer_complete_ = true;
+  recorder_ = record_delta ? std::make_unique<delta_recorder>() : nullptr;
+  delta_ = make_error("layer " + layers_.back() + " was not walked with record_delta");
   walk_ = std::make_unique<layer_walk>(*this, layers_.size() - 1, std::move(observer));
 }
 
@@ -207,14 +226,157 @@ expected<void> image_analyzer::end_layer() {
   flush_deferred();
   auto walk = std::move(walk_);
   if (walk->unsafe_entries() > 0)
-    note("layer " + layers_[walk->index()] + ": " + std::to_string(walk->unsafe_entries())
-           + " entries with paths outside the image root skipped",
-         false);
+    note(unsafe_entries_note(layers_[walk->index()], walk->unsafe_entries()), false);
   if (!r && !layer_error_noted_) {
     layer_error_noted_ = true;
     note("layer " + layers_[walk->index()] + ": " + r.err().message, true);
   }
+  if (recorder_) {
+    if (!layer_complete_)
+      not_cacheable("it is incomplete");
+    delta_ = make_delta(walk->index(), walk->unsafe_entries());
+    recorder_.reset();
+  }
   return r;
+}
+
+// --- the layer cache ----------------------------------------------------------
+
+void image_analyzer::not_cacheable(std::string why) {
+  if (!recorder_ || !recorder_->not_cacheable.empty())
+    return;
+  recorder_->not_cacheable = std::move(why);
+  recorder_->removals = {};
+  recorder_->link_targets = {};
+}
+
+void image_analyzer::record_removal(std::string_view path, uint8_t bits) {
+  if (!recorder_ || !recorder_->not_cacheable.empty())
+    return;
+  recorder_->bytes += path.size() + sizeof(std::string);
+  if (recorder_->bytes > max_delta_path_bytes) {
+    not_cacheable("it has over " + std::to_string(max_delta_path_bytes) + " bytes of paths");
+    return;
+  }
+  recorder_->removals.emplace_back(path, bits);
+}
+
+std::vector<std::string> image_analyzer::lower_link_targets(
+  const std::vector<std::pair<std::string, uint8_t>>& removals, size_t layer) const {
+  std::vector<std::string> out;
+  for (const auto& [path, bits] : removals)
+    if (auto it = link_targets_.find(path); it != link_targets_.end() && it->second < layer)
+      out.push_back(path);
+  return out;
+}
+
+expected<image_analyzer::layer_delta> image_analyzer::make_delta(size_t layer,
+                                                                 uint64_t unsafe_entries) {
+  auto& rec = *recorder_;
+  if (!rec.not_cacheable.empty())
+    return make_error("layer " + layers_[layer] + " is not cacheable: " + rec.not_cacheable);
+  layer_delta d;
+  d.layer = layers_[layer];
+  d.unsafe_entries = unsafe_entries;
+  // One entry per path, its bits merged; the order does not matter, since
+  // each only deletes what lower layers had.
+  std::sort(rec.removals.begin(), rec.removals.end());
+  for (auto& [path, bits] : rec.removals) {
+    if (!d.removals.empty() && d.removals.back().first == path)
+      d.removals.back().second |= bits;
+    else
+      d.removals.emplace_back(std::move(path), bits);
+  }
+  for (const auto& [path, link] : symlinks_)
+    if (link.layer == layer)
+      d.symlinks.emplace_back(path, link.target);
+  for (const auto& [path, file] : files_)
+    if (file.layer == layer)
+      d.files.emplace_back(path, *file.content);
+  for (const auto& [path, r] : records_) {
+    if (r.layer != layer)
+      continue;
+    for (const auto& p : r.parts)
+      if (!p.complete)
+        return make_error("layer " + layers_[layer] + " is not cacheable: "
+                          + std::string(catalogers_[p.cataloger]->name()) + " hit a limit in "
+                          + path);
+    d.records.push_back(layer_delta::parsed{path, os_seen_[r.os], r.parts});
+  }
+  std::sort(rec.link_targets.begin(), rec.link_targets.end());
+  rec.link_targets.erase(std::unique(rec.link_targets.begin(), rec.link_targets.end()),
+                         rec.link_targets.end());
+  d.link_targets = std::move(rec.link_targets);
+  d.lower_link_targets = lower_link_targets(d.removals, layer);
+  return d;
+}
+
+expected<image_analyzer::layer_delta> image_analyzer::take_delta() {
+  auto out = std::move(delta_);
+  delta_ = make_error("the delta was taken already");
+  return out;
+}
+
+bool image_analyzer::replay_layer(std::string digest, const layer_delta& delta) {
+  if (walk_) {
+    note("layer " + layers_[walk_->index()] + ": not ended before the next layer began", true);
+    (void)end_layer();
+  }
+  // What the walk consulted of the layers below: the wanted symlinks'
+  // targets among its paths, and room for its own targets and symlinks
+  // (counted before its deletions: it may refuse more than needed). The OS it parsed
+  // with may differ: finish() rebases, as for a walked layer.
+  if (link_targets_.size() + delta.link_targets.size() > max_link_targets
+      || symlinks_.size() + delta.symlinks.size() > limits_.max_symlinks
+      || lower_link_targets(delta.removals, layers_.size()) != delta.lower_link_targets)
+    return false;
+  for (const auto& r : delta.records)
+    for (const auto& part : r.parts)
+      if (part.cataloger >= catalogers_.size())
+        return false; // from other catalogers: the cache key should have told
+  layers_.push_back(std::move(digest));
+  auto layer = layers_.size() - 1;
+  for (const auto& [path, bits] : delta.removals) {
+    if (bits & remove_path_bit)
+      remove_path(path, false);
+    if (bits & remove_below_bit)
+      remove_below(path);
+  }
+  for (const auto& [path, target] : delta.symlinks)
+    symlinks_[path] = kept_link{target, layer};
+  for (const auto& [path, content] : delta.files)
+    files_[path] = kept_file{std::make_shared<const std::string>(content), layer};
+  os_dirty_ = true;
+  for (const auto& r : delta.records) {
+    record rec;
+    rec.layer = layer;
+    auto seen = std::find_if(os_seen_.begin(), os_seen_.end(),
+                             [&](const os_info& os) { return same_os(os, r.os); });
+    rec.os = static_cast<size_t>(seen - os_seen_.begin());
+    if (seen == os_seen_.end())
+      os_seen_.push_back(r.os);
+    rec.parts = r.parts;
+    for (auto& part : rec.parts)
+      for (auto& pkg : part.packages)
+        if (pkg.layer == delta.layer)
+          pkg.layer = layers_[layer];
+    records_[r.path] = std::move(rec);
+  }
+  for (const auto& target : delta.link_targets)
+    link_targets_.emplace(target, layer);
+  if (delta.unsafe_entries > 0)
+    note(unsafe_entries_note(layers_[layer], delta.unsafe_entries), false);
+  return true;
+}
+
+std::string image_analyzer::cache_version() const {
+  auto out = "analyzer=" + std::to_string(analyzer_version);
+  for (const auto& c : catalogers_)
+    out += ";" + std::string(c->name()) + "=" + std::to_string(c->version());
+  out += ";limits=" + std::to_string(limits_.max_layer_bytes) + "/"
+         + std::to_string(limits_.max_entries) + "/" + std::to_string(limits_.max_file_size) + "/"
+         + std::to_string(limits_.max_executable_size);
+  return out;
 }
 
 bool image_analyzer::wanted_by_name(std::string_view path) const {
@@ -333,10 +495,12 @@ bool image_analyzer::entry_begin(const tar_entry& entry, entry_plan& out) {
   if (base.starts_with(whiteout_prefix)) {
     if (base == opaque_whiteout) {
       remove_below(dir);
+      record_removal(dir, remove_below_bit);
     } else if (!base.starts_with(".wh..wh.")) { // other ".wh..wh." names are aufs metadata
       auto victim = join(dir, base.substr(whiteout_prefix.size()));
       remove_path(victim, false);
       remove_below(victim);
+      record_removal(victim, remove_path_bit | remove_below_bit);
     }
     return false;
   }
@@ -346,29 +510,56 @@ bool image_analyzer::entry_begin(const tar_entry& entry, entry_plan& out) {
   remove_path(path, true);
   if (entry.type != tar_entry_type::dir)
     remove_below(path);
+  record_removal(path, entry.type == tar_entry_type::dir ? remove_path_bit
+                                                         : remove_path_bit | remove_below_bit);
 
   auto layer = walk_->index();
   switch (entry.type) {
     case tar_entry_type::symlink:
+      if (symlinks_.size() >= limits_.max_symlinks) {
+        // Links past the bound are not followed: what they lead to may be missed.
+        if (!symlinks_full_) {
+          symlinks_full_ = true;
+          note("layer " + layers_[layer] + ": over max_symlinks ("
+                 + std::to_string(limits_.max_symlinks) + "): later symlinks not followed",
+               true);
+        }
+        return false;
+      }
       symlinks_[entry.path] = kept_link{entry.link_target, layer};
       os_dirty_ = true;
       // Keep what a wanted symlink points at when it shows up later (in this
       // or an upper layer); bounded, since each wanted symlink adds one path.
-      if ((is_os_file(path) || link_targets_.contains(path) || wanted_by_name(path))
-          && link_targets_.size() < max_link_targets)
-        link_targets_.insert(lexical_target(dir, entry.link_target));
+      if (is_os_file(path) || link_targets_.contains(path) || wanted_by_name(path)) {
+        if (link_targets_.size() < max_link_targets) {
+          auto target = lexical_target(dir, entry.link_target);
+          if (recorder_)
+            recorder_->link_targets.push_back(target);
+          link_targets_.emplace(std::move(target), layer);
+        } else {
+          // Another image may have room for it: what this walk kept depends on it.
+          not_cacheable("over " + std::to_string(max_link_targets) + " symlink targets");
+        }
+      }
       return false;
     case tar_entry_type::hardlink: {
       auto p = plan(entry);
       if (!p.keep && p.parsers.empty())
         return false;
       // A hardlink shares its target's content, which must have been kept.
+      // Resolving it through a lower layer, or through a file whose parse
+      // waited for the OS, depends on the layers below: such a layer is not
+      // cached.
       const auto& target = entry.link_target;
       std::shared_ptr<const std::string> content;
-      if (auto it = files_.find(target); it != files_.end())
+      if (auto it = files_.find(target); it != files_.end()) {
         content = it->second.content;
-      else if (auto d = deferred_.find(target); d != deferred_.end())
+        if (it->second.layer != layer)
+          not_cacheable("a hardlink to a lower layer's file");
+      } else if (auto d = deferred_.find(target); d != deferred_.end()) {
         content = d->second.content;
+        not_cacheable("a hardlink to a file parsed at the layer's end");
+      }
       if (content) {
         if (p.keep) {
           files_[entry.path] = kept_file{content, layer};
@@ -377,10 +568,13 @@ bool image_analyzer::entry_begin(const tar_entry& entry, entry_plan& out) {
         if (!p.parsers.empty())
           parse_into_record(entry.path, *content, p.parsers, layer);
       } else if (auto l = symlinks_.find(target); l != symlinks_.end()) {
+        if (l->second.layer != layer)
+          not_cacheable("a hardlink to a lower layer's symlink");
         symlinks_[entry.path] = kept_link{l->second.target, layer};
         os_dirty_ = true;
       } else if (auto r = records_.find(target); r != records_.end() && !p.parsers.empty()) {
         // Parsed already: the same record, naming this path.
+        not_cacheable("a hardlink to a parsed file");
         auto copy = r->second;
         copy.layer = layer;
         for (auto& part : copy.parts)

@@ -7,14 +7,18 @@
 // needs the final view stays as bytes: the OS release files and the targets
 // of wanted symlinks. Nothing touches disk, and memory stays flat however big
 // the layers are. finish() settles the OS and gathers the records.
+//
+// A layer can also come from the layer cache: take_delta() gives what a walked
+// layer did, on its own, and replay_layer() adds it to another image's walk in
+// place of the layer's bytes, with the same outcome as walking it.
 #include <cstddef>
 #include <cstdint>
 #include <functional>
 #include <map>
 #include <memory>
-#include <set>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "scanners/cataloger.hpp"
@@ -30,6 +34,7 @@ struct analysis_limits {
   uint64_t max_file_size = 256ull << 20;        // one wanted file read into memory
   uint64_t max_executable_size = 512ull << 20;  // one executable offered to wants_executable
   uint64_t max_deferred_bytes = 64ull << 20;    // held per layer while no OS is known yet
+  uint64_t max_symlinks = 200'000;              // kept for the whole image, to follow links
 };
 
 class image_analyzer {
@@ -45,8 +50,9 @@ class image_analyzer {
   image_analyzer& operator=(const image_analyzer&) = delete;
 
   /// Starts the next layer (base first). Ends a layer still open. `observer`,
-  /// when given, sees the layer's decompressed bytes.
-  void begin_layer(std::string digest, byte_observer observer = {});
+  /// when given, sees the layer's decompressed bytes. With `record_delta`,
+  /// the layer's paths are kept for take_delta() (bounded).
+  void begin_layer(std::string digest, byte_observer observer = {}, bool record_delta = false);
   /// Compressed blob bytes as they arrive. An error is sticky for the layer;
   /// the caller may stop pulling it. The error is also kept for finish().
   expected<void> feed(const uint8_t* data, size_t size);
@@ -55,6 +61,8 @@ class image_analyzer {
   /// Settles the OS, fixes what was parsed before it was known, sets package
   /// owners, and returns the inventory of the final filesystem.
   inventory finish();
+  /// A note of the caller's, e.g. a layer whose bytes do not match its diffID.
+  void add_note(std::string text, bool incomplete);
 
   /// Records one cataloger's output for one file.
   struct part {
@@ -70,6 +78,41 @@ class image_analyzer {
     size_t os = 0; // index into os_seen_: the OS the parts were parsed with
     std::vector<part> parts;
   };
+
+  /// What one walked layer did, independent of the image it was walked in:
+  /// the unit of the layer cache (stored under the layer's diffID).
+  struct layer_delta {
+    /// The paths the layer writes or whites out, sorted: each deletes what
+    /// lower layers had at the path (remove_path_bit) and/or below it.
+    std::vector<std::pair<std::string, uint8_t>> removals;
+    std::vector<std::pair<std::string, std::string>> symlinks; // path, target
+    std::vector<std::pair<std::string, std::string>> files;    // kept bytes: path, content
+    struct parsed {
+      std::string path;
+      os_info os; // the OS the parts were parsed with; finish() rebases them
+      std::vector<part> parts;
+    };
+    std::vector<parsed> records;
+    std::vector<std::string> link_targets; // targets of wanted symlinks, sorted
+    /// Its paths that were targets of lower layers' wanted symlinks: a
+    /// replay needs the same, since those decide which bytes were kept.
+    std::vector<std::string> lower_link_targets;
+    uint64_t unsafe_entries = 0;
+    std::string layer; // the name it was walked under, which its packages carry
+  };
+  static constexpr uint8_t remove_path_bit = 1;
+  static constexpr uint8_t remove_below_bit = 2;
+
+  /// The delta of the layer just ended (begun with record_delta), or why it
+  /// must not be cached: an error, a limit hit, a result that depends on
+  /// the layers below it.
+  expected<layer_delta> take_delta();
+  /// Adds the next layer from its delta instead of its bytes. Returns false,
+  /// changing nothing, when the layers below differ from those it was walked
+  /// over in a way that would change it: walk the layer then.
+  bool replay_layer(std::string digest, const layer_delta& delta);
+  /// Part of the layer cache key: the catalogers' versions and the limits.
+  std::string cache_version() const;
 
  private:
   class layer_walk;
@@ -92,6 +135,13 @@ class image_analyzer {
     std::shared_ptr<const std::string> content;
     std::vector<size_t> parsers;
   };
+  // The open layer's paths and link targets, for take_delta().
+  struct delta_recorder {
+    std::vector<std::pair<std::string, uint8_t>> removals;
+    uint64_t bytes = 0;
+    std::vector<std::string> link_targets;
+    std::string not_cacheable; // why, once known
+  };
 
   entry_plan plan(const tar_entry& entry) const;
   bool wanted_by_name(std::string_view path) const;
@@ -109,6 +159,12 @@ class image_analyzer {
   /// The OS as the final view known so far says; cached until an OS file changes.
   size_t current_os();
   void note(std::string text, bool incomplete);
+  void record_removal(std::string_view path, uint8_t bits);
+  void not_cacheable(std::string why);
+  expected<layer_delta> make_delta(size_t layer, uint64_t unsafe_entries);
+  /// The delta's paths that lower wanted symlinks point at, as recorded.
+  std::vector<std::string> lower_link_targets(
+    const std::vector<std::pair<std::string, uint8_t>>& removals, size_t layer) const;
 
   analysis_limits limits_;
   std::vector<std::unique_ptr<cataloger>> catalogers_;
@@ -119,12 +175,17 @@ class image_analyzer {
   std::map<std::string, record, std::less<>> records_;
   std::map<std::string, deferred_file, std::less<>> deferred_; // the open layer's, OS unknown
   uint64_t deferred_bytes_ = 0;
-  std::set<std::string, std::less<>> link_targets_; // wanted because a wanted symlink points there
+  // Wanted because a wanted symlink points there -> the layer that added it.
+  std::map<std::string, size_t, std::less<>> link_targets_;
   std::vector<os_info> os_seen_;
   bool os_dirty_ = true;
   std::vector<std::string> notes_;
   bool complete_ = true;
   bool layer_error_noted_ = false; // the open layer's error is in notes_
+  bool layer_complete_ = true;     // the open layer made nothing incomplete
+  bool symlinks_full_ = false;     // max_symlinks was reached and noted
+  std::unique_ptr<delta_recorder> recorder_;
+  expected<layer_delta> delta_ = make_error("no layer was walked with record_delta");
 };
 
 } // namespace regscan

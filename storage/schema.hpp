@@ -25,13 +25,15 @@ enum class cf : std::size_t {
   findings,   // image key -> findings_record (advisory text left out)
   package_index, // family \0 lookup name \0 image key -> the image's packages under
                  // that name: what a re-match after a database change looks at
+  layers,     // diffID \0 analyzer version -> a layer's delta (storage/layer_codec.hpp,
+              // binary); one version per diffID
   count
 };
 
 /// "default" is required by RocksDB and holds nothing.
 inline constexpr std::array<std::string_view, static_cast<std::size_t>(cf::count)>
-  column_families = {"registries", "images", "tasks",         "results",      "vulns",
-                     "vuln_index", "meta",   "findings", "package_index"};
+  column_families = {"registries", "images",   "tasks",         "results", "vulns",
+                     "vuln_index", "meta",     "findings",      "package_index", "layers"};
 
 inline constexpr std::size_t index(cf c) { return static_cast<std::size_t>(c); }
 
@@ -43,6 +45,19 @@ inline std::string image_key(std::string_view registry, std::string_view reposit
   k.reserve(registry.size() + repository.size() + manifest_digest.size() + 2);
   k.append(registry).append("/").append(repository).append("@").append(manifest_digest);
   return k;
+}
+
+// --- layer cache -------------------------------------------------------------
+
+/// Every key of one layer: "diffID\0".
+inline std::string layer_prefix(std::string_view diff_id) {
+  std::string k{diff_id};
+  k.push_back('\0');
+  return k;
+}
+
+inline std::string layer_key(std::string_view diff_id, std::string_view analyzer_version) {
+  return layer_prefix(diff_id).append(analyzer_version);
 }
 
 // --- tasks and sequences ---------------------------------------------------

@@ -315,6 +315,41 @@ expected<std::vector<task_record>> store::list_tasks() {
   return read_all<task_record>(db_, cf(index(cf::tasks)), "task", codec::decode_task);
 }
 
+// ---- layer cache ------------------------------------------------------------
+
+expected<std::optional<std::string>> store::get_layer(const std::string& diff_id,
+                                                      const std::string& analyzer_version) {
+  std::string value;
+  auto s = db_->Get(rocksdb::ReadOptions{}, cf(index(cf::layers)),
+                    schema::layer_key(diff_id, analyzer_version), &value);
+  if (s.IsNotFound())
+    return std::optional<std::string>{};
+  if (!s.ok())
+    return db_error("cannot read cached layer " + diff_id, s);
+  return std::optional<std::string>{std::move(value)};
+}
+
+expected<void> store::put_layer(const std::string& diff_id, const std::string& analyzer_version,
+                                std::string_view encoded) {
+  if (!schema::valid_key_part(diff_id))
+    return make_error("a cached layer needs a diffID");
+  auto key = schema::layer_key(diff_id, analyzer_version);
+  auto prefix = schema::layer_prefix(diff_id);
+  rocksdb::WriteBatch batch;
+  // Entries of other analyzer versions will never be read again.
+  std::unique_ptr<rocksdb::Iterator> it{db_->NewIterator(rocksdb::ReadOptions{}, cf(index(cf::layers)))};
+  for (it->Seek(prefix); it->Valid() && starts_with(it->key(), prefix); it->Next())
+    if (it->key() != rocksdb::Slice(key))
+      batch.Delete(cf(index(cf::layers)), it->key());
+  if (!it->status().ok())
+    return db_error("cannot read cached layer " + diff_id, it->status());
+  batch.Put(cf(index(cf::layers)), key, slice(encoded));
+  auto s = db_->Write(write_options(), &batch);
+  if (!s.ok())
+    return db_error("cannot store cached layer " + diff_id, s);
+  return {};
+}
+
 // ---- vulnerability database -------------------------------------------------
 
 struct store::import_state {

@@ -1,12 +1,13 @@
 #pragma once
-// regscan's state in RocksDB: registries, images, scan tasks, scan results and
-// the OSV vulnerability database. Key layouts live in storage/schema.hpp.
+// regscan's state in RocksDB: registries, images, scan tasks, scan results,
+// the layer cache and the OSV vulnerability database. Key layouts live in storage/schema.hpp.
 // Thread-safe: RocksDB serialises writes; the few read-modify-write paths
 // (task ids, imports, cascading deletes) take a mutex of their own.
 #include <cstdint>
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -91,6 +92,16 @@ class store {
   expected<void> for_each_indexed(
     std::string_view family, std::string_view name,
     const std::function<bool(std::string_view image_key, std::vector<package> packages)>& fn);
+
+  // --- layer cache ---
+  /// The encoded delta of layer `diff_id` under `analyzer_version`; nullopt
+  /// when there is none.
+  expected<std::optional<std::string>> get_layer(const std::string& diff_id,
+                                                 const std::string& analyzer_version);
+  /// Stores it in place of the layer's entries under other versions. There is
+  /// no eviction: one entry per distinct layer ever scanned (tens of KiB each).
+  expected<void> put_layer(const std::string& diff_id, const std::string& analyzer_version,
+                           std::string_view encoded);
 
   // --- vulnerability database ---
   /// Imports an osv.dev-style all.zip (flat <id>.json entries). Malformed

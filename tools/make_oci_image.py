@@ -2,11 +2,14 @@
 """Builds an OCI image layout from root filesystem folders, one gzip layer per
 folder, without docker: the test-image tool of regscan's end-to-end tests.
 
-  make_oci_image.py --out DIR --tag TAG [--truncate-last-layer N] ROOTFS [ROOTFS...]
+  make_oci_image.py --out DIR --tag TAG [--truncate-last-layer N]
+                    [--claim-diff-id I=DIGEST] ROOTFS [ROOTFS...]
 
 The layout can then be pushed with `skopeo copy oci:DIR:TAG docker://...`.
 --truncate-last-layer keeps only the first N bytes of the last layer's gzip
 stream: a blob that is valid for the registry but a broken layer for a scanner.
+--claim-diff-id writes DIGEST as the diffID of layer I (from 0) in the config:
+an image that lies about its layers' content.
 """
 import argparse
 import hashlib
@@ -37,6 +40,7 @@ def main():
     ap.add_argument("--out", required=True)
     ap.add_argument("--tag", required=True)
     ap.add_argument("--truncate-last-layer", type=int, default=0)
+    ap.add_argument("--claim-diff-id", action="append", default=[])
     ap.add_argument("rootfs", nargs="+")
     args = ap.parse_args()
 
@@ -55,6 +59,10 @@ def main():
                        "digest": digest, "size": size})
         history.append({"created": "2026-01-01T00:00:00Z",
                         "created_by": "make_oci_image.py: add " + os.path.basename(rootfs.rstrip("/"))})
+
+    for claim in args.claim_diff_id:
+        index, digest = claim.split("=", 1)
+        diff_ids[int(index)] = digest
 
     config = {
         "created": "2026-01-01T00:00:00Z",

@@ -64,8 +64,22 @@ python3 "$SRC/tests/e2e/expected_findings.py" "$ROOTFS" "$OSV_DEBIAN" Debian:12 
 echo "expected findings: $(wc -l <"$WORK/expected.txt")"
 
 # --- OCI images ----------------------------------------------------------------
-step "OCI layouts: debian:12, and a copy whose layer is truncated"
+step "OCI layouts: debian:12, an app over it, a copy of it with one more file, and a copy whose layer is truncated"
 python3 "$SRC/tools/make_oci_image.py" --out "$WORK/debian-oci" --tag 12 "$ROOTFS" >/dev/null
+# The app shares debian:12's layer (same tree, same tar): the layer cache must serve it.
+mkdir -p "$WORK/app/srv" && cp -r "$SRC/scanners/testdata/npm/app" "$WORK/app/srv/app"
+APP_MANIFEST=$(python3 "$SRC/tools/make_oci_image.py" --out "$WORK/app-oci" --tag 1 "$ROOTFS" "$WORK/app")
+app_layer() { # field index
+  python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["layers"][int(sys.argv[3])][sys.argv[2]])' \
+    "$WORK/app-oci/blobs/sha256/${APP_MANIFEST#sha256:}" "$1" "$2"
+}
+BASE_LAYER=$(app_layer digest 0)
+APP_LAYER_SIZE=$(app_layer size 1)
+# Another layer (one file more), so that the kill below lands on a layer that is
+# pulled, not served by the layer cache.
+cp -a "$ROOTFS" "$WORK/rootfs-copy" && echo copy >"$WORK/rootfs-copy/etc/regscan-copy"
+python3 "$SRC/tools/make_oci_image.py" --out "$WORK/mirror-oci" --tag 12 "$WORK/rootfs-copy" >/dev/null
+rm -rf "$WORK/rootfs-copy"
 mkdir -p "$WORK/small/etc"
 cp "$ROOTFS/etc/os-release" "$WORK/small/etc/" 2>/dev/null || cp "$ROOTFS/usr/lib/os-release" "$WORK/small/etc/os-release"
 head -c 3000000 /dev/urandom >"$WORK/small/etc/noise"
@@ -98,7 +112,8 @@ for _ in $(seq 100); do curl -s -o /dev/null "http://127.0.0.1:$REG_PORT/v2/" &&
 step "skopeo copy the images to the registry"
 push() { skopeo copy --quiet --dest-tls-verify=false --dest-creds alice:wonder-land-42 "oci:$1" "docker://127.0.0.1:$REG_PORT/$2"; }
 push "$WORK/debian-oci:12" library/debian:12
-push "$WORK/debian-oci:12" mirror/debian:12
+push "$WORK/mirror-oci:12" mirror/debian:12
+push "$WORK/app-oci:1" library/app:1
 push "$WORK/broken-oci:1" library/broken:1
 
 # --- regscand ----------------------------------------------------------------------
@@ -149,7 +164,7 @@ expect_fail "no registry" registry show nowhere
 step "sync"
 ctl sync lab
 ctl images list | tee "$WORK/images.txt"
-[ "$(ctl images list --json | python3 -c 'import json,sys; print(len(json.load(sys.stdin)))')" = 3 ] || fail "expected 3 images"
+[ "$(ctl images list --json | python3 -c 'import json,sys; print(len(json.load(sys.stdin)))')" = 4 ] || fail "expected 4 images"
 grep -q "library/debian:12" "$WORK/images.txt" || fail "debian:12 not listed"
 ctl images list --json | python3 -c '
 import json, sys
@@ -205,6 +220,34 @@ for entry in json.load(sys.stdin):
         assert all(a.startswith("CVE-") for a in f["aliases"]), f
 ' || fail "finding fields are incomplete"
 
+step "the layer cache: an app over debian:12 pulls only its own layer, and its base gives the same packages"
+metric() { curl -sf "http://127.0.0.1:$METRICS_PORT/metrics" | awk -v m="$1" '$1==m {print $2}'; }
+pulled_before=$(metric regscan_layer_bytes_pulled_total)
+hits_before=$(metric regscan_layer_cache_hits_total)
+ctl scan library/app:1 --wait
+pulled=$(( $(metric regscan_layer_bytes_pulled_total) - pulled_before ))
+hits=$(( $(metric regscan_layer_cache_hits_total) - hits_before ))
+echo "library/app:1 pulled $pulled bytes (its own layer: $APP_LAYER_SIZE), $hits layer(s) from the cache"
+[ "$pulled" = "$APP_LAYER_SIZE" ] || fail "the scan pulled $pulled bytes, not only the app layer's $APP_LAYER_SIZE"
+[ "$hits" = 1 ] || fail "the shared layer did not come from the layer cache"
+base_packages() { # image -> its packages from debian:12's layer
+  ctl image show "$1" --packages --json | python3 -c '
+import json, sys
+for entry in json.load(sys.stdin):
+    for p in entry["packages"]:
+        if p["layer"] == sys.argv[1]:
+            print(p["ecosystem"], p["name"], p["version"], p["file"])
+' "$BASE_LAYER" | sort
+}
+base_packages library/debian:12 >"$WORK/base-debian.txt"
+base_packages library/app:1 >"$WORK/base-app.txt"
+[ "$(wc -l <"$WORK/base-debian.txt")" -gt 50 ] || fail "debian:12 has too few packages: the comparison would prove nothing"
+diff -u "$WORK/base-debian.txt" "$WORK/base-app.txt" || fail "the cached base layer gives other packages"
+ctl image show library/app:1 --packages --json | python3 -c '
+import json, sys
+assert any(p["ecosystem"] == "npm" for e in json.load(sys.stdin) for p in e["packages"])
+' || fail "the app layer's npm packages are missing"
+
 step "a truncated layer: the scan says incomplete with the reason, never clean; the daemon keeps running"
 ctl scan library/broken:1 --wait
 ctl image show library/broken:1 | tee "$WORK/broken.txt"
@@ -227,7 +270,7 @@ for _ in $(seq 600); do
 done
 [ "$active" = 0 ] || fail "the interrupted scans did not finish after restart"
 ctl registry show lab >/dev/null || fail "registry lost"
-[ "$(ctl images list --json | python3 -c 'import json,sys; print(len(json.load(sys.stdin)))')" = 3 ] || fail "images lost"
+[ "$(ctl images list --json | python3 -c 'import json,sys; print(len(json.load(sys.stdin)))')" = 4 ] || fail "images lost"
 ctl image show mirror/debian:12 --vulns --json | python3 -c '
 import json, sys
 for entry in json.load(sys.stdin):
@@ -239,7 +282,7 @@ ctl image show library/debian:12 | grep -q "scanned" || fail "completed result l
 
 step "metrics"
 curl -sf "http://127.0.0.1:$METRICS_PORT/metrics" >"$WORK/metrics.txt" || fail "no metrics"
-grep -q '^regscan_images{status="scanned"} 3' "$WORK/metrics.txt" || { cat "$WORK/metrics.txt"; fail "metrics lack scanned images"; }
+grep -q '^regscan_images{status="scanned"} 4' "$WORK/metrics.txt" || { cat "$WORK/metrics.txt"; fail "metrics lack scanned images"; }
 grep -q '^regscan_images_incomplete 1' "$WORK/metrics.txt" || fail "metrics lack the incomplete image"
 grep -q '^regscan_registries 1' "$WORK/metrics.txt" || fail "metrics lack registries"
 

@@ -1395,5 +1395,32 @@ TEST(engine, hardlinks_and_symlinks_out_of_the_image) {
   EXPECT_NE(text.find("status.d/loop is a symlink to nothing kept"), std::string::npos) << text;
 }
 
+TEST(engine, symlinks_past_max_symlinks_are_not_followed_and_the_image_is_incomplete) {
+  tar_builder lower;
+  for (int i = 0; i < 20; ++i)
+    lower.symlink("usr/share/link" + std::to_string(i), "/usr/bin/bash");
+  tar_builder upper;
+  upper.file("usr/lib/os-release", os_release_12())
+    .symlink("etc/os-release", "../usr/lib/os-release") // past the bound: not followed
+    .file("var/lib/dpkg/status", stanza("a", "1"));
+  auto upper_tar = upper.finish();
+  auto bounded = analyze({{"lower", lower.finish()}, {"upper", upper_tar}}, chunking::whole,
+                         analysis_limits{.max_symlinks = 20});
+  EXPECT_FALSE(bounded.inv.complete);
+  auto text = describe(bounded.inv);
+  EXPECT_NE(text.find("layer upper: over max_symlinks (20)"), std::string::npos) << text;
+  // Everything else is still analyzed: usr/lib/os-release is the fallback.
+  ASSERT_EQ(bounded.inv.packages.size(), 1u) << text;
+  EXPECT_EQ(bounded.inv.packages[0].ecosystem, "Debian:12");
+
+  // One symlink less and nothing is missed.
+  tar_builder lower19;
+  for (int i = 0; i < 19; ++i)
+    lower19.symlink("usr/share/link" + std::to_string(i), "/usr/bin/bash");
+  auto within = analyze({{"lower", lower19.finish()}, {"upper", upper_tar}}, chunking::whole,
+                        analysis_limits{.max_symlinks = 20});
+  EXPECT_TRUE(within.inv.complete) << describe(within.inv);
+}
+
 } // namespace
 } // namespace regscan
