@@ -195,17 +195,23 @@ std::string severity_word(std::string_view word) {
   return "Unknown";
 }
 
-// CVSS v3.x base score when the record has a vector; CVSS v4 vectors are
-// not scored yet (FIRST's v4.0 macro-vector tables are not implemented),
-// so a v4-only record falls back to its source's severity word.
+// The CVSS base score of the record's vector, by its severity level. When
+// a record has both, v4.0 wins: it is the current standard, and a source
+// that publishes both (GitHub, Ubuntu) scored with it last. Taking the
+// higher of the two instead would mix two scales that were built to rate
+// the same flaw differently. Without a vector, the source's own word.
 std::string severity_of(const osv_record& rec, const osv_affected& affected) {
+  std::optional<double> v3, v4;
   for (const auto& s : rec.severity) {
-    if (s.type != "CVSS_V3")
-      continue;
-    // A 0.0 score is "None", which is no finding severity: fall through.
-    if (auto score = cvss3_base_score(s.score); score && *score > 0.0)
-      return severity_from_score(*score);
+    if (s.type == "CVSS_V4" && !v4)
+      v4 = cvss4_base_score(s.score);
+    else if (s.type == "CVSS_V3" && !v3)
+      v3 = cvss3_base_score(s.score);
   }
+  // A 0.0 score is "None", which is no finding severity: fall through.
+  for (const auto& score : {v4, v3})
+    if (score && *score > 0.0)
+      return severity_from_score(*score);
   return severity_word(affected.severity);
 }
 

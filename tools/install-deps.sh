@@ -29,3 +29,13 @@ if [ ${#missing[@]} -gt 0 ]; then
   apt-get update
   apt-get install -y --no-install-recommends "${missing[@]}"
 fi
+
+# The CVSS v4.0 reference of tests/scanners/cvss_test.cpp, which Debian
+# does not package: ae-cvss-calculator from the npm registry, kept in a
+# cache folder so that the test runs offline afterwards.
+node_dir=${REGSCAN_NODE_DIR:-$HOME/.cache/regscan/node}
+if [ ! -f "$node_dir/node_modules/ae-cvss-calculator/package.json" ]; then
+  mkdir -p "$node_dir"
+  npm install --prefix "$node_dir" --no-save --no-audit --no-fund ae-cvss-calculator@1.0.13 ||
+    echo "install-deps: ae-cvss-calculator not installed; the CVSS v4.0 differential test will skip" >&2
+fi
