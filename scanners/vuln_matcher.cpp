@@ -10,6 +10,7 @@
 #include "scanners/debian_version.hpp"
 #include "scanners/maven_version.hpp"
 #include "scanners/nuget_version.hpp"
+#include "scanners/packagist_version.hpp"
 #include "scanners/pep440_version.hpp"
 #include "scanners/rpm_version.hpp"
 #include "scanners/rubygems_version.hpp"
@@ -28,6 +29,10 @@ struct ecosystem_entry {
   // enterprise_linux:9::appstream") that an image's os-release cannot
   // tell, so a package of the bare family matches every stream.
   bool streams = false;
+  // When set, an installed version it rejects is never matched: the
+  // ecosystem cannot place it in any range, and cmp would sort it below
+  // every version, into each range that starts at "0".
+  bool (*valid)(std::string_view) = nullptr;
 };
 
 // One line per supported ecosystem.
@@ -44,15 +49,15 @@ constexpr ecosystem_entry ecosystems[] = {
     {"openEuler", compare_rpm_versions, family::os, true},
     {"Azure Linux", compare_rpm_versions, family::os, true},
     {"npm", compare_semver, family::language},
-    {"Go", compare_go_versions, family::language},
+    // "(devel)", a main module built from a working tree, is no version.
+    {"Go", compare_go_versions, family::language, false, valid_semver},
     {"crates.io", compare_semver, family::language},
     {"PyPI", compare_pep440_versions, family::language},
     {"Maven", compare_maven_versions, family::language},
     {"RubyGems", compare_rubygems_versions, family::language},
     {"NuGet", compare_nuget_versions, family::language},
-    // Packagist: no Composer ordering yet, so only explicit versions lists
-    // match (see match_package).
-    {"Packagist", nullptr, family::language},
+    // A branch ("dev-main") is in no Composer range.
+    {"Packagist", compare_packagist_versions, family::language, false, valid_packagist_version},
 };
 
 const ecosystem_entry* find_ecosystem(std::string_view ecosystem) {
@@ -306,6 +311,8 @@ std::optional<finding> match_package(const package& pkg, const osv_record& rec) 
     if (!go_version.empty())
       version = go_version;
   }
+  if (eco->valid != nullptr && !eco->valid(version))
+    return std::nullopt;
   bool pypi = pkg.ecosystem == "PyPI";
   std::string wanted = pypi ? normalized_package_name("PyPI", name) : std::string{};
 

@@ -13,7 +13,7 @@ using version_comparator = int (*)(std::string_view, std::string_view);
 
 /// The comparator for an OSV ecosystem ("Debian:12", "npm", "Red Hat:...",
 /// ...), or nullptr when regscan cannot order that ecosystem's versions
-/// (Packagist, unknown ecosystems).
+/// (unknown ecosystems).
 version_comparator comparator_for(std::string_view ecosystem);
 
 /// The package name as the ecosystem compares names: PEP 503 for PyPI
@@ -36,6 +36,8 @@ bool ecosystem_covers(std::string_view record_ecosystem, std::string_view packag
 /// version must fall in an ECOSYSTEM or SEMVER range (events introduced,
 /// fixed, last_affected, limit) or be in the versions list. GIT ranges are
 /// ignored: they name commits, and an installed package has no commit.
+/// A Go version that is not SemVer ("(devel)") or a Packagist branch
+/// ("dev-main") is never matched: no range can hold it.
 /// Never matched: withdrawn records; language packages owned by an OS
 /// package (pkg.owner set), since distributions backport fixes without
 /// changing the upstream version and the OS package is matched instead.

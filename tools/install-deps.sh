@@ -13,8 +13,10 @@ packages=(
   dpkg gzip zstd tar openssl
   debian-archive-keyring  # truth_test.sh: debootstrap of Debian 11 and 13 as well as 12
   isal time  # `make bench`: igzip as the floor, /usr/bin/time -v for peak RSS
-  # version-ordering references: librpm, packaging, node-semver, Maven, RubyGems
+  # version-ordering references: librpm, packaging, node-semver, Maven, RubyGems,
+  # composer/semver
   python3-rpm python3-packaging nodejs node-semver maven default-jre-headless ruby
+  php-cli php-composer-semver
   rpm  # the reference reader for the rpmdb tests (sqlite and bdb_ro backends)
   golang-go npm  # language catalogers: a real Go binary and `go version -m`; `npm ls` as the truth
 )

@@ -133,6 +133,67 @@ TEST(vuln_matcher_go, module_path_and_pseudo_versions) {
   EXPECT_FALSE(match_package(make("Go", "golang.org/x/net/html", "v0.1.0"), rec));
 }
 
+TEST(vuln_matcher_go, devel_and_non_semver_versions_never_match) {
+  osv_record rec = load("GO-2023-1495.json"); // golang.org/x/net from 0
+  // A main module built from a working tree: "(devel)", which would
+  // otherwise sort below every version and fall in the range from 0.
+  EXPECT_FALSE(match_package(make("Go", "golang.org/x/net", "(devel)"), rec));
+  EXPECT_FALSE(match_package(make("Go", "golang.org/x/net", ""), rec));
+  // A toolchain built from source reports "devel go1.22-abcdef ...".
+  osv_record std = load("GO-2021-0067.json");
+  EXPECT_FALSE(match_package(make("Go", "stdlib", "devel go1.16-6f1b5c0 Mon Jan 4 2021"), std));
+  EXPECT_TRUE(match_package(make("Go", "stdlib", "go1.16"), std));
+}
+
+TEST(vuln_matcher_go, pseudo_versions_order_as_semver) {
+  osv_record rec = load("GO-2023-1495.json"); // fixed 0.1.1-0.20221104162952-702349b0e862
+  // A pseudo-version after v0.1.0 and before the fix's commit, then after it.
+  EXPECT_TRUE(match_package(make("Go", "golang.org/x/net", "v0.1.1-0.20221001000000-abcdefabcdef"), rec));
+  EXPECT_FALSE(match_package(make("Go", "golang.org/x/net", "v0.1.1-0.20221104162952-702349b0e862"), rec));
+  EXPECT_FALSE(match_package(make("Go", "golang.org/x/net", "v0.1.1-0.20230101000000-abcdefabcdef"), rec));
+  // A pre-release pseudo-version sorts below its release.
+  EXPECT_TRUE(match_package(make("Go", "golang.org/x/net", "v0.1.0-rc.1.0.20221001000000-abcdefabcdef"), rec));
+  EXPECT_FALSE(match_package(make("Go", "golang.org/x/net", "v0.1.1"), rec));
+}
+
+TEST(vuln_matcher_packagist, composer_ordering_and_branches) {
+  // The shape of a GitHub advisory for Packagist, as OSV exports it: two
+  // ECOSYSTEM ranges, one from 0.
+  osv_record rec;
+  rec.id = "GHSA-test-php";
+  osv_affected a;
+  a.ecosystem = "Packagist";
+  a.name = "symfony/http-kernel";
+  osv_event i0, f0, i1, f1;
+  i0.introduced = "0";
+  f0.fixed = "4.4.50";
+  i1.introduced = "5.0.0-BETA1";
+  f1.fixed = "5.4.20";
+  a.ranges.push_back({"ECOSYSTEM", {i0, f0}});
+  a.ranges.push_back({"ECOSYSTEM", {i1, f1}});
+  rec.affected.push_back(a);
+  auto affects = [&](const char* v) { return match_package(make("Packagist", "symfony/http-kernel", v), rec).has_value(); };
+  EXPECT_TRUE(affects("4.4.49"));
+  EXPECT_TRUE(affects("4.4.50-RC1")); // a release candidate is before its release
+  EXPECT_FALSE(affects("4.4.50"));
+  EXPECT_FALSE(affects("v4.4.50.0"));
+  EXPECT_FALSE(affects("5.0.0-alpha1"));
+  EXPECT_TRUE(affects("5.0.0-beta1"));
+  EXPECT_TRUE(affects("5.4.19-p1"));
+  EXPECT_FALSE(affects("5.4.20"));
+  // A numeric branch is a version to Composer, the tip of its branch:
+  // 4.3.x-dev is 4.3.9999999.9999999-dev, 4.4.x-dev is above every 4.4.
+  EXPECT_TRUE(affects("4.3.x-dev"));
+  EXPECT_FALSE(affects("4.4.x-dev"));
+  EXPECT_FALSE(affects("dev-main"));  // a named branch is in no range
+  EXPECT_FALSE(affects("not a version"));
+  EXPECT_FALSE(match_package(make("Packagist", "symfony/http-foundation", "4.4.49"), rec));
+  auto f = match_package(make("Packagist", "symfony/http-kernel", "5.1.0"), rec);
+  ASSERT_TRUE(f);
+  EXPECT_EQ(f->fixed_version, "5.4.20");
+  EXPECT_EQ(f->fix_advice, "upgrade symfony/http-kernel to 5.4.20 or later in your build file");
+}
+
 TEST(vuln_matcher_alpine, by_origin_and_release) {
   osv_record rec = load("ALPINE-CVE-2016-2105-openssl-v3.7.json"); // fixed 1.0.2h-r0
   package p = make("Alpine:v3.7", "libcrypto1.0", "1.0.2g-r3");
