@@ -35,7 +35,13 @@ struct ecosystem_entry {
   bool (*valid)(std::string_view) = nullptr;
 };
 
-// One line per supported ecosystem.
+// One line per supported ecosystem. There is none for "runtime", the
+// Node.js, CPython and Java runtimes that runtime_cataloger finds outside
+// a package manager: OSV has no ecosystem for them, and its language
+// ecosystems hold packages, not the runtime (the PyPI and npm exports in
+// ../shared/data/osv have no record for "python", "cpython" or "node").
+// They are listed, never matched. A Go runtime is catalogued as Go
+// "stdlib" and matched as such.
 constexpr ecosystem_entry ecosystems[] = {
     {"Debian", compare_debian_versions, family::os},
     {"Ubuntu", compare_debian_versions, family::os},

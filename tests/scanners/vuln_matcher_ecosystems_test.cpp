@@ -9,6 +9,7 @@
 #include <string>
 
 #include "scanners/osv_record.hpp"
+#include "scanners/runtime_cataloger.hpp"
 
 namespace regscan {
 namespace {
@@ -154,6 +155,32 @@ TEST(vuln_matcher_go, pseudo_versions_order_as_semver) {
   // A pre-release pseudo-version sorts below its release.
   EXPECT_TRUE(match_package(make("Go", "golang.org/x/net", "v0.1.0-rc.1.0.20221001000000-abcdefabcdef"), rec));
   EXPECT_FALSE(match_package(make("Go", "golang.org/x/net", "v0.1.1"), rec));
+}
+
+TEST(vuln_matcher_runtime, go_runtime_as_stdlib_and_others_never) {
+  // As runtime_cataloger reads a Go installed by hand (/usr/local/go).
+  runtime_cataloger c;
+  inventory inv;
+  c.parse("usr/local/go/VERSION", "go1.16\ntime 2021-02-16T19:19:08Z\n", "sha256:rt", os_info{}, inv);
+  ASSERT_EQ(inv.packages.size(), 1u);
+  auto f = match_package(inv.packages[0], load("GO-2021-0067.json"));
+  ASSERT_TRUE(f);
+  EXPECT_EQ(f->fix_advice, "rebuild with Go 1.16.1 or later");
+  EXPECT_EQ(f->layer, "sha256:rt");
+  // Node.js, CPython and Java runtimes have no OSV ecosystem: even a
+  // record naming them in a language ecosystem does not match.
+  for (const char* name : {"node", "python", "java"}) {
+    osv_record rec;
+    rec.id = "TEST-runtime";
+    osv_affected a;
+    a.ecosystem = name == std::string{"node"} ? "npm" : name == std::string{"python"} ? "PyPI" : "Maven";
+    a.name = name;
+    osv_event i0;
+    i0.introduced = "0";
+    a.ranges.push_back({"ECOSYSTEM", {i0}});
+    rec.affected.push_back(a);
+    EXPECT_FALSE(match_package(make("runtime", name, "3.11.2"), rec)) << name;
+  }
 }
 
 TEST(vuln_matcher_packagist, composer_ordering_and_branches) {
