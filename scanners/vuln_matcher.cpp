@@ -90,6 +90,26 @@ std::string_view ubuntu_release(std::string_view ecosystem) {
   return {};
 }
 
+// A Red Hat record names a package built in a module stream with the
+// module in front, as OSV's converter of Red Hat's CSAF advisories cuts
+// the product's name from its NEVRA: "container-tools:3.0:
+// 8040020240104111259:c0c392d5:buildah" (name:stream:version:context:rpm).
+struct red_hat_name {
+  std::string_view stream; // "container-tools:3.0", or empty
+  std::string_view rpm;    // "buildah"
+};
+
+red_hat_name split_red_hat_name(std::string_view name) {
+  auto last = name.rfind(':');
+  auto first = name.find(':');
+  if (last == std::string_view::npos || first == last || first == 0)
+    return {{}, name};
+  auto second = name.find(':', first + 1);
+  if (second == first + 1)
+    return {{}, name};
+  return {name.substr(0, second), name.substr(last + 1)};
+}
+
 struct point {
   std::string_view version;
   enum { introduced, fixed, last_affected } kind;
@@ -258,6 +278,10 @@ version_comparator comparator_for(std::string_view ecosystem) {
 }
 
 std::string normalized_package_name(std::string_view ecosystem, std::string_view name) {
+  // Modular Red Hat names are filed under their rpm; match_package checks
+  // the stream.
+  if (ecosystem.substr(0, ecosystem.find(':')) == "Red Hat")
+    return std::string{split_red_hat_name(name).rpm};
   if (ecosystem != "PyPI")
     return std::string{name};
   // PEP 503: lower case, each run of '-', '_' and '.' becomes one '-'.
@@ -321,6 +345,19 @@ std::optional<finding> match_package(const package& pkg, const osv_record& rec) 
     return std::nullopt;
   bool pypi = pkg.ecosystem == "PyPI";
   std::string wanted = pypi ? normalized_package_name("PyPI", name) : std::string{};
+  bool red_hat = eco->name == "Red Hat";
+  // A record names a name in one ecosystem; a Red Hat one also a module
+  // stream, which must be the one the rpm was built in (none for none):
+  // the same rpm in another stream is another line of versions.
+  auto same_package = [&](std::string_view record_name) {
+    if (pypi)
+      return normalized_package_name("PyPI", record_name) == wanted;
+    if (red_hat) {
+      auto [stream, rpm] = split_red_hat_name(record_name);
+      return rpm == name && stream == pkg.module;
+    }
+    return record_name == name;
+  };
 
   const osv_affected* first = nullptr;
   std::vector<matched_range> matched;  // ranges that contain version
@@ -328,7 +365,7 @@ std::optional<finding> match_package(const package& pkg, const osv_record& rec) 
   for (const auto& a : rec.affected) {
     if (!ecosystem_covers(a.ecosystem, pkg.ecosystem))
       continue;
-    if (pypi ? normalized_package_name("PyPI", a.name) != wanted : a.name != name)
+    if (!same_package(a.name))
       continue;
     bool hit = false;
     for (const auto& r : a.ranges) {

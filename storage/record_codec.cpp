@@ -53,6 +53,8 @@ void write_package(json_writer& w, const package& p) {
   put_str(w, "file", p.file);
   put_str(w, "layer", p.layer);
   put_str(w, "owner", p.owner);
+  if (!p.module.empty())
+    put_str(w, "module", p.module);
   w.end_object();
 }
 
@@ -477,6 +479,7 @@ expected<scan_result> decode_result(std::string_view json) {
         pr.str("file", p.file);
         pr.str("layer", p.layer);
         pr.str("owner", p.owner);
+        pr.str("module", p.module);
       });
       ir.boolean("complete", v.inv.complete);
       ir.strs("notes", v.inv.notes);

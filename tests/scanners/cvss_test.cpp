@@ -4,6 +4,7 @@
 
 #include <cstdlib>
 #include <string>
+#include <unistd.h>
 #include <vector>
 
 #include "tests/scanners/version_reference.hpp"
@@ -173,7 +174,7 @@ void expect_same_as_reference(const std::vector<std::string>& vectors,
                         testing_versions::reference_dir() + "/cvss4_score.js";
   std::vector<std::string> input = vectors;
   input.insert(input.end(), base_vectors.begin(), base_vectors.end());
-  std::string file = ::testing::TempDir() + "regscan_cvss4_vectors";
+  std::string file = ::testing::TempDir() + "regscan_cvss4_vectors_" + std::to_string(::getpid());
   {
     std::ofstream out{file};
     for (const auto& v : input)

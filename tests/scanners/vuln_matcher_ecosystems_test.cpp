@@ -295,6 +295,54 @@ TEST(vuln_matcher_rpm, red_hat_by_source_package) {
   EXPECT_FALSE(ecosystem_covers("Rocky Linux:9", "Rocky Linux:8"));
 }
 
+TEST(vuln_matcher_rpm, red_hat_module_streams) {
+  // Named as OSV's converter of Red Hat's CSAF advisories names a package
+  // of a module stream: name:stream:version:context:rpm.
+  osv_record rec;
+  rec.id = "RHSA-2024:0002";
+  auto entry = [](std::string name, std::string fixed) {
+    osv_affected a;
+    a.ecosystem = "Red Hat:enterprise_linux:8::appstream";
+    a.name = std::move(name);
+    osv_event intro, fix;
+    intro.introduced = "0";
+    fix.fixed = std::move(fixed);
+    a.ranges.push_back({"ECOSYSTEM", {intro, fix}});
+    return a;
+  };
+  rec.affected.push_back(entry("nodejs:18:8090020240104110138:a75119d5:nodejs",
+                               "1:18.19.0-1.module+el8.9.0+20800+5f8fb9e6"));
+  rec.affected.push_back(entry("nodejs:20:8090020240104110512:a75119d5:nodejs",
+                               "1:20.10.0-1.module+el8.9.0+20801+c2a4ec54"));
+  EXPECT_EQ(normalized_package_name("Red Hat:enterprise_linux:8::appstream", rec.affected[0].name),
+            "nodejs");
+  EXPECT_EQ(normalized_package_name("Red Hat", "nodejs"), "nodejs");
+  auto nodejs = [](std::string version, std::string module) {
+    package p = make("Red Hat", "nodejs", std::move(version));
+    p.source_name = "nodejs";
+    p.source_version = p.version;
+    p.module = std::move(module);
+    return p;
+  };
+  auto f = match_package(nodejs("1:18.18.2-2.module+el8.8.0+20484+7c5e2e3b", "nodejs:18"), rec);
+  ASSERT_TRUE(f);
+  EXPECT_EQ(f->fixed_version, "1:18.19.0-1.module+el8.9.0+20800+5f8fb9e6"); // its stream's fix
+  EXPECT_FALSE(match_package(nodejs("1:18.19.0-1.module+el8.9.0+20800+5f8fb9e6", "nodejs:18"), rec));
+  // Stream 20 is its own line: 20.9 is before its fix, though above 18's.
+  f = match_package(nodejs("1:20.9.0-1.module+el8.9.0+20473+c4e3d824", "nodejs:20"), rec);
+  ASSERT_TRUE(f);
+  EXPECT_EQ(f->fixed_version, "1:20.10.0-1.module+el8.9.0+20801+c2a4ec54");
+  // A stream the record does not name, or no stream at all: no finding.
+  EXPECT_FALSE(match_package(nodejs("1:16.20.2-1.module+el8.8.0+1+1", "nodejs:16"), rec));
+  EXPECT_FALSE(match_package(nodejs("1:18.18.2-2.el8", ""), rec));
+  // A plain name is for packages built outside any module.
+  osv_record plain;
+  plain.id = "RHSA-2024:0003";
+  plain.affected.push_back(entry("nodejs", "1:18.19.0-1.el8"));
+  EXPECT_TRUE(match_package(nodejs("1:18.18.2-2.el8", ""), plain));
+  EXPECT_FALSE(match_package(nodejs("1:18.18.2-2.module+el8.8.0+20484+7c5e2e3b", "nodejs:18"), plain));
+}
+
 TEST(vuln_matcher_other, maven_crates_rubygems_nuget) {
   auto record = [](std::string eco, std::string name, std::string fixed, std::string type = "ECOSYSTEM") {
     osv_record rec;
