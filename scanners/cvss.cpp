@@ -130,7 +130,7 @@ constexpr size_t v4_base_count = 11;
 constexpr size_t v4_threat = 11;       // E
 constexpr size_t v4_requirements = 12; // CR, IR, AR
 constexpr size_t v4_modified = 15;     // MAV .. MSA, in base order
-constexpr size_t v4_supplemental = 26;
+constexpr size_t v4_scored = 26;       // the metrics before the supplemental ones
 
 // The standard's score of every MacroVector, in tenths, indexed by
 // eq1 eq2 eq3 eq4 eq5 eq6 as digits of a mixed-radix number (3 2 3 3 3 2);
@@ -248,7 +248,7 @@ std::optional<double> cvss4_score(std::string_view vector, bool base_only) {
   auto defined = [&](size_t i) {
     return !base_only && !given[i].empty() && given[i] != "X" ? given[i][0] : '\0';
   };
-  char v[v4_supplemental] = {};
+  char v[v4_scored] = {};
   for (size_t i = 0; i < v4_base_count; ++i) {
     char modified = defined(v4_modified + i);
     v[i] = modified != '\0' ? modified : given[i][0];

@@ -153,6 +153,10 @@ TEST(packagist_version, same_as_php_version_compare) {
   }
 }
 
+// packagist.txt: the version bounds written in the constraints of the
+// Packagist advisories (roave/security-advisories' conflict list), such as
+// "8.0.0.0-RC2-dev", "2.3.2.0-patch2" or "2017.12.0.1-dev", and the
+// versions of the composer cataloger's testdata.
 TEST(packagist_version, same_as_composer_on_real_versions) {
   if (!have_composer())
     GTEST_SKIP() << "php or php-composer-semver is not installed";
