@@ -45,7 +45,7 @@ bool same_findings(const std::vector<finding>& a, const std::vector<finding>& b)
 bool same_package(const package& a, const package& b) {
   auto tie = [](const package& p) {
     return std::tie(p.ecosystem, p.name, p.version, p.source_name, p.source_version, p.file,
-                    p.layer, p.owner);
+                    p.layer, p.owner, p.module);
   };
   return tie(a) == tie(b);
 }

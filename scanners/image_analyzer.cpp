@@ -21,7 +21,7 @@ constexpr size_t max_link_targets = 10000;
 constexpr uint64_t max_delta_path_bytes = 32ull << 20;
 // Bump when the walk itself changes what it records (catalogers have their own
 // versions): it is part of the layer cache key.
-constexpr int analyzer_version = 1;
+constexpr int analyzer_version = 2; // 2: rpm module streams
 
 std::string join(std::string_view dir, std::string_view name) {
   if (dir.empty())

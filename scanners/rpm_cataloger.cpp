@@ -113,6 +113,7 @@ void rpm_cataloger::parse(std::string_view path, std::string_view content,
     if (p.source_name.empty())
       p.source_name = p.name;
     p.source_version = p.version;
+    p.module = rpm_module_stream(h->modularity_label);
     p.file.assign(path);
     p.layer.assign(layer);
     for (auto& f : h->files) {

@@ -10,7 +10,8 @@ namespace {
 // rpmtag.h
 constexpr uint32_t tag_name = 1000, tag_version = 1001, tag_release = 1002, tag_epoch = 1003,
                    tag_arch = 1022, tag_sourcerpm = 1044, tag_oldfilenames = 1027,
-                   tag_dirindexes = 1116, tag_basenames = 1117, tag_dirnames = 1118;
+                   tag_dirindexes = 1116, tag_basenames = 1117, tag_dirnames = 1118,
+                   tag_modularitylabel = 5096;
 constexpr uint32_t type_int32 = 4, type_string = 6, type_string_array = 8, type_i18nstring = 9;
 constexpr uint32_t max_index_entries = 0xffff; // rpm's hdrchkTags
 constexpr uint32_t max_data_size = 256u << 20; // rpm's hdrchkData
@@ -81,7 +82,7 @@ expected<rpm_header> parse_rpm_header(std::string_view blob) {
     return error{"rpm header: index and data run past the blob"};
   auto data = blob.substr(8 + size_t(il) * 16, dl);
   entry name, version, release, epoch, arch, sourcerpm, dirindexes, basenames, dirnames,
-      oldfilenames;
+      oldfilenames, modularitylabel;
   for (uint32_t i = 0; i < il; ++i) {
     const char* p = blob.data() + 8 + size_t(i) * 16;
     entry e{be32(p + 4), be32(p + 8), be32(p + 12), true};
@@ -96,6 +97,7 @@ expected<rpm_header> parse_rpm_header(std::string_view blob) {
     case tag_basenames: basenames = e; break;
     case tag_dirnames: dirnames = e; break;
     case tag_oldfilenames: oldfilenames = e; break;
+    case tag_modularitylabel: modularitylabel = e; break;
     default: break;
     }
   }
@@ -104,7 +106,8 @@ expected<rpm_header> parse_rpm_header(std::string_view blob) {
     return error{"rpm header: no NAME or VERSION tag"};
   if (!read_string(data, name, h.name) || !read_string(data, version, h.version)
       || !read_string(data, release, h.release) || !read_string(data, arch, h.arch)
-      || !read_string(data, sourcerpm, h.source_rpm))
+      || !read_string(data, sourcerpm, h.source_rpm)
+      || !read_string(data, modularitylabel, h.modularity_label))
     return error{"rpm header: a string tag runs past the data"};
   if (epoch.present) {
     std::vector<uint32_t> v;
@@ -156,6 +159,19 @@ std::string rpm_source_name(std::string_view source_rpm) {
       return std::string(source_rpm.substr(0, version));
     }
   return {};
+}
+
+std::string rpm_module_stream(std::string_view label) {
+  auto name_end = label.find(':');
+  if (name_end == std::string_view::npos || name_end == 0)
+    return {};
+  auto stream_end = label.find(':', name_end + 1);
+  std::string_view stream = label.substr(name_end + 1, stream_end == std::string_view::npos
+                                                          ? std::string_view::npos
+                                                          : stream_end - name_end - 1);
+  if (stream.empty())
+    return {};
+  return std::string(label.substr(0, name_end + 1 + stream.size()));
 }
 
 } // namespace regscan

@@ -24,6 +24,7 @@ struct package {
   std::string file;           // the file the record came from
   std::string layer;          // digest of the layer that introduced it
   std::string owner;          // for a language package: the OS package that owns its file
+  std::string module;         // rpm: the module stream it was built in ("nodejs:18"), if any
 };
 
 /// A file an OS package installed (dpkg's info/*.list, apk's R: lines, rpm's file list).

@@ -10,6 +10,7 @@
 #include "scanners/debian_version.hpp"
 #include "scanners/maven_version.hpp"
 #include "scanners/nuget_version.hpp"
+#include "scanners/packagist_version.hpp"
 #include "scanners/pep440_version.hpp"
 #include "scanners/rpm_version.hpp"
 #include "scanners/rubygems_version.hpp"
@@ -28,9 +29,19 @@ struct ecosystem_entry {
   // enterprise_linux:9::appstream") that an image's os-release cannot
   // tell, so a package of the bare family matches every stream.
   bool streams = false;
+  // When set, an installed version it rejects is never matched: the
+  // ecosystem cannot place it in any range, and cmp would sort it below
+  // every version, into each range that starts at "0".
+  bool (*valid)(std::string_view) = nullptr;
 };
 
-// One line per supported ecosystem.
+// One line per supported ecosystem. There is none for "runtime", the
+// Node.js, CPython and Java runtimes that runtime_cataloger finds outside
+// a package manager: OSV has no ecosystem for them, and its language
+// ecosystems hold packages, not the runtime (the PyPI and npm exports in
+// ../shared/data/osv have no record for "python", "cpython" or "node").
+// They are listed, never matched. A Go runtime is catalogued as Go
+// "stdlib" and matched as such.
 constexpr ecosystem_entry ecosystems[] = {
     {"Debian", compare_debian_versions, family::os},
     {"Ubuntu", compare_debian_versions, family::os},
@@ -44,15 +55,15 @@ constexpr ecosystem_entry ecosystems[] = {
     {"openEuler", compare_rpm_versions, family::os, true},
     {"Azure Linux", compare_rpm_versions, family::os, true},
     {"npm", compare_semver, family::language},
-    {"Go", compare_go_versions, family::language},
+    // "(devel)", a main module built from a working tree, is no version.
+    {"Go", compare_go_versions, family::language, false, valid_semver},
     {"crates.io", compare_semver, family::language},
     {"PyPI", compare_pep440_versions, family::language},
     {"Maven", compare_maven_versions, family::language},
     {"RubyGems", compare_rubygems_versions, family::language},
     {"NuGet", compare_nuget_versions, family::language},
-    // Packagist: no Composer ordering yet, so only explicit versions lists
-    // match (see match_package).
-    {"Packagist", nullptr, family::language},
+    // A branch ("dev-main") is in no Composer range.
+    {"Packagist", compare_packagist_versions, family::language, false, valid_packagist_version},
 };
 
 const ecosystem_entry* find_ecosystem(std::string_view ecosystem) {
@@ -77,6 +88,26 @@ std::string_view ubuntu_release(std::string_view ecosystem) {
     start = end + 1;
   }
   return {};
+}
+
+// A Red Hat record names a package built in a module stream with the
+// module in front, as OSV's converter of Red Hat's CSAF advisories cuts
+// the product's name from its NEVRA: "container-tools:3.0:
+// 8040020240104111259:c0c392d5:buildah" (name:stream:version:context:rpm).
+struct red_hat_name {
+  std::string_view stream; // "container-tools:3.0", or empty
+  std::string_view rpm;    // "buildah"
+};
+
+red_hat_name split_red_hat_name(std::string_view name) {
+  auto last = name.rfind(':');
+  auto first = name.find(':');
+  if (last == std::string_view::npos || first == last || first == 0)
+    return {{}, name};
+  auto second = name.find(':', first + 1);
+  if (second == first + 1)
+    return {{}, name};
+  return {name.substr(0, second), name.substr(last + 1)};
 }
 
 struct point {
@@ -195,17 +226,23 @@ std::string severity_word(std::string_view word) {
   return "Unknown";
 }
 
-// CVSS v3.x base score when the record has a vector; CVSS v4 vectors are
-// not scored yet (FIRST's v4.0 macro-vector tables are not implemented),
-// so a v4-only record falls back to its source's severity word.
+// The CVSS base score of the record's vector, by its severity level. When
+// a record has both, v4.0 wins: it is the current standard, and a source
+// that publishes both (GitHub, Ubuntu) scored with it last. Taking the
+// higher of the two instead would mix two scales that were built to rate
+// the same flaw differently. Without a vector, the source's own word.
 std::string severity_of(const osv_record& rec, const osv_affected& affected) {
+  std::optional<double> v3, v4;
   for (const auto& s : rec.severity) {
-    if (s.type != "CVSS_V3")
-      continue;
-    // A 0.0 score is "None", which is no finding severity: fall through.
-    if (auto score = cvss3_base_score(s.score); score && *score > 0.0)
-      return severity_from_score(*score);
+    if (s.type == "CVSS_V4" && !v4)
+      v4 = cvss4_base_score(s.score);
+    else if (s.type == "CVSS_V3" && !v3)
+      v3 = cvss3_base_score(s.score);
   }
+  // A 0.0 score is "None", which is no finding severity: fall through.
+  for (const auto& score : {v4, v3})
+    if (score && *score > 0.0)
+      return severity_from_score(*score);
   return severity_word(affected.severity);
 }
 
@@ -241,6 +278,10 @@ version_comparator comparator_for(std::string_view ecosystem) {
 }
 
 std::string normalized_package_name(std::string_view ecosystem, std::string_view name) {
+  // Modular Red Hat names are filed under their rpm; match_package checks
+  // the stream.
+  if (ecosystem.substr(0, ecosystem.find(':')) == "Red Hat")
+    return std::string{split_red_hat_name(name).rpm};
   if (ecosystem != "PyPI")
     return std::string{name};
   // PEP 503: lower case, each run of '-', '_' and '.' becomes one '-'.
@@ -308,8 +349,23 @@ std::optional<finding> match_package(const package& pkg, const osv_record& rec) 
     if (!go_version.empty())
       version = go_version;
   }
+  if (eco->valid != nullptr && !eco->valid(version))
+    return std::nullopt;
   bool pypi = pkg.ecosystem == "PyPI";
   std::string wanted = pypi ? normalized_package_name("PyPI", name) : std::string{};
+  bool red_hat = eco->name == "Red Hat";
+  // A record names a name in one ecosystem; a Red Hat one also a module
+  // stream, which must be the one the rpm was built in (none for none):
+  // the same rpm in another stream is another line of versions.
+  auto same_package = [&](std::string_view record_name) {
+    if (pypi)
+      return normalized_package_name("PyPI", record_name) == wanted;
+    if (red_hat) {
+      auto [stream, rpm] = split_red_hat_name(record_name);
+      return rpm == name && stream == pkg.module;
+    }
+    return record_name == name;
+  };
 
   const osv_affected* first = nullptr;
   std::vector<matched_range> matched;  // ranges that contain version
@@ -317,7 +373,7 @@ std::optional<finding> match_package(const package& pkg, const osv_record& rec) 
   for (const auto& a : rec.affected) {
     if (!ecosystem_covers(a.ecosystem, pkg.ecosystem))
       continue;
-    if (pypi ? normalized_package_name("PyPI", a.name) != wanted : a.name != name)
+    if (!same_package(a.name))
       continue;
     bool hit = false;
     for (const auto& r : a.ranges) {

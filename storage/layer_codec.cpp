@@ -8,7 +8,7 @@ namespace regscan::codec {
 
 namespace {
 
-constexpr uint8_t format_version = 1;
+constexpr uint8_t format_version = 2; // 2: packages carry their module stream
 // A delta is a few MiB at most (the path cap is 32 MiB): refuse to inflate
 // more than this from a damaged value.
 constexpr uint64_t max_decoded_size = 256ull << 20;
@@ -97,7 +97,8 @@ void write_part(writer& w, const image_analyzer::part& p) {
   w.number(p.packages.size());
   for (const auto& pkg : p.packages)
     for (const auto* field : {&pkg.ecosystem, &pkg.name, &pkg.version, &pkg.source_name,
-                              &pkg.source_version, &pkg.file, &pkg.layer, &pkg.owner})
+                              &pkg.source_version, &pkg.file, &pkg.layer, &pkg.owner,
+                              &pkg.module})
       w.text(*field);
   w.number(p.owned.size());
   for (const auto& f : p.owned) {
@@ -116,7 +117,7 @@ image_analyzer::part read_part(reader& r) {
   for (auto n = r.count(); n > 0 && r.ok(); --n) {
     auto& pkg = p.packages.emplace_back();
     for (auto* field : {&pkg.ecosystem, &pkg.name, &pkg.version, &pkg.source_name,
-                        &pkg.source_version, &pkg.file, &pkg.layer, &pkg.owner})
+                        &pkg.source_version, &pkg.file, &pkg.layer, &pkg.owner, &pkg.module})
       *field = r.text();
   }
   for (auto n = r.count(); n > 0 && r.ok(); --n) {

@@ -53,6 +53,8 @@ void write_package(json_writer& w, const package& p) {
   put_str(w, "file", p.file);
   put_str(w, "layer", p.layer);
   put_str(w, "owner", p.owner);
+  if (!p.module.empty())
+    put_str(w, "module", p.module);
   w.end_object();
 }
 
@@ -262,6 +264,7 @@ void read_package(reader& r, package& p) {
   r.str("file", p.file);
   r.str("layer", p.layer);
   r.str("owner", p.owner);
+  r.str("module", p.module);
 }
 
 void read_finding(reader& r, finding& f) {

@@ -13,8 +13,10 @@ packages=(
   dpkg gzip zstd tar openssl
   debian-archive-keyring  # truth_test.sh: debootstrap of Debian 11 and 13 as well as 12
   isal time  # `make bench`: igzip as the floor, /usr/bin/time -v for peak RSS
-  # version-ordering references: librpm, packaging, node-semver, Maven, RubyGems
+  # version-ordering references: librpm, packaging, node-semver, Maven, RubyGems,
+  # composer/semver
   python3-rpm python3-packaging nodejs node-semver maven default-jre-headless ruby
+  php-cli php-composer-semver
   rpm  # the reference reader for the rpmdb tests (sqlite and bdb_ro backends)
   golang-go npm  # language catalogers: a real Go binary and `go version -m`; `npm ls` as the truth
 )
@@ -28,4 +30,14 @@ if [ ${#missing[@]} -gt 0 ]; then
   export DEBIAN_FRONTEND=noninteractive
   apt-get update
   apt-get install -y --no-install-recommends "${missing[@]}"
+fi
+
+# The CVSS v4.0 reference of tests/scanners/cvss_test.cpp, which Debian
+# does not package: ae-cvss-calculator from the npm registry, kept in a
+# cache folder so that the test runs offline afterwards.
+node_dir=${REGSCAN_NODE_DIR:-$HOME/.cache/regscan/node}
+if [ ! -f "$node_dir/node_modules/ae-cvss-calculator/package.json" ]; then
+  mkdir -p "$node_dir"
+  npm install --prefix "$node_dir" --no-save --no-audit --no-fund ae-cvss-calculator@1.0.13 ||
+    echo "install-deps: ae-cvss-calculator not installed; the CVSS v4.0 differential test will skip" >&2
 fi

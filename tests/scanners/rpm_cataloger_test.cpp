@@ -9,6 +9,7 @@
 #include <fstream>
 #include <random>
 #include <set>
+#include <unistd.h>
 
 #include "scanners/rpm_db.hpp"
 #include "scanners/rpm_header.hpp"
@@ -204,6 +205,55 @@ TEST(rpm_cataloger, corrupted_bytes_never_crash) {
       EXPECT_LE(inv.packages.size(), 4u);
     }
   }
+}
+
+TEST(rpm_cataloger, module_stream) {
+  EXPECT_EQ(rpm_module_stream("nodejs:18:8090020240104110138:a75119d5"), "nodejs:18");
+  EXPECT_EQ(rpm_module_stream("container-tools:rhel8"), "container-tools:rhel8");
+  EXPECT_EQ(rpm_module_stream("nodejs"), "");
+  EXPECT_EQ(rpm_module_stream(":18:1:a"), "");
+  EXPECT_EQ(rpm_module_stream("nodejs::1:a"), "");
+  EXPECT_EQ(rpm_module_stream(""), "");
+}
+
+// rpm itself writes the header: two packages built by rpmbuild, one in a
+// module stream (ModularityLabel), installed into an sqlite rpmdb.
+TEST(rpm_cataloger, modularity_label_written_by_rpm) {
+  if (std::system("command -v rpmbuild >/dev/null 2>&1") != 0)
+    GTEST_SKIP() << "rpmbuild (Debian's rpm) is not installed";
+  namespace fs = std::filesystem;
+  fs::path top = fs::path{::testing::TempDir()} / ("regscan_rpmmod_" + std::to_string(::getpid()));
+  fs::remove_all(top);
+  fs::create_directories(top / "db");
+  auto spec = [&](const std::string& name, const std::string& release, const std::string& label) {
+    std::ofstream out{top / (name + ".spec")};
+    out << "Name: " << name << "\nVersion: 18.19.0\nRelease: " << release
+        << "\nSummary: t\nLicense: MIT\nBuildArch: noarch\n"
+        << (label.empty() ? "" : "ModularityLabel: " + label + "\n")
+        << "%description\nt\n%files\n";
+  };
+  spec("nodejs", "1.module+el8.9.0+20800+5f8fb9e6", "nodejs:18:8090020240104110138:a75119d5");
+  spec("zlib", "1.el8", "");
+  std::string t = top.string();
+  std::string script =
+      "cd '" + t + "' && for s in *.spec; do rpmbuild --define \"_topdir " + t +
+      "/top\" -bb $s >/dev/null 2>&1 || exit 1; done && "
+      "rpm --define '_db_backend sqlite' --dbpath '" + t + "/db' --initdb && "
+      "rpm --define '_db_backend sqlite' --dbpath '" + t +
+      "/db' -i --nodeps --justdb --ignorearch top/RPMS/noarch/*.rpm";
+  ASSERT_EQ(std::system(script.c_str()), 0) << script;
+  std::ifstream in{top / "db" / "rpmdb.sqlite", std::ios::binary};
+  std::string db{std::istreambuf_iterator<char>(in), {}};
+  rpm_cataloger c;
+  inventory inv;
+  c.parse("var/lib/rpm/rpmdb.sqlite", db, "l", os_info{"rhel", "8.9", "", ""}, inv);
+  fs::remove_all(top);
+  EXPECT_TRUE(inv.notes.empty()) << (inv.notes.empty() ? "" : inv.notes.front());
+  ASSERT_NE(find(inv, "nodejs"), nullptr);
+  EXPECT_EQ(find(inv, "nodejs")->module, "nodejs:18");
+  EXPECT_EQ(find(inv, "nodejs")->version, "18.19.0-1.module+el8.9.0+20800+5f8fb9e6");
+  ASSERT_NE(find(inv, "zlib"), nullptr);
+  EXPECT_EQ(find(inv, "zlib")->module, "");
 }
 
 TEST(rpm_header, rejects_bad_blobs) {

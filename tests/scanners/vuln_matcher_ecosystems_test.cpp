@@ -9,6 +9,7 @@
 #include <string>
 
 #include "scanners/osv_record.hpp"
+#include "scanners/runtime_cataloger.hpp"
 
 namespace regscan {
 namespace {
@@ -133,6 +134,93 @@ TEST(vuln_matcher_go, module_path_and_pseudo_versions) {
   EXPECT_FALSE(match_package(make("Go", "golang.org/x/net/html", "v0.1.0"), rec));
 }
 
+TEST(vuln_matcher_go, devel_and_non_semver_versions_never_match) {
+  osv_record rec = load("GO-2023-1495.json"); // golang.org/x/net from 0
+  // A main module built from a working tree: "(devel)", which would
+  // otherwise sort below every version and fall in the range from 0.
+  EXPECT_FALSE(match_package(make("Go", "golang.org/x/net", "(devel)"), rec));
+  EXPECT_FALSE(match_package(make("Go", "golang.org/x/net", ""), rec));
+  // A toolchain built from source reports "devel go1.22-abcdef ...".
+  osv_record std = load("GO-2021-0067.json");
+  EXPECT_FALSE(match_package(make("Go", "stdlib", "devel go1.16-6f1b5c0 Mon Jan 4 2021"), std));
+  EXPECT_TRUE(match_package(make("Go", "stdlib", "go1.16"), std));
+}
+
+TEST(vuln_matcher_go, pseudo_versions_order_as_semver) {
+  osv_record rec = load("GO-2023-1495.json"); // fixed 0.1.1-0.20221104162952-702349b0e862
+  // A pseudo-version after v0.1.0 and before the fix's commit, then after it.
+  EXPECT_TRUE(match_package(make("Go", "golang.org/x/net", "v0.1.1-0.20221001000000-abcdefabcdef"), rec));
+  EXPECT_FALSE(match_package(make("Go", "golang.org/x/net", "v0.1.1-0.20221104162952-702349b0e862"), rec));
+  EXPECT_FALSE(match_package(make("Go", "golang.org/x/net", "v0.1.1-0.20230101000000-abcdefabcdef"), rec));
+  // A pre-release pseudo-version sorts below its release.
+  EXPECT_TRUE(match_package(make("Go", "golang.org/x/net", "v0.1.0-rc.1.0.20221001000000-abcdefabcdef"), rec));
+  EXPECT_FALSE(match_package(make("Go", "golang.org/x/net", "v0.1.1"), rec));
+}
+
+TEST(vuln_matcher_runtime, go_runtime_as_stdlib_and_others_never) {
+  // As runtime_cataloger reads a Go installed by hand (/usr/local/go).
+  runtime_cataloger c;
+  inventory inv;
+  c.parse("usr/local/go/VERSION", "go1.16\ntime 2021-02-16T19:19:08Z\n", "sha256:rt", os_info{}, inv);
+  ASSERT_EQ(inv.packages.size(), 1u);
+  auto f = match_package(inv.packages[0], load("GO-2021-0067.json"));
+  ASSERT_TRUE(f);
+  EXPECT_EQ(f->fix_advice, "rebuild with Go 1.16.1 or later");
+  EXPECT_EQ(f->layer, "sha256:rt");
+  // Node.js, CPython and Java runtimes have no OSV ecosystem: even a
+  // record naming them in a language ecosystem does not match.
+  for (const char* name : {"node", "python", "java"}) {
+    osv_record rec;
+    rec.id = "TEST-runtime";
+    osv_affected a;
+    a.ecosystem = name == std::string{"node"} ? "npm" : name == std::string{"python"} ? "PyPI" : "Maven";
+    a.name = name;
+    osv_event i0;
+    i0.introduced = "0";
+    a.ranges.push_back({"ECOSYSTEM", {i0}});
+    rec.affected.push_back(a);
+    EXPECT_FALSE(match_package(make("runtime", name, "3.11.2"), rec)) << name;
+  }
+}
+
+TEST(vuln_matcher_packagist, composer_ordering_and_branches) {
+  // The shape of a GitHub advisory for Packagist, as OSV exports it: two
+  // ECOSYSTEM ranges, one from 0.
+  osv_record rec;
+  rec.id = "GHSA-test-php";
+  osv_affected a;
+  a.ecosystem = "Packagist";
+  a.name = "symfony/http-kernel";
+  osv_event i0, f0, i1, f1;
+  i0.introduced = "0";
+  f0.fixed = "4.4.50";
+  i1.introduced = "5.0.0-BETA1";
+  f1.fixed = "5.4.20";
+  a.ranges.push_back({"ECOSYSTEM", {i0, f0}});
+  a.ranges.push_back({"ECOSYSTEM", {i1, f1}});
+  rec.affected.push_back(a);
+  auto affects = [&](const char* v) { return match_package(make("Packagist", "symfony/http-kernel", v), rec).has_value(); };
+  EXPECT_TRUE(affects("4.4.49"));
+  EXPECT_TRUE(affects("4.4.50-RC1")); // a release candidate is before its release
+  EXPECT_FALSE(affects("4.4.50"));
+  EXPECT_FALSE(affects("v4.4.50.0"));
+  EXPECT_FALSE(affects("5.0.0-alpha1"));
+  EXPECT_TRUE(affects("5.0.0-beta1"));
+  EXPECT_TRUE(affects("5.4.19-p1"));
+  EXPECT_FALSE(affects("5.4.20"));
+  // A numeric branch is a version to Composer, the tip of its branch:
+  // 4.3.x-dev is 4.3.9999999.9999999-dev, 4.4.x-dev is above every 4.4.
+  EXPECT_TRUE(affects("4.3.x-dev"));
+  EXPECT_FALSE(affects("4.4.x-dev"));
+  EXPECT_FALSE(affects("dev-main"));  // a named branch is in no range
+  EXPECT_FALSE(affects("not a version"));
+  EXPECT_FALSE(match_package(make("Packagist", "symfony/http-foundation", "4.4.49"), rec));
+  auto f = match_package(make("Packagist", "symfony/http-kernel", "5.1.0"), rec);
+  ASSERT_TRUE(f);
+  EXPECT_EQ(f->fixed_version, "5.4.20");
+  EXPECT_EQ(f->fix_advice, "upgrade symfony/http-kernel to 5.4.20 or later in your build file");
+}
+
 TEST(vuln_matcher_alpine, by_origin_and_release) {
   osv_record rec = load("ALPINE-CVE-2016-2105-openssl-v3.7.json"); // fixed 1.0.2h-r0
   package p = make("Alpine:v3.7", "libcrypto1.0", "1.0.2g-r3");
@@ -205,6 +293,54 @@ TEST(vuln_matcher_rpm, red_hat_by_source_package) {
   EXPECT_FALSE(ecosystem_covers("Red Hat:enterprise_linux:9::appstream", "Red Hatter"));
   EXPECT_FALSE(ecosystem_covers("Debian:12", "Debian"));
   EXPECT_FALSE(ecosystem_covers("Rocky Linux:9", "Rocky Linux:8"));
+}
+
+TEST(vuln_matcher_rpm, red_hat_module_streams) {
+  // Named as OSV's converter of Red Hat's CSAF advisories names a package
+  // of a module stream: name:stream:version:context:rpm.
+  osv_record rec;
+  rec.id = "RHSA-2024:0002";
+  auto entry = [](std::string name, std::string fixed) {
+    osv_affected a;
+    a.ecosystem = "Red Hat:enterprise_linux:8::appstream";
+    a.name = std::move(name);
+    osv_event intro, fix;
+    intro.introduced = "0";
+    fix.fixed = std::move(fixed);
+    a.ranges.push_back({"ECOSYSTEM", {intro, fix}});
+    return a;
+  };
+  rec.affected.push_back(entry("nodejs:18:8090020240104110138:a75119d5:nodejs",
+                               "1:18.19.0-1.module+el8.9.0+20800+5f8fb9e6"));
+  rec.affected.push_back(entry("nodejs:20:8090020240104110512:a75119d5:nodejs",
+                               "1:20.10.0-1.module+el8.9.0+20801+c2a4ec54"));
+  EXPECT_EQ(normalized_package_name("Red Hat:enterprise_linux:8::appstream", rec.affected[0].name),
+            "nodejs");
+  EXPECT_EQ(normalized_package_name("Red Hat", "nodejs"), "nodejs");
+  auto nodejs = [](std::string version, std::string module) {
+    package p = make("Red Hat", "nodejs", std::move(version));
+    p.source_name = "nodejs";
+    p.source_version = p.version;
+    p.module = std::move(module);
+    return p;
+  };
+  auto f = match_package(nodejs("1:18.18.2-2.module+el8.8.0+20484+7c5e2e3b", "nodejs:18"), rec);
+  ASSERT_TRUE(f);
+  EXPECT_EQ(f->fixed_version, "1:18.19.0-1.module+el8.9.0+20800+5f8fb9e6"); // its stream's fix
+  EXPECT_FALSE(match_package(nodejs("1:18.19.0-1.module+el8.9.0+20800+5f8fb9e6", "nodejs:18"), rec));
+  // Stream 20 is its own line: 20.9 is before its fix, though above 18's.
+  f = match_package(nodejs("1:20.9.0-1.module+el8.9.0+20473+c4e3d824", "nodejs:20"), rec);
+  ASSERT_TRUE(f);
+  EXPECT_EQ(f->fixed_version, "1:20.10.0-1.module+el8.9.0+20801+c2a4ec54");
+  // A stream the record does not name, or no stream at all: no finding.
+  EXPECT_FALSE(match_package(nodejs("1:16.20.2-1.module+el8.8.0+1+1", "nodejs:16"), rec));
+  EXPECT_FALSE(match_package(nodejs("1:18.18.2-2.el8", ""), rec));
+  // A plain name is for packages built outside any module.
+  osv_record plain;
+  plain.id = "RHSA-2024:0003";
+  plain.affected.push_back(entry("nodejs", "1:18.19.0-1.el8"));
+  EXPECT_TRUE(match_package(nodejs("1:18.18.2-2.el8", ""), plain));
+  EXPECT_FALSE(match_package(nodejs("1:18.18.2-2.module+el8.8.0+20484+7c5e2e3b", "nodejs:18"), plain));
 }
 
 TEST(vuln_matcher_other, maven_crates_rubygems_nuget) {
