@@ -34,10 +34,11 @@ expected<std::vector<finding>> match_inventory(advisory_cache& advisories,
     for (auto* rec : *records)
       if (auto f = match_package(pkg, *rec))
         found.push_back(std::move(*f));
-    merge_aliases(pkg.ecosystem, found);
     out.insert(out.end(), found.begin(), found.end());
     advisories.remember(pkg, std::move(found));
   }
+  // After the loop: the same package may be listed by more than one file.
+  merge_inventory_findings(out);
   sort_findings(out);
   return out;
 }

@@ -1,6 +1,7 @@
 #include "scanners/finding_merge.hpp"
 
 #include <algorithm>
+#include <iterator>
 #include <numeric>
 #include <set>
 #include <string>
@@ -114,6 +115,28 @@ void merge_aliases(std::string_view ecosystem, std::vector<finding>& findings) {
           f.severity = name;
     }
     out.push_back(std::move(f));
+  }
+  findings = std::move(out);
+}
+
+void merge_inventory_findings(std::vector<finding>& findings) {
+  std::vector<std::string> ecosystems;
+  for (auto& f : findings)
+    if (std::find(ecosystems.begin(), ecosystems.end(), f.ecosystem) == ecosystems.end())
+      ecosystems.push_back(f.ecosystem);
+  if (ecosystems.size() == 1) {
+    merge_aliases(ecosystems[0], findings);
+    return;
+  }
+  std::vector<finding> out;
+  out.reserve(findings.size());
+  for (auto& eco : ecosystems) {
+    std::vector<finding> part;
+    for (auto& f : findings)
+      if (f.ecosystem == eco)
+        part.push_back(std::move(f));
+    merge_aliases(eco, part);
+    std::move(part.begin(), part.end(), std::back_inserter(out));
   }
   findings = std::move(out);
 }

@@ -17,6 +17,13 @@ namespace regscan {
 /// `ecosystem` orders the fixed versions. Order of the rest is kept.
 void merge_aliases(std::string_view ecosystem, std::vector<finding>& findings);
 
+/// Merges the findings of a whole inventory, ecosystem by ecosystem, as
+/// merge_aliases does: a package found through two files (an npm
+/// package-lock.json and the package's own package.json) or in two layers is
+/// one installed package with one set of findings. Of equal findings the
+/// first is kept, so the earlier layer.
+void merge_inventory_findings(std::vector<finding>& findings);
+
 /// The order findings are stored and shown in: by package (ecosystem, name,
 /// version, layer), then advisory id. A re-match that replaces the findings
 /// of some packages keeps it, so equal sets compare equal.

@@ -19,6 +19,9 @@ packages=(
   php-cli php-composer-semver
   rpm  # the reference reader for the rpmdb tests (sqlite and bdb_ro backends)
   golang-go npm  # language catalogers: a real Go binary and `go version -m`; `npm ls` as the truth
+  # findings_test.sh: PyPI metadata of old upstream versions, a real Go module to vendor
+  python3-pip python3-cryptography python3-yaml python3-requests python3-werkzeug
+  golang-golang-x-net-dev
 )
 missing=()
 for p in "${packages[@]}"; do

@@ -98,6 +98,23 @@ struct rematch_test : testing::Test {
   }
 };
 
+// npm lists a package in package-lock.json and in its own package.json: the
+// same installed package, so one set of findings, from the earlier layer.
+TEST_F(rematch_test, a_package_listed_by_two_files_has_one_set_of_findings) {
+  inventory once, twice;
+  once.packages = {debian_pkg(pkg_old)};
+  twice.packages = {debian_pkg(pkg_old), debian_pkg(pkg_old)};
+  twice.packages[1].file = "another/file";
+  twice.packages[1].layer = "sha256:later";
+  auto single = match_inventory(*db, once);
+  auto both = match_inventory(*db, twice);
+  ASSERT_TRUE(single && both);
+  ASSERT_FALSE(single->empty());
+  EXPECT_EQ(both->size(), single->size());
+  for (auto& f : *both)
+    EXPECT_EQ(f.layer, "sha256:layer") << f.id;
+}
+
 TEST_F(rematch_test, only_inventories_with_changed_packages_are_matched_and_updated) {
   store_scan("lab/a@sha256:a", {debian_pkg(pkg_new), debian_pkg(pkg_old)}, 1000);
   store_scan("lab/b@sha256:b", {debian_pkg(pkg_old)}, 1000);

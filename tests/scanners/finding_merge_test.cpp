@@ -67,6 +67,26 @@ TEST(finding_merge, other_packages_and_versions_stay_apart) {
   EXPECT_EQ(fs.size(), 3u);
 }
 
+TEST(finding_merge, an_inventory_merges_each_ecosystem_apart) {
+  auto npm = [](std::string id, std::string layer) {
+    auto f = make(std::move(id), {"CVE-1"}, "4.17.5", "High", "lodash", "4.17.4");
+    f.ecosystem = "npm";
+    f.layer = std::move(layer);
+    return f;
+  };
+  // lodash through package-lock.json, through its package.json, and a
+  // Debian package that happens to share its name and version.
+  std::vector<finding> fs{npm("NSWG-ECO-368", "sha256:app"), npm("NSWG-ECO-368", "sha256:later"),
+                          make("DEBIAN-x", {"CVE-1"}, "4.17.5-1", "Low", "lodash", "4.17.4")};
+  fs[2].ecosystem = "Debian:12";
+  merge_inventory_findings(fs);
+  ASSERT_EQ(fs.size(), 2u);
+  EXPECT_EQ(fs[0].id, "NSWG-ECO-368");
+  EXPECT_EQ(fs[0].layer, "sha256:app");
+  EXPECT_EQ(fs[0].aliases, std::vector<std::string>{"CVE-1"});
+  EXPECT_EQ(fs[1].id, "DEBIAN-x");
+}
+
 TEST(finding_merge, first_seen_is_carried_by_id_or_alias_per_package) {
   std::vector<finding> before{make("DEBIAN-a", {"CVE-1"}, "2", "Low", "openssl", "1"),
                               make("DEBIAN-x", {"CVE-9"}, "2", "Low", "curl", "1")};
