@@ -184,18 +184,16 @@ expected<void> run_scan(daemon_context& ctx, const std::string& image_key,
   carry_first_seen(previous ? previous->findings : std::vector<finding>{}, result.findings,
                    result.scanned_at);
 
-  auto updated = ctx.db->get_image(image_key);
-  if (!updated)
-    return updated.err();
-  updated->scan_status = "scanned";
-  updated->last_scan = result.scanned_at;
-  updated->last_error.clear();
-  updated->incomplete = !result.inv.complete;
-  updated->severity_counts.clear();
-  for (auto& f : result.findings)
-    updated->severity_counts[f.severity]++;
-  updated->vuln_count = static_cast<int>(result.findings.size());
-  return ctx.db->put_result(result, *updated);
+  return ctx.db->put_result(result, [&](image_record& img) {
+    img.scan_status = "scanned";
+    img.last_scan = result.scanned_at;
+    img.last_error.clear();
+    img.incomplete = !result.inv.complete;
+    img.severity_counts.clear();
+    for (auto& f : result.findings)
+      img.severity_counts[f.severity]++;
+    img.vuln_count = static_cast<int>(result.findings.size());
+  });
 }
 
 void scan_task(caf::blocking_actor* self, daemon_context* ctx, uint64_t task_id,

@@ -30,13 +30,15 @@ void set_task_state(daemon_context* ctx, task_record& task, const char* state,
 
 void set_image_status(daemon_context* ctx, const std::string& key, const char* status,
                       const std::string& error = {}) {
-  auto img = ctx->db->get_image(key);
-  if (!img)
-    return; // deleted meanwhile
-  img->scan_status = status;
-  if (!error.empty())
-    img->last_error = error;
-  if (auto ok = ctx->db->put_image(*img); !ok)
+  auto ok = ctx->db->update_image(key, [&](image_record& img, bool exists) {
+    if (!exists)
+      return false; // deleted meanwhile
+    img.scan_status = status;
+    if (!error.empty())
+      img.last_error = error;
+    return true;
+  });
+  if (!ok)
     spdlog::error("cannot store image {}: {}", key, ok.err().message);
 }
 

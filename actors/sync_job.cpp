@@ -217,16 +217,21 @@ expected<sync_summary> run_sync(daemon_context& ctx, const std::string& registry
   const int64_t now = std::time(nullptr);
   for (auto& [key, img] : seen) {
     img.synced_at = now;
-    // A scan may have finished while we listed: keep its state, not our copy.
-    if (auto cur = ctx.db->get_image(key)) {
-      img.scan_status = cur->scan_status;
-      img.last_scan = cur->last_scan;
-      img.last_error = cur->last_error;
-      img.incomplete = cur->incomplete;
-      img.severity_counts = cur->severity_counts;
-      img.vuln_count = cur->vuln_count;
-    }
-    if (auto ok = ctx.db->put_image(img); !ok)
+    // A scan may finish while we list, or while we write: its state wins
+    // over our copy, under the store's image lock.
+    auto ok = ctx.db->update_image(key, [&](image_record& cur, bool exists) {
+      if (exists) {
+        img.scan_status = cur.scan_status;
+        img.last_scan = cur.last_scan;
+        img.last_error = cur.last_error;
+        img.incomplete = cur.incomplete;
+        img.severity_counts = cur.severity_counts;
+        img.vuln_count = cur.vuln_count;
+      }
+      cur = img;
+      return true;
+    });
+    if (!ok)
       return ok.err();
   }
   // Only a complete listing may remove what the registry no longer has.

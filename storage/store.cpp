@@ -255,6 +255,24 @@ expected<image_record> store::get_image(const std::string& key) {
   return codec::decode_image(value);
 }
 
+expected<void> store::update_image(
+  const std::string& key, const std::function<bool(image_record&, bool exists)>& change) {
+  std::lock_guard lock{image_mu_};
+  image_record img;
+  img.key = key;
+  bool exists = false;
+  if (auto cur = get_image(key)) {
+    img = std::move(*cur);
+    exists = true;
+  } else if (cur.err().message != "no image " + key) {
+    return cur.err();
+  }
+  if (!change(img, exists))
+    return {};
+  img.key = key;
+  return put_image(img);
+}
+
 expected<std::vector<image_record>> store::list_images() {
   return read_all<image_record>(db_, cf(index(cf::images)), "image", codec::decode_image);
 }

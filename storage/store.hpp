@@ -49,6 +49,13 @@ class store {
   expected<void> put_image(const image_record& r);
   /// Error "no image <key>" when absent.
   expected<image_record> get_image(const std::string& key);
+  /// Reads, changes and writes one image record under the lock that scans
+  /// and re-matches take for theirs, so that concurrent updates (a sync, a
+  /// scan finishing, a re-match) lose nothing. `change` gets the stored
+  /// record, or one with only the key set when there is none (exists =
+  /// false), and returns whether to write it.
+  expected<void> update_image(const std::string& key,
+                              const std::function<bool(image_record&, bool exists)>& change);
   expected<std::vector<image_record>> list_images();
   /// Deletes the image and its scan result, in one batch.
   expected<void> delete_image(const std::string& key);
@@ -71,6 +78,10 @@ class store {
   /// Writes the result and the updated image record in one batch, so a crash
   /// never leaves an image marked scanned without its result (or the reverse).
   expected<void> put_result(const scan_result& r, const image_record& updated_image);
+  /// The same, with the image record read and changed under the lock
+  /// (update_image's); error "no image <key>" when it is gone.
+  expected<void> put_result(const scan_result& r,
+                            const std::function<void(image_record&)>& change_image);
   /// The inventory and the findings, each with its advisory's text.
   /// Error "no scan result for image <key>" when absent.
   expected<scan_result> get_result(const std::string& image_key);
@@ -127,6 +138,7 @@ class store {
   /// Adds to `batch` the deletes of an image's result: inventory, findings
   /// and package_index entries.
   void forget_result(rocksdb::WriteBatch& batch, const std::string& image_key);
+  expected<void> write_result(const scan_result& r, const image_record& updated_image);
   /// Brings results written by an older layout to the current one.
   expected<void> migrate_results();
   expected<void> remove_stale_records(import_state& st);
@@ -138,7 +150,7 @@ class store {
   std::mutex seq_mu_;     // next_task_id's read-modify-write
   std::mutex cascade_mu_; // delete_registry's scan-then-delete
   std::mutex import_mu_;  // one import at a time: it reads before it writes
-  std::mutex results_mu_; // a scan's result against a re-match's check-then-write
+  std::mutex image_mu_;   // read-modify-write of image records: sync, scan, re-match
 };
 
 } // namespace regscan

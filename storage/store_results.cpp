@@ -60,10 +60,24 @@ void store::forget_result(rocksdb::WriteBatch& batch, const std::string& image_k
 }
 
 expected<void> store::put_result(const scan_result& r, const image_record& updated_image) {
+  std::lock_guard lock{image_mu_};
+  return write_result(r, updated_image);
+}
+
+expected<void> store::put_result(const scan_result& r,
+                                 const std::function<void(image_record&)>& change_image) {
+  std::lock_guard lock{image_mu_};
+  auto img = get_image(r.image_key);
+  if (!img)
+    return img.err();
+  change_image(*img);
+  return write_result(r, *img);
+}
+
+expected<void> store::write_result(const scan_result& r, const image_record& updated_image) {
   if (r.image_key.empty() || r.image_key != updated_image.key)
     return make_error("scan result for '" + r.image_key + "' does not match image '"
                       + updated_image.key + "'");
-  std::lock_guard lock{results_mu_};
   rocksdb::WriteBatch batch;
   forget_result(batch, r.image_key); // a rescan may have other packages
   for (auto& [key, pkgs] : index_entries_of(r.inv))
@@ -120,7 +134,7 @@ expected<scan_result> store::get_result(const std::string& image_key) {
 
 expected<std::vector<std::string>> store::put_rematched(
   const std::vector<findings_record>& records) {
-  std::lock_guard lock{results_mu_};
+  std::lock_guard lock{image_mu_};
   rocksdb::WriteBatch batch;
   std::vector<std::string> written;
   for (auto& f : records) {
@@ -197,7 +211,7 @@ expected<void> store::migrate_results() {
     auto img = get_image(key);
     if (!r || !img)
       continue;
-    if (auto ok = put_result(*r, *img); !ok)
+    if (auto ok = write_result(*r, *img); !ok)
       return ok.err();
   }
   s = db_->Put(write_options(), cf(index(cf::meta)), slice(schema::meta_results_layout),

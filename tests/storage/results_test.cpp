@@ -2,6 +2,7 @@
 // advisory text, and the package index a re-match reads.
 #include <algorithm>
 #include <map>
+#include <thread>
 
 #include <gtest/gtest.h>
 #include <rocksdb/db.h>
@@ -164,6 +165,48 @@ TEST(results, results_of_the_old_layout_are_split_on_open) {
   auto r = db->get_result("lab/a@sha256:a");
   ASSERT_TRUE(r);
   EXPECT_EQ(r->inv.packages.size(), 1u);
+}
+
+// A sync, a scan and a re-match each change their own fields of one image
+// record at the same time: none of their changes may be lost.
+TEST(results, concurrent_image_updates_lose_nothing) {
+  temp_dir dir;
+  auto db = std::move(*store::open(dir / "db"));
+  const std::string key = "lab/a@sha256:a";
+  ASSERT_TRUE(db->put_image(image(key)));
+  constexpr int rounds = 300;
+  std::thread sync([&] {
+    for (int i = 0; i < rounds; ++i)
+      ASSERT_TRUE(db->update_image(key, [&](image_record& img, bool exists) {
+        img.tags.push_back("t" + std::to_string(i));
+        return exists;
+      }));
+  });
+  std::thread scan([&] {
+    for (int i = 0; i < rounds; ++i)
+      ASSERT_TRUE(db->put_result(result(key, {}), [&](image_record& img) { img.vuln_count++; }));
+  });
+  std::thread rematch([&] {
+    for (int i = 0; i < rounds; ++i)
+      ASSERT_TRUE(db->update_image(key, [&](image_record& img, bool) {
+        img.severity_counts["High"]++;
+        return true;
+      }));
+  });
+  sync.join();
+  scan.join();
+  rematch.join();
+  auto img = db->get_image(key);
+  ASSERT_TRUE(img);
+  EXPECT_EQ(img->tags.size(), static_cast<std::size_t>(rounds));
+  EXPECT_EQ(img->vuln_count, rounds);
+  EXPECT_EQ(img->severity_counts["High"], rounds);
+  // No record: `change` sees a fresh one and decides.
+  ASSERT_TRUE(db->update_image("lab/none@sha256:0", [](image_record&, bool exists) {
+    return exists;
+  }));
+  EXPECT_FALSE(db->get_image("lab/none@sha256:0"));
+  EXPECT_FALSE(db->put_result(result("lab/none@sha256:0", {}), [](image_record&) {}));
 }
 
 } // namespace
