@@ -26,6 +26,7 @@
 #include "actors/scan_task.hpp"
 #include "actors/sync_job.hpp"
 #include "scanners/image_analyzer.hpp"
+#include "tests/test_support.hpp"
 
 extern char** environ;
 
@@ -36,36 +37,11 @@ namespace fs = std::filesystem;
 
 constexpr const char* registry_bin = "/usr/bin/docker-registry";
 
-std::string slurp(const fs::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
-void spit(const fs::path& p, std::string_view bytes) {
-  fs::create_directories(p.parent_path());
-  std::ofstream out(p, std::ios::binary);
-  out << bytes;
-}
-
-bool have(const std::string& tool) {
-  return std::system(("command -v " + tool + " >/dev/null 2>&1").c_str()) == 0;
-}
-
-uint16_t free_port() {
-  boost::asio::io_context ioc;
-  boost::asio::ip::tcp::acceptor a(ioc, {boost::asio::ip::make_address("127.0.0.1"), 0});
-  return a.local_endpoint().port();
-}
-
-bool port_open(uint16_t port) {
-  boost::asio::io_context ioc;
-  boost::asio::ip::tcp::socket s(ioc);
-  boost::system::error_code ec;
-  s.connect({boost::asio::ip::make_address("127.0.0.1"), port}, ec);
-  return !ec;
-}
+using test::slurp;
+using test::spit;
+using test::have;
+using test::free_port;
+using test::port_open;
 
 std::string testdata(const std::string& rel) {
   return std::string(REGSCAN_SOURCE_DIR) + "/scanners/testdata/" + rel;

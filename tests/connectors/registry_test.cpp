@@ -26,6 +26,7 @@
 #include "connectors/sha256.hpp"
 #include "connectors/tc3_signer.hpp"
 #include "test_http_server.hpp"
+#include "tests/test_support.hpp"
 
 #include <openssl/evp.h>
 #include <openssl/pem.h>
@@ -41,36 +42,11 @@ constexpr const char* registry_bin = "/usr/bin/docker-registry";
 constexpr std::string_view oci_manifest_type = "application/vnd.oci.image.manifest.v1+json";
 constexpr std::string_view oci_index_type = "application/vnd.oci.image.index.v1+json";
 
-std::string slurp(const fs::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
-void spit(const fs::path& p, std::string_view bytes) {
-  fs::create_directories(p.parent_path());
-  std::ofstream out(p, std::ios::binary);
-  out << bytes;
-}
-
-bool have(const std::string& tool) {
-  return std::system(("command -v " + tool + " >/dev/null 2>&1").c_str()) == 0;
-}
-
-uint16_t free_port() {
-  boost::asio::io_context ioc;
-  boost::asio::ip::tcp::acceptor a(ioc, {boost::asio::ip::make_address("127.0.0.1"), 0});
-  return a.local_endpoint().port();
-}
-
-bool port_open(uint16_t port) {
-  boost::asio::io_context ioc;
-  boost::asio::ip::tcp::socket s(ioc);
-  boost::system::error_code ec;
-  s.connect({boost::asio::ip::make_address("127.0.0.1"), port}, ec);
-  return !ec;
-}
+using test::slurp;
+using test::spit;
+using test::have;
+using test::free_port;
+using test::port_open;
 
 struct blob_ref {
   std::string digest;

@@ -21,24 +21,15 @@
 #include "storage/layer_codec.hpp"
 #include "storage/store.hpp"
 #include "tests/storage/test_util.hpp"
+#include "tests/test_support.hpp"
 
 namespace regscan {
 namespace {
 
 namespace fs = std::filesystem;
 
-std::string slurp(const fs::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
-void spit(const fs::path& p, std::string_view bytes) {
-  fs::create_directories(p.parent_path());
-  std::ofstream out(p, std::ios::binary);
-  out << bytes;
-}
+using test::slurp;
+using test::spit;
 
 void symlink(const std::string& target, const fs::path& p) {
   fs::create_directories(p.parent_path());
