@@ -59,7 +59,8 @@ else
 fi
 
 step "the independent computation: dpkg-query + dpkg --compare-versions over the OSV data"
-python3 "$SRC/tests/e2e/expected_findings.py" "$ROOTFS" "$OSV_DEBIAN" Debian:12 | sort >"$WORK/expected.txt"
+# Debian's python3, which has python3-packaging (another python3 may come first on PATH).
+/usr/bin/python3 "$SRC/tests/e2e/expected_findings.py" "$ROOTFS" "$OSV_DEBIAN" Debian:12 | sort >"$WORK/expected.txt"
 [ -s "$WORK/expected.txt" ] || fail "the independent computation found nothing: the test would prove nothing"
 echo "expected findings: $(wc -l <"$WORK/expected.txt")"
 
