@@ -109,8 +109,12 @@ std::optional<pending> rematch_one(store& db, advisory_cache& advisories, int64_
     w.packages = std::move(inv->inv.packages);
   }
   auto old = db.get_findings(w.image_key);
-  if (!old)
-    return std::nullopt; // deleted meanwhile, with its result
+  if (!old) {
+    // Gone means deleted meanwhile, with its result; anything else is reported.
+    if (old.err().message != "no scan result for image " + w.image_key)
+      return fail(old.err().message);
+    return std::nullopt;
+  }
   ++rep.inventories;
   inventory partial;
   partial.packages = std::move(w.packages);
