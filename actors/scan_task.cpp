@@ -189,10 +189,7 @@ expected<void> run_scan(daemon_context& ctx, const std::string& image_key,
     img.last_scan = result.scanned_at;
     img.last_error.clear();
     img.incomplete = !result.inv.complete;
-    img.severity_counts.clear();
-    for (auto& f : result.findings)
-      img.severity_counts[f.severity]++;
-    img.vuln_count = static_cast<int>(result.findings.size());
+    count_findings(img, result.findings);
   });
 }
 

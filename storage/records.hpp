@@ -56,6 +56,14 @@ struct image_record {
   std::string config_json;
 };
 
+/// Sets the image's vuln_count and severity_counts from its findings.
+inline void count_findings(image_record& img, const std::vector<finding>& findings) {
+  img.severity_counts.clear();
+  for (auto& f : findings)
+    img.severity_counts[f.severity]++;
+  img.vuln_count = static_cast<int>(findings.size());
+}
+
 struct task_record {
   uint64_t id = 0;
   std::string image_key;

@@ -2,6 +2,7 @@
 #include "storage/store.hpp"
 
 #include <map>
+#include <optional>
 #include <unordered_map>
 
 #include <rocksdb/write_batch.h>
@@ -141,10 +142,7 @@ expected<std::vector<std::string>> store::put_rematched(
     auto img = get_image(f.image_key);
     if (!img || img->last_scan != f.scanned_at)
       continue;
-    img->severity_counts.clear();
-    for (auto& x : f.findings)
-      img->severity_counts[x.severity]++;
-    img->vuln_count = static_cast<int>(f.findings.size());
+    count_findings(*img, f.findings);
     batch.Put(cf(index(cf::findings)), f.image_key, codec::encode(f));
     batch.Put(cf(index(cf::images)), f.image_key, codec::encode(*img));
     written.push_back(f.image_key);
@@ -197,23 +195,19 @@ expected<void> store::migrate_results() {
     return db_error("cannot read the results layout", s);
   // Layout 1: findings inside the result. Split each one; the advisory
   // text is dropped, as it is read from the advisory now.
-  std::vector<std::string> keys;
-  auto walked = for_each_result([&](std::string_view key, std::string_view) {
-    keys.emplace_back(key);
-    return true;
+  // The iterator reads a snapshot: rewriting what it has passed is safe.
+  expected<void> written;
+  auto walked = for_each_result([&](std::string_view key, std::string_view v) {
+    auto r = codec::decode_result(v);
+    auto img = get_image(std::string{key});
+    if (r && img)
+      written = write_result(*r, *img);
+    return bool(written);
   });
   if (!walked)
     return walked.err();
-  for (auto& key : keys) {
-    if (!db_->Get(rocksdb::ReadOptions{}, cf(index(cf::results)), key, &value).ok())
-      continue;
-    auto r = codec::decode_result(value);
-    auto img = get_image(key);
-    if (!r || !img)
-      continue;
-    if (auto ok = write_result(*r, *img); !ok)
-      return ok.err();
-  }
+  if (!written)
+    return written.err();
   s = db_->Put(write_options(), cf(index(cf::meta)), slice(schema::meta_results_layout),
                schema::encode_u64(schema::results_layout));
   if (!s.ok())

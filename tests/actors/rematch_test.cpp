@@ -90,9 +90,7 @@ struct rematch_test : testing::Test {
     carry_first_seen({}, r.findings, when);
     r.scanned_at = r.matched_at = when;
     img.last_scan = when;
-    img.vuln_count = static_cast<int>(r.findings.size());
-    for (auto& x : r.findings)
-      img.severity_counts[x.severity]++;
+    count_findings(img, r.findings);
     ASSERT_TRUE(db->put_image(img));
     ASSERT_TRUE(db->put_result(r, img));
   }
