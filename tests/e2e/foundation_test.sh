@@ -278,7 +278,7 @@ for entry in json.load(sys.stdin):
     for f in entry.get("vulnerabilities", []):
         print(f["id"], f["package"])
 ' | sort >"$WORK/reported2.txt"
-diff -q "$WORK/expected.txt" "$WORK/reported2.txt" >/dev/null || fail "the scan run after the restart differs"
+diff "$WORK/expected.txt" "$WORK/reported2.txt" || { ctl image show mirror/debian:12; tail -30 "$WORK/regscand.log"; fail "the scan run after the restart differs"; }
 ctl image show library/debian:12 | grep -q "scanned" || fail "completed result lost"
 
 step "metrics"
