@@ -131,7 +131,9 @@ bool valid_registry_name(const std::string& name) {
   return true;
 }
 
-void write_registry(json_writer& w, const registry_record& r) {
+// dropped: an edit's secrets dropped because the registry's destination changed.
+void write_registry(json_writer& w, const registry_record& r,
+                    const std::vector<std::string>* dropped = nullptr) {
   // The password never leaves the daemon, sealed or not.
   w.begin_object()
     .field("name", r.name)
@@ -153,6 +155,8 @@ void write_registry(json_writer& w, const registry_record& r) {
   for (auto& repo : r.repositories)
     w.value(repo);
   w.end_array();
+  if (dropped)
+    w.field("credentials_dropped", *dropped);
   w.end_object();
 }
 
@@ -177,7 +181,7 @@ void write_image(json_writer& w, const image_record& img, const std::string& reg
     .field("created", img.created)
     .field("pushed", img.pushed)
     .field("synced_at", img.synced_at)
-    .field("scan_status", img.scan_status)
+    .field("scan_status", to_string(img.scan_status))
     .field("last_scan", img.last_scan)
     .field("last_error", img.last_error)
     .field("incomplete", img.incomplete)
@@ -243,12 +247,36 @@ void write_task(json_writer& w, const task_record& t) {
   w.begin_object()
     .field("id", t.id)
     .field("image", t.image_key)
-    .field("state", t.state)
+    .field("registry", t.registry)
+    .field("state", to_string(t.state))
     .field("attempts", static_cast<int64_t>(t.attempts))
+    .field("interruptions", static_cast<int64_t>(t.interruptions))
     .field("created_at", t.created_at)
     .field("updated_at", t.updated_at)
+    .field("waits_for", to_string(t.waits_for))
+    .field("not_before", t.not_before)
     .field("error", t.error)
+    .field("error_code", t.error_code)
     .end_object();
+}
+
+std::string sync_progress_json(const sync_progress& p) {
+  json_writer w;
+  w.begin_object()
+    .field("state", to_string(p.state))
+    .field("repositories", p.repositories)
+    .field("repositories_done", p.repositories_done)
+    .field("tags", p.tags)
+    .field("images", p.images)
+    .field("resolved", p.resolved)
+    .field("removed", p.removed)
+    .field("started_at", p.started_at);
+  if (p.state == sync_state::done || p.state == sync_state::failed)
+    w.field("finished_at", p.finished_at);
+  if (!p.error.empty())
+    w.field("error", p.error);
+  w.end_object();
+  return w.take();
 }
 
 } // namespace
@@ -257,8 +285,8 @@ control_api::control_api(caf::actor_system& sys, daemon_context& ctx, supervisor
   : sys_(sys), ctx_(ctx), supervisor_(std::move(supervisor)),
     rematch_(std::make_shared<rematch_queue>(*ctx.db)) {}
 
-void control_api::start_registry(const registry_record& rec) {
-  ctx_.add_registry_actor(rec.name, sys_.spawn(registry, &ctx_, rec.name, rec.rate_limit));
+bool control_api::rematch_running() const {
+  return rematch_->get().running;
 }
 
 http_reply control_api::handle(const http_exchange& ex) {
@@ -337,7 +365,12 @@ namespace {
 /// Applies the registry form's fields present in req to rec (all of them
 /// when adding); "" when valid, else what is wrong.
 std::string apply_registry_form(const json_body& req, registry_record& rec, bool adding,
-                                const secret_box& secrets) {
+                                const secret_box& secrets, std::vector<std::string>* dropped) {
+  // Where the stored secrets go: an edit that changes it drops them.
+  auto destination = [](const registry_record& r) {
+    return r.type + '\n' + r.address + '\n' + r.api_endpoint + '\n' + r.region;
+  };
+  const auto old_destination = destination(rec);
   auto set = [&](const char* key, std::string& field) {
     if (adding || req.has(key))
       field = req.str(key);
@@ -398,10 +431,18 @@ std::string apply_registry_form(const json_body& req, registry_record& rec, bool
       return "invalid repository name " + r + " (a namespace is written ns/ or ns/*)";
   if (!valid_rate_limit(rec.rate_limit))
     return "rate limit must be 5, 10, 20, 50, 100, 500, 1000 or unlimited";
+  const bool moved = !adding && destination(rec) != old_destination;
   for (auto [key, field] : {std::pair{"password", &rec.password_sealed},
                             std::pair{"secret_key", &rec.secret_key_sealed}}) {
-    if (!adding && !req.has(key))
+    if (!adding && !req.has(key)) {
+      // A secret given for one host is never sent to another one.
+      if (moved && !field->empty()) {
+        field->clear();
+        if (dropped)
+          dropped->push_back(key);
+      }
       continue;
+    }
     auto plain = req.str(key);
     field->clear();
     if (plain.empty())
@@ -429,11 +470,11 @@ http_reply control_api::add_registry(const std::string& body) {
     return json_error(400, "registry name must be 1-64 letters, digits, '.', '-' or '_'");
   if (ctx_.db->get_registry(rec.name))
     return json_error(409, "a registry named " + rec.name + " already exists");
-  if (auto bad = apply_registry_form(req, rec, true, *ctx_.secrets); !bad.empty())
+  if (auto bad = apply_registry_form(req, rec, true, *ctx_.secrets, nullptr); !bad.empty())
     return json_error(400, bad);
   if (auto ok = ctx_.db->put_registry(rec); !ok)
     return json_error(500, ok.err().message);
-  start_registry(rec);
+  start_registry(sys_, ctx_, rec);
   spdlog::info("registry {} added ({} at {})", rec.name, rec.type, rec.address);
   json_writer w;
   write_registry(w, rec);
@@ -449,17 +490,18 @@ http_reply control_api::edit_registry(const std::string& name, const std::string
     return json_error(404, "no registry named " + name);
   if (req.has("name") && req.str("name") != name)
     return json_error(400, "a registry cannot be renamed; delete and add it instead");
-  if (auto bad = apply_registry_form(req, *rec, false, *ctx_.secrets); !bad.empty())
+  std::vector<std::string> dropped;
+  if (auto bad = apply_registry_form(req, *rec, false, *ctx_.secrets, &dropped); !bad.empty())
     return json_error(400, bad);
   if (auto ok = ctx_.db->put_registry(*rec); !ok)
     return json_error(500, ok.err().message);
-  // A new actor picks up the new rate limit; a running sync finishes on its own.
-  if (auto handle = ctx_.remove_registry_actor(name))
-    caf::anon_send_exit(*handle, caf::exit_reason::user_shutdown);
-  start_registry(*rec);
-  spdlog::info("registry {} edited ({} at {})", rec->name, rec->type, rec->address);
+  // The same actor: the hour's pull budget and a running sync carry on.
+  if (auto handle = ctx_.registry_actor_for(name))
+    caf::anon_send(*handle, configure_atom::value, static_cast<int32_t>(rec->rate_limit));
+  spdlog::info("registry {} edited ({} at {}){}", rec->name, rec->type, rec->address,
+               dropped.empty() ? "" : ": its stored credentials were dropped (new destination)");
   json_writer w;
-  write_registry(w, *rec);
+  write_registry(w, *rec, &dropped);
   return json_ok(w.take());
 }
 
@@ -490,7 +532,7 @@ http_reply control_api::delete_registry(const std::string& name) {
   if (auto ok = ctx_.db->delete_registry(name); !ok)
     return json_error(500, ok.err().message);
   if (auto handle = ctx_.remove_registry_actor(name))
-    caf::anon_send_exit(*handle, caf::exit_reason::user_shutdown);
+    caf::anon_send(*handle, stop_atom::value); // a running sync stops first
   spdlog::info("registry {} deleted", name);
   return json_ok(R"({"deleted":true})");
 }
@@ -504,7 +546,20 @@ http_reply control_api::test_registry(const std::string& name) {
   // Each check retries like a sync does, against hosts that may not answer.
   self->request(*handle, std::chrono::minutes{5}, test_atom::value)
     .receive(
-      [&](std::string& checks) { rep = json_ok(checks); },
+      [&](std::vector<registry_check>& checks) {
+        json_writer w;
+        bool all_ok = true;
+        w.begin_object().key("checks").begin_array();
+        for (auto& c : checks) {
+          all_ok = all_ok && c.error.empty();
+          w.begin_object().field("check", c.what).field("ok", c.error.empty());
+          if (!c.error.empty())
+            w.field("error", c.error);
+          w.end_object();
+        }
+        w.end_array().field("ok", all_ok).end_object();
+        rep = json_ok(w.take());
+      },
       [&](caf::error& err) { rep = json_error(500, to_string(err)); });
   return rep;
 }
@@ -532,7 +587,7 @@ http_reply control_api::start_sync(const std::string& body) {
       return json_error(404, "no registry named " + name);
     std::string state;
     self->request(*handle, actor_timeout, sync_atom::value)
-      .receive([&](std::string& s) { state = s; },
+      .receive([&](bool started) { state = started ? "started" : "running"; },
                [&](caf::error& err) { state = to_string(err); });
     w.begin_object().field("registry", name).field("sync", state).end_object();
   }
@@ -547,7 +602,7 @@ http_reply control_api::sync_status(const std::string& name) {
   http_reply rep;
   caf::scoped_actor self{sys_};
   self->request(*handle, actor_timeout, status_atom::value)
-    .receive([&](std::string& json) { rep = json_ok(json); },
+    .receive([&](sync_progress& p) { rep = json_ok(sync_progress_json(p)); },
              [&](caf::error& err) { rep = json_error(500, to_string(err)); });
   return rep;
 }
@@ -730,42 +785,61 @@ http_reply control_api::cancel_scan(const std::string& body) {
   json_body req{body};
   if (!req.error.empty())
     return json_error(400, req.error);
-  auto ref = req.str("ref");
-  auto tasks = ctx_.db->list_tasks();
+  auto tasks = supervised_tasks();
   if (!tasks)
     return json_error(500, tasks.err().message);
+  // One ref, or many ("refs"): task ids or image references.
+  auto refs = req.strings("refs");
+  if (auto one = req.str("ref"); !one.empty())
+    refs.push_back(one);
   std::vector<uint64_t> ids;
-  bool numeric = !ref.empty() && ref.size() < 20
-                 && ref.find_first_not_of("0123456789") == std::string::npos;
-  if (numeric) {
-    ids.push_back(std::stoull(ref));
-  } else {
+  for (auto& ref : refs) {
+    bool numeric = !ref.empty() && ref.size() < 20
+                   && ref.find_first_not_of("0123456789") == std::string::npos;
+    if (numeric) {
+      ids.push_back(std::stoull(ref));
+      continue;
+    }
     std::string error;
     auto images = find_images(ref, error);
     if (images.empty())
       return json_error(404, error);
     for (auto& t : *tasks)
       for (auto& img : images)
-        if (t.image_key == img.key && (t.state == "queued" || t.state == "running"))
+        if (t.image_key == img.key && active(t.state))
           ids.push_back(t.id);
   }
+  if (ids.empty())
+    return json_error(404, "no queued, waiting or running scan for " + (refs.empty() ? std::string{"that"} : refs.front()));
+  std::vector<uint64_t> cancelled;
+  caf::scoped_actor self{sys_};
+  self->request(supervisor_, actor_timeout, cancel_atom::value, ids)
+    .receive([&](std::vector<uint64_t>& done) { cancelled = std::move(done); },
+             [&](caf::error& err) { spdlog::error("cancel: {}", to_string(err)); });
   json_writer w;
   w.begin_array();
-  caf::scoped_actor self{sys_};
-  for (auto id : ids) {
-    bool cancelled = false;
-    self->request(supervisor_, actor_timeout, cancel_atom::value, id)
-      .receive([&](bool ok) { cancelled = ok; }, [&](caf::error&) {});
-    w.begin_object().field("task", id).field("cancelled", cancelled).end_object();
-  }
+  for (auto id : ids)
+    w.begin_object()
+      .field("task", id)
+      .field("cancelled", std::find(cancelled.begin(), cancelled.end(), id) != cancelled.end())
+      .end_object();
   w.end_array();
-  if (ids.empty())
-    return json_error(404, "no queued or running scan for " + ref);
   return json_ok(w.take());
 }
 
+expected<std::vector<task_record>> control_api::supervised_tasks() {
+  expected<std::vector<task_record>> out = make_error(errc::unavailable, "the supervisor did not answer");
+  caf::scoped_actor self{sys_};
+  self->request(supervisor_, actor_timeout, list_atom::value)
+    .receive([&](std::vector<task_record>& tasks) { out = std::move(tasks); },
+             [&](caf::error& err) {
+               out = make_error(errc::unavailable, "the supervisor did not answer: " + to_string(err));
+             });
+  return out;
+}
+
 http_reply control_api::list_tasks() {
-  auto tasks = ctx_.db->list_tasks();
+  auto tasks = supervised_tasks();
   if (!tasks)
     return json_error(500, tasks.err().message);
   json_writer w;

@@ -23,8 +23,8 @@ class control_api {
 
   http_reply handle(const http_exchange& ex);
 
-  /// Starts the actor of a stored registry (at start-up and when one is added).
-  void start_registry(const registry_record& rec);
+  /// Whether a re-match is writing (shutdown waits for it).
+  bool rematch_running() const;
 
  private:
   http_reply route(const http_exchange& ex);
@@ -41,6 +41,8 @@ class control_api {
   http_reply start_scan(const std::string& body);
   http_reply cancel_scan(const std::string& body);
   http_reply list_tasks();
+  /// Every kept task, as the supervisor sees it (with why and until when it waits).
+  expected<std::vector<task_record>> supervised_tasks();
   http_reply db_import(const std::string& body);
   http_reply db_update(const std::string& body);
   http_reply db_status();

@@ -2,7 +2,8 @@
 
 namespace regscan {
 
-expected<oci_client> daemon_context::client_for(const registry_record& rec) const {
+expected<oci_client> daemon_context::client_for(const registry_record& rec,
+                                               const std::atomic<bool>* cancel) const {
   registry_credentials creds;
   creds.username = rec.username;
   if (!rec.password_sealed.empty()) {
@@ -13,6 +14,7 @@ expected<oci_client> daemon_context::client_for(const registry_record& rec) cons
   }
   http_options opts;
   opts.verify_tls = rec.verify_tls;
+  opts.cancel = cancel;
   return oci_client{rec.address, std::move(creds), opts};
 }
 
@@ -37,6 +39,15 @@ std::optional<registry_actor> daemon_context::remove_registry_actor(const std::s
   auto handle = i->second;
   registries_.erase(i);
   return handle;
+}
+
+std::vector<registry_actor> daemon_context::take_registry_actors() {
+  std::lock_guard<std::mutex> guard{mtx_};
+  std::vector<registry_actor> out;
+  for (auto& [name, handle] : registries_)
+    out.push_back(handle);
+  registries_.clear();
+  return out;
 }
 
 } // namespace regscan

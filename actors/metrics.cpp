@@ -48,7 +48,7 @@ std::string metrics::render(store& db) const {
   uint64_t incomplete = 0;
   if (auto images = db.list_images()) {
     for (auto& img : *images) {
-      by_status[img.scan_status]++;
+      by_status[to_string(img.scan_status)]++;
       incomplete += img.incomplete;
       for (auto& [sev, n] : img.severity_counts)
         by_severity[sev] += n;

@@ -1,22 +1,29 @@
 #include "actors/rate_limiter.hpp"
 
+#include <ctime>
+
 #include <caf/stateful_actor.hpp>
 #include <caf/typed_event_based_actor.hpp>
 
+#include <spdlog/spdlog.h>
+
+#include "actors/daemon_context.hpp"
+
 namespace regscan {
 
-int64_t pull_window::try_acquire(clock::time_point now) {
-  if (per_hour_ <= 0)
-    return 0;
-  const auto hour = std::chrono::hours{1};
-  while (!pulls_.empty() && now - pulls_.front() >= hour)
-    pulls_.pop_front();
-  if (pulls_.size() < static_cast<size_t>(per_hour_)) {
+int64_t pull_window::try_acquire(int64_t now) {
+  constexpr int64_t hour = 3600;
+  size_t expired = 0;
+  while (expired < pulls_.size() && now - pulls_[expired] >= hour)
+    ++expired;
+  pulls_.erase(pulls_.begin(), pulls_.begin() + static_cast<std::ptrdiff_t>(expired));
+  if (per_hour_ <= 0 || pulls_.size() < static_cast<size_t>(per_hour_)) {
     pulls_.push_back(now);
     return 0;
   }
-  auto wait = std::chrono::ceil<std::chrono::seconds>(pulls_.front() + hour - now).count();
-  return wait < 1 ? 1 : wait;
+  // The oldest pull that must leave the window before one more fits.
+  auto until = pulls_[pulls_.size() - static_cast<size_t>(per_hour_)] + hour;
+  return until > now ? until : now + 1;
 }
 
 bool valid_rate_limit(int per_hour) {
@@ -27,12 +34,27 @@ bool valid_rate_limit(int per_hour) {
 }
 
 rate_limiter_actor::behavior_type
-rate_limiter(rate_limiter_actor::stateful_pointer<rate_limiter_state> self, int per_hour) {
-  self->state.window = pull_window{per_hour};
+rate_limiter(rate_limiter_actor::stateful_pointer<rate_limiter_state> self, daemon_context* ctx,
+             std::string registry, int per_hour) {
+  std::vector<int64_t> pulls;
+  if (auto stored = ctx->db->get_pulls(registry))
+    pulls = std::move(*stored);
+  else
+    spdlog::error("registry {}: {}; its pull budget starts empty", registry, stored.err().message);
+  self->state.registry = std::move(registry);
+  self->state.window = pull_window{per_hour, std::move(pulls)};
   return {
-    [self](acquire_atom) -> int64_t {
-      return self->state.window.try_acquire(pull_window::clock::now());
+    [self, ctx](acquire_atom) -> int64_t {
+      auto& st = self->state;
+      auto until = st.window.try_acquire(std::time(nullptr));
+      if (until == 0) {
+        // Stored before the pull is allowed: a crash never gives one back.
+        if (auto ok = ctx->db->put_pulls(st.registry, st.window.pulls()); !ok)
+          spdlog::error("registry {}: {}", st.registry, ok.err().message);
+      }
+      return until;
     },
+    [self](configure_atom, int32_t limit) { self->state.window.set_limit(limit); },
   };
 }
 

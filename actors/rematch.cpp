@@ -111,7 +111,7 @@ std::optional<pending> rematch_one(store& db, advisory_cache& advisories, int64_
   auto old = db.get_findings(w.image_key);
   if (!old) {
     // Gone means deleted meanwhile, with its result; anything else is reported.
-    if (old.err().message != "no scan result for image " + w.image_key)
+    if (old.err().code != errc::not_found)
       return fail(old.err().message);
     return std::nullopt;
   }

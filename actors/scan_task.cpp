@@ -88,15 +88,16 @@ void cache_layer(daemon_context& ctx, image_analyzer& analyzer, const std::strin
 
 } // namespace
 
-expected<void> run_scan(daemon_context& ctx, const std::string& image_key,
-                        const std::atomic<bool>& cancelled) {
+expected<void> run_scan(daemon_context& ctx, const std::string& image_key, scan_hooks& hooks) {
+  auto is_cancelled = [&] { return hooks.cancel && *hooks.cancel; };
+  auto cancelled_error = [&] { return make_error(errc::cancelled, "scan of " + image_key + " cancelled"); };
   auto img = ctx.db->get_image(image_key);
   if (!img)
     return img.err();
   auto rec = ctx.db->get_registry(img->registry);
   if (!rec)
     return rec.err();
-  auto client = ctx.client_for(*rec);
+  auto client = ctx.client_for(*rec, hooks.cancel);
   if (!client)
     return client.err();
   // The manifest is fetched again by digest: it is small, and verified.
@@ -104,9 +105,25 @@ expected<void> run_scan(daemon_context& ctx, const std::string& image_key,
   if (!resolved)
     return resolved.err();
   if (resolved->size() != 1)
-    return make_error("manifest " + img->digest + " is not a single-platform image");
+    return make_error(errc::invalid, "manifest " + img->digest + " is not a single-platform image");
   auto& oci = resolved->front();
-  ctx.stats.images_pulled++;
+  bool permitted = false;
+  // One pull permit per image, taken before its first blob is fetched.
+  auto take_permit = [&]() -> expected<void> {
+    if (permitted || !hooks.acquire_pull)
+      return {};
+    auto until = hooks.acquire_pull();
+    if (until < 0)
+      return make_error(errc::unavailable, "registry " + img->registry + " did not grant a pull");
+    if (until > 0) {
+      hooks.budget_until = until;
+      return make_error(errc::limit, "the pull budget of registry " + img->registry
+                                       + " is spent until " + std::to_string(until));
+    }
+    permitted = true;
+    ctx.stats.images_pulled++;
+    return {};
+  };
 
   image_analyzer analyzer;
   // The layer cache is keyed by diffID: the config lists them in layer order.
@@ -115,8 +132,8 @@ expected<void> run_scan(daemon_context& ctx, const std::string& image_key,
   size_t cached = 0;
   for (size_t i = 0; i < oci.layers.size(); ++i) {
     auto& layer = oci.layers[i];
-    if (cancelled)
-      return make_error("cancelled");
+    if (is_cancelled())
+      return cancelled_error();
     if (use_cache) {
       if (replay_cached_layer(ctx, analyzer, layer.digest, oci.diff_ids[i], version)) {
         ctx.stats.layer_cache_hits++;
@@ -125,21 +142,23 @@ expected<void> run_scan(daemon_context& ctx, const std::string& image_key,
       }
       ctx.stats.layer_cache_misses++;
     }
+    if (auto ok = take_permit(); !ok)
+      return ok.err();
     sha256 content;
     analyzer.begin_layer(
       layer.digest, [&](const uint8_t* data, size_t size) { content.update(data, size); },
       use_cache);
     expected<void> fed;
     auto sink = [&](const uint8_t* data, size_t size) -> expected<void> {
-      if (cancelled)
-        return make_error("cancelled");
+      if (is_cancelled())
+        return cancelled_error();
       ctx.stats.layer_bytes_pulled += size;
       fed = analyzer.feed(data, size);
       return fed;
     };
     auto got = client->fetch_blob(img->repository, layer.digest, sink);
-    if (cancelled)
-      return make_error("cancelled");
+    if (is_cancelled())
+      return cancelled_error();
     // A layer whose bytes are bad (corrupt, truncated, a bomb, over a limit)
     // stays bad: the analyzer notes it, marks the inventory incomplete, and
     // the other layers are still analyzed. Only transport errors fail the scan.
@@ -148,7 +167,7 @@ expected<void> run_scan(daemon_context& ctx, const std::string& image_key,
       continue;
     }
     if (!got)
-      return make_error("layer " + layer.digest + ": " + got.err().message);
+      return wrap_error("layer " + layer.digest, got.err());
     if (!analyzer.end_layer() || !use_cache)
       continue;
     // Any image can claim any diffID: only what was checked is cached.
@@ -173,9 +192,13 @@ expected<void> run_scan(daemon_context& ctx, const std::string& image_key,
       why += (why.empty() ? "" : "; ") + note;
     spdlog::warn("scan of {} is incomplete: {}", image_key, why);
   }
+  if (is_cancelled())
+    return cancelled_error();
   auto findings = match_inventory(*ctx.db, result.inv);
   if (!findings)
     return findings.err();
+  if (is_cancelled())
+    return cancelled_error();
   result.findings = std::move(*findings);
   result.scanned_at = std::time(nullptr);
   result.matched_at = result.scanned_at;
@@ -185,7 +208,7 @@ expected<void> run_scan(daemon_context& ctx, const std::string& image_key,
                    result.scanned_at);
 
   return ctx.db->put_result(result, [&](image_record& img) {
-    img.scan_status = "scanned";
+    img.scan_status = scan_status::scanned;
     img.last_scan = result.scanned_at;
     img.last_error.clear();
     img.incomplete = !result.inv.complete;
@@ -193,15 +216,35 @@ expected<void> run_scan(daemon_context& ctx, const std::string& image_key,
   });
 }
 
-void scan_task(caf::blocking_actor* self, daemon_context* ctx, uint64_t task_id,
-               std::string image_key, std::shared_ptr<std::atomic<bool>> cancelled,
-               supervisor_actor parent) {
-  spdlog::info("scan task {} started for {}", task_id, image_key);
-  auto ok = run_scan(*ctx, image_key, *cancelled);
-  std::string message = ok ? std::string{} : ok.err().message;
-  if (!ok && !*cancelled)
-    spdlog::warn("scan task {} for {} failed: {}", task_id, image_key, message);
-  self->send(parent, done_atom::value, task_id, message);
+scan_task_actor::behavior_type scan_task(scan_task_actor::pointer self, daemon_context* ctx,
+                                         uint64_t task_id, std::string image_key,
+                                         std::shared_ptr<std::atomic<bool>> cancelled,
+                                         registry_actor registry, supervisor_actor parent) {
+  return {
+    [=](run_atom) {
+      spdlog::info("scan task {} started for {}", task_id, image_key);
+      scan_hooks hooks;
+      hooks.cancel = cancelled.get();
+      hooks.acquire_pull = [&]() -> int64_t {
+        int64_t until = -1;
+        caf::scoped_actor asker{self->system()};
+        asker->request(registry, std::chrono::seconds{10}, acquire_atom::value)
+          .receive([&](int64_t v) { until = v; }, [&](caf::error&) {});
+        return until;
+      };
+      auto ok = run_scan(*ctx, image_key, hooks);
+      scan_outcome out;
+      out.task = task_id;
+      out.ok = static_cast<bool>(ok);
+      if (!ok) {
+        out.code = ok.err().code;
+        out.error = ok.err().message;
+        out.budget_until = hooks.budget_until;
+      }
+      self->send(parent, done_atom::value, out);
+      self->quit();
+    },
+  };
 }
 
 } // namespace regscan

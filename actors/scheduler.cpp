@@ -67,7 +67,8 @@ std::time_t nightly_plan::next_run(const std::string& name) const {
   return it == next_.end() ? 0 : it->second;
 }
 
-caf::behavior scheduler(caf::event_based_actor* self, daemon_context* ctx, sync_window w, clock_fn now) {
+scheduler_actor::behavior_type scheduler(scheduler_actor::pointer self, daemon_context* ctx,
+                                         sync_window w, clock_fn now) {
   auto plan = std::make_shared<nightly_plan>(w);
   auto tick = [self, ctx, plan, now] {
     auto regs = ctx->db->list_registries();
@@ -84,7 +85,10 @@ caf::behavior scheduler(caf::event_based_actor* self, daemon_context* ctx, sync_
         continue;
       spdlog::info("nightly sync of registry {}", name);
       self->request(*handle, std::chrono::seconds(30), sync_atom::value)
-        .then([name](const std::string& state) { spdlog::debug("nightly sync of {}: {}", name, state); },
+        .then([name](bool started) {
+                if (!started)
+                  spdlog::info("nightly sync of {}: a sync is already running", name);
+              },
               [name](caf::error& err) { spdlog::warn("nightly sync of {}: {}", name, to_string(err)); });
     }
   };

@@ -12,6 +12,7 @@
 
 #include <caf/fwd.hpp>
 
+#include "actors/actors.hpp"
 #include "scanners/expected.hpp"
 
 namespace regscan {
@@ -52,6 +53,7 @@ using clock_fn = std::function<std::time_t()>;
 
 /// Ticks once a minute (and on run_atom), starting due syncs through each
 /// registry's actor.
-caf::behavior scheduler(caf::event_based_actor* self, daemon_context* ctx, sync_window w, clock_fn now);
+scheduler_actor::behavior_type scheduler(scheduler_actor::pointer self, daemon_context* ctx,
+                                         sync_window w, clock_fn now);
 
 } // namespace regscan

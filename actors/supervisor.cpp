@@ -2,7 +2,9 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cmath>
 #include <ctime>
+#include <random>
 
 #include <caf/all.hpp>
 
@@ -13,22 +15,44 @@
 
 namespace regscan {
 
+int64_t retry_backoff_seconds(int base, int attempt, double unit) {
+  if (base <= 0)
+    return 0;
+  double seconds = std::min(base * std::pow(2.0, std::max(attempt - 1, 0)), 3600.0);
+  return std::max<int64_t>(1, static_cast<int64_t>(seconds * (0.5 + unit)));
+}
+
 namespace {
 
 using self_ptr = supervisor_actor::stateful_pointer<supervisor_state>;
 
-constexpr auto permit_timeout = std::chrono::seconds{10};
+int64_t now() { return std::time(nullptr); }
 
-void set_task_state(daemon_context* ctx, task_record& task, const char* state,
-                    const std::string& error = {}) {
-  task.state = state;
-  task.error = error;
-  task.updated_at = std::time(nullptr);
+/// The one place a task changes state: checks the move, stamps and stores it.
+void set_task_state(daemon_context* ctx, task_record& task, task_state to,
+                    const error* why = nullptr) {
+  if (!can_move(task.state, to))
+    spdlog::error("scan task {}: {} -> {} is not a valid move", task.id, to_string(task.state),
+                  to_string(to));
+  task.state = to;
+  if (to != task_state::waiting) {
+    task.waits_for = wait_reason::none;
+    task.not_before = 0;
+  }
+  if (why) {
+    task.error = why->message;
+    task.error_code = to_string(why->code);
+  } else if (to == task_state::done) {
+    task.error.clear();
+    task.error_code.clear();
+  }
+  task.updated_at = now();
   if (auto ok = ctx->db->put_task(task); !ok)
     spdlog::error("cannot store scan task {}: {}", task.id, ok.err().message);
 }
 
-void set_image_status(daemon_context* ctx, const std::string& key, const char* status,
+/// The one place the supervisor changes an image's scan status.
+void set_image_status(daemon_context* ctx, const std::string& key, scan_status status,
                       const std::string& error = {}) {
   auto ok = ctx->db->update_image(key, [&](image_record& img, bool exists) {
     if (!exists)
@@ -42,180 +66,339 @@ void set_image_status(daemon_context* ctx, const std::string& key, const char* s
     spdlog::error("cannot store image {}: {}", key, ok.err().message);
 }
 
-void start(self_ptr self, daemon_context* ctx, uint64_t id) {
-  auto task = ctx->db->get_task(id);
-  if (!task || task->state != "queued")
-    return;
-  task->attempts++;
-  set_task_state(ctx, *task, "running");
-  set_image_status(ctx, task->image_key, "scanning");
+bool transient(errc code) { return code == errc::transport || code == errc::unavailable; }
+
+void dispatch(self_ptr self, daemon_context* ctx);
+
+/// An ended task is kept with the last few of its image; older ones go.
+void retire(self_ptr self, daemon_context* ctx, const task_record& task) {
+  auto& st = self->state;
+  if (auto a = st.active.find(task.image_key); a != st.active.end() && a->second == task.id)
+    st.active.erase(a);
+  auto& ended = st.ended[task.image_key];
+  ended.push_back(task.id);
+  while (ended.size() > kept_tasks_per_image) {
+    if (auto ok = ctx->db->delete_task(ended.front()); !ok)
+      spdlog::warn("{}", ok.err().message);
+    ended.pop_front();
+  }
+}
+
+void fail(self_ptr self, daemon_context* ctx, task_record& task, const error& why) {
+  set_task_state(ctx, task, task_state::failed, &why);
+  set_image_status(ctx, task.image_key, scan_status::failed, why.message);
+  ctx->stats.scans_failed++;
+  spdlog::error("scan task {} for {} failed after {} attempt(s): {}", task.id, task.image_key,
+                task.attempts, why.message);
+  retire(self, ctx, task);
+}
+
+void enqueue(self_ptr self, const task_record& task, bool front = false) {
+  auto& q = self->state.ready[task.registry];
+  if (front)
+    q.push_front(task.id);
+  else
+    q.push_back(task.id);
+}
+
+/// A waiting task becomes due at `until`.
+void wait_until(self_ptr self, uint64_t id, int64_t until) {
+  self->state.delayed[id] = until;
+  self->delayed_send(self, std::chrono::seconds{std::max<int64_t>(until - now(), 0)},
+                     retry_atom::value, id);
+}
+
+void start(self_ptr self, daemon_context* ctx, task_record& task, registry_actor reg) {
+  task.attempts++;
+  set_task_state(ctx, task, task_state::running);
+  set_image_status(ctx, task.image_key, scan_status::scanning);
   auto flag = std::make_shared<std::atomic<bool>>(false);
   auto me = caf::actor_cast<supervisor_actor>(self);
-  auto handle = self->spawn<caf::monitored>(scan_task, ctx, id, task->image_key, flag, me);
-  self->state.running.emplace(id, supervisor_state::running_task{handle.address(), handle, flag});
+  // Blocking HTTP and CPU work: each task gets a thread of its own.
+  auto handle = self->spawn<caf::monitored + caf::detached>(scan_task, ctx, task.id,
+                                                            task.image_key, flag, reg, me);
+  self->send(handle, run_atom::value);
+  self->state.running.emplace(task.id, supervisor_state::running_task{handle.address(),
+                                                                      task.registry, flag});
+}
+
+/// The next registry, after the last one served, with a task that can run now.
+std::deque<uint64_t>* next_queue(self_ptr self) {
+  auto& st = self->state;
+  auto t = now();
+  auto usable = [&](auto& entry) {
+    if (entry.second.empty())
+      return false;
+    auto b = st.budget_until.find(entry.first);
+    return b == st.budget_until.end() || b->second <= t;
+  };
+  auto from = st.ready.upper_bound(st.last_registry);
+  for (auto i = from; i != st.ready.end(); ++i)
+    if (usable(*i)) {
+      st.last_registry = i->first;
+      return &i->second;
+    }
+  for (auto i = st.ready.begin(); i != from; ++i)
+    if (usable(*i)) {
+      st.last_registry = i->first;
+      return &i->second;
+    }
+  return nullptr;
 }
 
 void dispatch(self_ptr self, daemon_context* ctx) {
   auto& st = self->state;
-  while (!st.queue.empty()
-         && st.running.size() + st.waiting.size()
-              < static_cast<size_t>(ctx->cfg.max_parallel_scans)) {
-    auto id = st.queue.front();
-    st.queue.pop_front();
+  while (!st.stopping && st.running.size() < static_cast<size_t>(ctx->cfg.max_parallel_scans)) {
+    auto* queue = next_queue(self);
+    if (!queue)
+      return;
+    auto id = queue->front();
+    queue->pop_front();
     auto task = ctx->db->get_task(id);
-    if (!task || task->state != "queued")
+    if (!task || task->state != task_state::queued)
       continue;
-    auto img = ctx->db->get_image(task->image_key);
-    if (!img) {
-      set_task_state(ctx, *task, "failed", "image no longer in the inventory");
-      continue;
-    }
-    auto reg = ctx->registry_actor_for(img->registry);
+    auto reg = ctx->registry_actor_for(task->registry);
     if (!reg) {
-      set_task_state(ctx, *task, "failed", "registry " + img->registry + " no longer exists");
-      set_image_status(ctx, task->image_key, "failed", task->error);
+      if (ctx->db->get_registry(task->registry)) {
+        // Its actor is not up yet: never a reason to fail the task.
+        queue->push_front(id);
+        self->delayed_send(self, std::chrono::seconds{1}, dispatch_atom::value);
+        return;
+      }
+      fail(self, ctx, *task,
+           make_error(errc::not_found, "registry " + task->registry + " no longer exists"));
       continue;
     }
-    st.waiting.insert(id);
-    self->request(*reg, permit_timeout, acquire_atom::value)
-      .then(
-        [self, ctx, id](int64_t wait) {
-          if (self->state.waiting.erase(id) == 0)
-            return; // cancelled while asking
-          if (wait == 0) {
-            start(self, ctx, id);
-          } else {
-            spdlog::info("scan task {} waits {} s for the registry's pull budget", id, wait);
-            self->state.waiting.insert(id);
-            self->delayed_send(self, std::chrono::seconds{wait}, retry_atom::value, id);
-          }
-        },
-        [self, id](caf::error& err) {
-          self->state.waiting.erase(id);
-          self->state.queue.push_back(id);
-          spdlog::warn("no pull permit for scan task {}: {}", id, to_string(err));
-          self->delayed_send(self, std::chrono::seconds{1}, dispatch_atom::value);
-        });
+    start(self, ctx, *task, *reg);
   }
 }
 
-void finish(self_ptr self, daemon_context* ctx, uint64_t id, const std::string& error) {
-  auto it = self->state.running.find(id);
-  if (it == self->state.running.end())
-    return; // cancelled: already recorded
-  self->state.running.erase(it);
-  auto task = ctx->db->get_task(id);
-  if (!task)
+void finish(self_ptr self, daemon_context* ctx, const scan_outcome& out) {
+  auto& st = self->state;
+  auto it = st.running.find(out.task);
+  if (it == st.running.end())
     return;
-  if (error.empty()) {
-    set_task_state(ctx, *task, "done");
-    ctx->stats.scans_succeeded++;
-    spdlog::info("scan task {} for {} done", id, task->image_key);
-  } else if (task->attempts <= ctx->cfg.max_retries) {
-    auto backoff = std::chrono::seconds{int64_t{ctx->cfg.retry_backoff_seconds}
-                                        << std::min(task->attempts - 1, 10)};
-    spdlog::info("scan task {} retries in {} s after: {}", id, backoff.count(), error);
-    set_task_state(ctx, *task, "queued", error);
-    set_image_status(ctx, task->image_key, "queued");
-    ctx->stats.scan_retries++;
-    self->state.waiting.insert(id);
-    self->delayed_send(self, backoff, retry_atom::value, id);
-  } else {
-    set_task_state(ctx, *task, "failed", error);
-    set_image_status(ctx, task->image_key, "failed", error);
-    ctx->stats.scans_failed++;
-    spdlog::error("scan task {} for {} failed after {} attempts: {}", id, task->image_key,
-                  task->attempts, error);
+  auto run = it->second;
+  st.running.erase(it); // the task has stopped: its slot is free
+  auto task = ctx->db->get_task(out.task);
+  if (!task) {
+    dispatch(self, ctx);
+    return;
   }
+  if (run.stop_requested) {
+    // Shutdown: the run did not count, and the next start takes the task again.
+    task->attempts = std::max(task->attempts - 1, 0);
+    set_task_state(ctx, *task, task_state::queued);
+    set_image_status(ctx, task->image_key, scan_status::queued);
+  } else if (run.cancel_requested) {
+    // Whatever the run wrote meanwhile, the image ends cancelled.
+    set_image_status(ctx, task->image_key, scan_status::cancelled);
+    retire(self, ctx, *task);
+  } else if (out.ok) {
+    set_task_state(ctx, *task, task_state::done);
+    ctx->stats.scans_succeeded++;
+    spdlog::info("scan task {} for {} done", task->id, task->image_key);
+    retire(self, ctx, *task);
+  } else if (out.code == errc::limit && out.budget_until > 0) {
+    // Nothing was pulled: not an attempt. The registry waits, not the slots.
+    task->attempts = std::max(task->attempts - 1, 0);
+    task->waits_for = wait_reason::budget;
+    task->not_before = out.budget_until;
+    set_task_state(ctx, *task, task_state::waiting);
+    set_image_status(ctx, task->image_key, scan_status::queued);
+    st.budget_until[task->registry] = out.budget_until;
+    spdlog::info("scan task {} waits until {} for the pull budget of registry {}", task->id,
+                 out.budget_until, task->registry);
+    wait_until(self, task->id, out.budget_until);
+  } else if (transient(out.code) && task->attempts <= ctx->cfg.max_retries) {
+    static thread_local std::mt19937 rng{std::random_device{}()};
+    auto backoff = retry_backoff_seconds(ctx->cfg.retry_backoff_seconds, task->attempts,
+                                         std::uniform_real_distribution<double>(0, 1)(rng));
+    task->waits_for = wait_reason::backoff;
+    task->not_before = now() + backoff;
+    auto why = make_error(out.code, out.error);
+    set_task_state(ctx, *task, task_state::waiting, &why);
+    set_image_status(ctx, task->image_key, scan_status::queued);
+    ctx->stats.scan_retries++;
+    spdlog::info("scan task {} retries in {} s after: {}", task->id, backoff, out.error);
+    wait_until(self, task->id, task->not_before);
+  } else {
+    fail(self, ctx, *task, make_error(out.code, out.error));
+  }
+  if (st.stopping && st.running.empty() && st.stopped.pending())
+    st.stopped.deliver(true);
   dispatch(self, ctx);
+}
+
+/// Loads the stored tasks: the active ones are queued again (an interrupted
+/// run counts), the ended ones are kept for retirement.
+void recover(self_ptr self, daemon_context* ctx) {
+  auto tasks = ctx->db->list_tasks();
+  if (!tasks) {
+    spdlog::error("cannot read the scan tasks: {}", tasks.err().message);
+    return;
+  }
+  auto& st = self->state;
+  for (auto& task : *tasks) {
+    if (task.registry.empty()) // stored before tasks named their registry
+      if (auto img = ctx->db->get_image(task.image_key))
+        task.registry = img->registry;
+    if (!active(task.state)) {
+      retire(self, ctx, task);
+      continue;
+    }
+    st.active[task.image_key] = task.id;
+    if (task.state == task_state::running) {
+      task.interruptions++;
+      if (task.interruptions > ctx->cfg.max_retries) {
+        fail(self, ctx, task,
+             make_error(errc::limit, "interrupted " + std::to_string(task.interruptions)
+                                       + " times (the daemon stopped or crashed during this scan)"));
+        continue;
+      }
+      spdlog::info("scan task {} for {} was interrupted ({} of {}): it runs again", task.id,
+                   task.image_key, task.interruptions, ctx->cfg.max_retries);
+      set_task_state(ctx, task, task_state::queued);
+      set_image_status(ctx, task.image_key, scan_status::queued);
+    }
+    if (task.state == task_state::waiting) {
+      if (task.waits_for == wait_reason::budget)
+        st.budget_until[task.registry] = std::max(st.budget_until[task.registry], task.not_before);
+      wait_until(self, task.id, task.not_before);
+      continue;
+    }
+    enqueue(self, task);
+  }
+}
+
+void cancel_one(self_ptr self, daemon_context* ctx, uint64_t id, std::vector<uint64_t>& done) {
+  auto& st = self->state;
+  auto task = ctx->db->get_task(id);
+  if (!task || !active(task->state))
+    return;
+  if (auto it = st.running.find(id); it != st.running.end()) {
+    if (it->second.cancel_requested)
+      return;
+    it->second.cancel_requested = true;
+    *it->second.cancel = true; // it stops within a second; finish() frees the slot then
+  } else {
+    if (auto q = st.ready.find(task->registry); q != st.ready.end())
+      q->second.erase(std::remove(q->second.begin(), q->second.end(), id), q->second.end());
+    st.delayed.erase(id);
+  }
+  set_task_state(ctx, *task, task_state::cancelled);
+  set_image_status(ctx, task->image_key, scan_status::cancelled);
+  ctx->stats.scans_cancelled++;
+  spdlog::info("scan task {} for {} cancelled", id, task->image_key);
+  if (!st.running.count(id))
+    retire(self, ctx, *task);
+  done.push_back(id);
 }
 
 } // namespace
 
 supervisor_actor::behavior_type supervisor(self_ptr self, daemon_context* ctx) {
-  // Tasks that were queued or running when the daemon stopped run again.
-  if (auto tasks = ctx->db->list_tasks()) {
-    for (auto& task : *tasks) {
-      if (task.state != "queued" && task.state != "running")
-        continue;
-      if (task.state == "running") {
-        spdlog::info("scan task {} for {} was interrupted: it runs again", task.id,
-                     task.image_key);
-        set_task_state(ctx, task, "queued", task.error);
-        set_image_status(ctx, task.image_key, "queued");
-      }
-      self->state.queue.push_back(task.id);
-    }
-  }
+  recover(self, ctx);
   self->send(self, dispatch_atom::value);
   self->set_down_handler([self, ctx](caf::down_msg& msg) {
     for (auto& [id, run] : self->state.running) {
       if (run.addr == msg.source) {
         // A task that ends without reporting has crashed.
-        finish(self, ctx, id, "scan task stopped unexpectedly: " + to_string(msg.reason));
+        scan_outcome out;
+        out.task = id;
+        out.code = errc::internal;
+        out.error = "scan task stopped unexpectedly: " + to_string(msg.reason);
+        finish(self, ctx, out);
         return;
       }
     }
   });
   return {
     [self, ctx](scan_atom, const std::vector<std::string>& keys) -> std::vector<uint64_t> {
+      auto& st = self->state;
       std::vector<uint64_t> ids;
-      std::map<std::string, uint64_t> active;
-      if (auto tasks = ctx->db->list_tasks())
-        for (auto& t : *tasks)
-          if (t.state == "queued" || t.state == "running")
-            active[t.image_key] = t.id;
       for (auto& key : keys) {
-        if (auto i = active.find(key); i != active.end()) {
-          ids.push_back(i->second); // already queued or running
+        if (auto a = st.active.find(key); a != st.active.end()) {
+          ids.push_back(a->second); // already queued, waiting or running
           continue;
         }
-        auto id = ctx->db->next_task_id();
+        auto img = ctx->db->get_image(key);
+        auto id = img ? ctx->db->next_task_id() : expected<uint64_t>{img.err()};
         if (!id) {
           spdlog::error("cannot queue a scan of {}: {}", key, id.err().message);
+          ids.push_back(0);
           continue;
         }
         task_record task;
         task.id = *id;
         task.image_key = key;
-        task.created_at = std::time(nullptr);
-        set_task_state(ctx, task, "queued");
-        set_image_status(ctx, key, "queued");
-        self->state.queue.push_back(task.id);
-        active[key] = task.id;
+        task.registry = img->registry;
+        task.created_at = now();
+        set_task_state(ctx, task, task_state::queued);
+        set_image_status(ctx, key, scan_status::queued);
+        enqueue(self, task);
+        st.active[key] = task.id;
         ids.push_back(task.id);
       }
       dispatch(self, ctx);
       return ids;
     },
-    [self, ctx](cancel_atom, uint64_t id) -> bool {
-      auto task = ctx->db->get_task(id);
-      if (!task || (task->state != "queued" && task->state != "running"))
-        return false;
-      auto& st = self->state;
-      if (auto it = st.running.find(id); it != st.running.end()) {
-        *it->second.cancelled = true; // the task stops at its next chunk
-        self->send_exit(it->second.handle, caf::exit_reason::user_shutdown);
-        st.running.erase(it);
-      }
-      st.queue.erase(std::remove(st.queue.begin(), st.queue.end(), id), st.queue.end());
-      st.waiting.erase(id);
-      set_task_state(ctx, *task, "cancelled");
-      set_image_status(ctx, task->image_key, "cancelled");
-      ctx->stats.scans_cancelled++;
-      spdlog::info("scan task {} for {} cancelled", id, task->image_key);
+    [self, ctx](cancel_atom, const std::vector<uint64_t>& ids) -> std::vector<uint64_t> {
+      std::vector<uint64_t> done;
+      for (auto id : ids)
+        cancel_one(self, ctx, id, done);
       dispatch(self, ctx);
-      return true;
+      return done;
+    },
+    [self, ctx](list_atom) -> std::vector<task_record> {
+      auto tasks = ctx->db->list_tasks();
+      if (!tasks)
+        return {};
+      // A queued task of a registry whose budget is spent waits for it too.
+      auto t = now();
+      for (auto& task : *tasks) {
+        if (task.state != task_state::queued)
+          continue;
+        auto b = self->state.budget_until.find(task.registry);
+        if (b != self->state.budget_until.end() && b->second > t) {
+          task.waits_for = wait_reason::budget;
+          task.not_before = b->second;
+        }
+      }
+      return std::move(*tasks);
     },
     [self, ctx](dispatch_atom) { dispatch(self, ctx); },
     [self, ctx](retry_atom, uint64_t id) {
-      if (self->state.waiting.erase(id) == 0)
-        return; // cancelled meanwhile
-      self->state.queue.push_front(id);
+      auto& st = self->state;
+      auto d = st.delayed.find(id);
+      if (d == st.delayed.end()) { // cancelled meanwhile; its registry may run again
+        dispatch(self, ctx);
+        return;
+      }
+      if (d->second > now()) { // woken early (a restart's timer): wait on
+        wait_until(self, id, d->second);
+        return;
+      }
+      st.delayed.erase(d);
+      auto task = ctx->db->get_task(id);
+      if (!task || task->state != task_state::waiting)
+        return;
+      set_task_state(ctx, *task, task_state::queued);
+      enqueue(self, *task, true);
       dispatch(self, ctx);
     },
-    [self, ctx](done_atom, uint64_t id, const std::string& error) {
-      finish(self, ctx, id, error);
+    [self, ctx](done_atom, const scan_outcome& out) { finish(self, ctx, out); },
+    [self](stop_atom) -> caf::result<bool> {
+      auto& st = self->state;
+      st.stopping = true;
+      if (st.running.empty())
+        return true;
+      for (auto& [id, run] : st.running) {
+        run.stop_requested = !run.cancel_requested;
+        *run.cancel = true;
+      }
+      st.stopped = self->make_response_promise<bool>();
+      return st.stopped;
     },
   };
 }

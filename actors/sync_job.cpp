@@ -9,31 +9,10 @@
 #include <spdlog/spdlog.h>
 
 #include "actors/daemon_context.hpp"
-#include "scanners/json_writer.hpp"
 
 namespace regscan {
 
 namespace {
-
-std::string progress_json(const char* state, const sync_summary& s, uint64_t repos_done,
-                          int64_t started, const std::string& error) {
-  json_writer w;
-  w.begin_object()
-    .field("state", state)
-    .field("repositories", s.repositories)
-    .field("repositories_done", repos_done)
-    .field("tags", s.tags)
-    .field("images", s.images)
-    .field("resolved", s.resolved)
-    .field("removed", s.removed)
-    .field("started_at", started);
-  if (*state != 'r')
-    w.field("finished_at", static_cast<int64_t>(std::time(nullptr)));
-  if (!error.empty())
-    w.field("error", error);
-  w.end_object();
-  return w.take();
-}
 
 std::string image_key(const std::string& registry, const std::string& repo,
                       const std::string& digest) {
@@ -102,17 +81,30 @@ std::vector<registry_check> check_registry(const daemon_context& ctx, const std:
 }
 
 expected<sync_summary> run_sync(daemon_context& ctx, const std::string& registry_name,
-                                const progress_fn& progress) {
+                                const progress_fn& progress, const std::atomic<bool>* cancel) {
   sync_summary sum;
+  sync_progress now_at;
+  now_at.state = sync_state::running;
+  now_at.started_at = std::time(nullptr);
+  auto report = [&](uint64_t repos_done) {
+    now_at.repositories = sum.repositories;
+    now_at.repositories_done = repos_done;
+    now_at.tags = sum.tags;
+    now_at.images = sum.images;
+    now_at.resolved = sum.resolved;
+    now_at.removed = sum.removed;
+    progress(now_at);
+  };
   auto rec = ctx.db->get_registry(registry_name);
   if (!rec)
     return rec.err();
-  auto client = ctx.client_for(*rec);
+  auto client = ctx.client_for(*rec, cancel);
   if (!client)
     return client.err();
   auto cfg = lister_config_for(ctx, *rec);
   if (!cfg)
     return cfg.err();
+  cfg->http.cancel = cancel;
   auto lister = make_lister(*cfg, *client);
   if (!lister)
     return lister.err();
@@ -124,8 +116,7 @@ expected<sync_summary> run_sync(daemon_context& ctx, const std::string& registry
   if (!repos)
     return repos.err();
   sum.repositories = repos->size();
-  const int64_t started = std::time(nullptr);
-  progress(progress_json("running", sum, 0, started, {}));
+  report(0);
 
   // What we knew before: an unchanged tag costs one HEAD request.
   std::map<std::string, image_record> known; // key -> record
@@ -212,7 +203,7 @@ expected<sync_summary> run_sync(daemon_context& ctx, const std::string& registry
     }
     ++repos_done;
     sum.images = seen.size();
-    progress(progress_json("running", sum, repos_done, started, {}));
+    report(repos_done);
   }
   const int64_t now = std::time(nullptr);
   for (auto& [key, img] : seen) {
@@ -243,26 +234,39 @@ expected<sync_summary> run_sync(daemon_context& ctx, const std::string& registry
     ++sum.removed;
   }
   sum.images = seen.size();
-  progress(progress_json("done", sum, repos_done, started, {}));
+  now_at.state = sync_state::done;
+  now_at.finished_at = std::time(nullptr);
+  report(repos_done);
   return sum;
 }
 
-void sync_job(caf::blocking_actor* self, daemon_context* ctx, std::string registry_name,
-              registry_actor parent) {
-  spdlog::info("sync of registry {} started", registry_name);
-  const int64_t started = std::time(nullptr);
-  auto report = [&](const std::string& json) { self->send(parent, progress_atom::value, json); };
-  auto sum = run_sync(*ctx, registry_name, report);
-  if (!sum) {
-    ctx->stats.syncs_failed++;
-    spdlog::error("sync of registry {} failed: {}", registry_name, sum.err().message);
-    report(progress_json("failed", sync_summary{}, 0, started, sum.err().message));
-    return;
-  }
-  ctx->stats.syncs_succeeded++;
-  spdlog::info("sync of registry {} done: {} repositories, {} tags, {} images ({} resolved, {} removed)",
-               registry_name, sum->repositories, sum->tags, sum->images, sum->resolved,
-               sum->removed);
+sync_job_actor::behavior_type sync_job(sync_job_actor::pointer self, daemon_context* ctx,
+                                       std::string registry_name, registry_actor parent,
+                                       std::shared_ptr<std::atomic<bool>> cancelled) {
+  return {
+    [self, ctx, registry_name, parent, cancelled](run_atom) {
+      spdlog::info("sync of registry {} started", registry_name);
+      const int64_t started = std::time(nullptr);
+      auto report = [&](const sync_progress& p) { self->send(parent, progress_atom::value, p); };
+      auto sum = run_sync(*ctx, registry_name, report, cancelled.get());
+      if (!sum) {
+        ctx->stats.syncs_failed++;
+        spdlog::error("sync of registry {} failed: {}", registry_name, sum.err().message);
+        sync_progress failed;
+        failed.state = sync_state::failed;
+        failed.started_at = started;
+        failed.finished_at = std::time(nullptr);
+        failed.error = sum.err().message;
+        report(failed);
+      } else {
+        ctx->stats.syncs_succeeded++;
+        spdlog::info("sync of registry {} done: {} repositories, {} tags, {} images ({} resolved, "
+                     "{} removed)", registry_name, sum->repositories, sum->tags, sum->images,
+                     sum->resolved, sum->removed);
+      }
+      self->quit();
+    },
+  };
 }
 
 } // namespace regscan

@@ -1,7 +1,9 @@
 #pragma once
 // A sync job: lists a registry's repositories and tags, resolves each tag to
-// its images and stores them. Blocking HTTP, so it is a blocking actor.
+// its images and stores them. Blocking HTTP, so it is spawned detached.
+#include <atomic>
 #include <functional>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -24,27 +26,26 @@ struct sync_summary {
   uint64_t removed = 0;
 };
 
-/// Called with the progress so far, as JSON.
-using progress_fn = std::function<void(const std::string&)>;
+/// Called with the progress so far.
+using progress_fn = std::function<void(const sync_progress&)>;
 
 /// How to list a stored registry, its secrets opened.
 expected<lister_config> lister_config_for(const daemon_context& ctx, const registry_record& rec);
-
-/// One check of `registry test`: what it tried and, when it failed, why.
-struct registry_check {
-  std::string what;
-  std::string error; // "" = passed
-};
 
 /// What a sync needs, tried with the stored credentials: the registry
 /// endpoint (GET /v2/, the pull credentials) and, for Harbor, TCR and CCR,
 /// one cheap call of the listing API (its own credentials).
 std::vector<registry_check> check_registry(const daemon_context& ctx, const std::string& registry_name);
 
+/// `cancel`, when set, stops the sync at its next network step (errc::cancelled).
 expected<sync_summary> run_sync(daemon_context& ctx, const std::string& registry_name,
-                                const progress_fn& progress);
+                                const progress_fn& progress,
+                                const std::atomic<bool>* cancel = nullptr);
 
-void sync_job(caf::blocking_actor* self, daemon_context* ctx, std::string registry_name,
-              registry_actor parent);
+/// Runs one sync on `run_atom`, reports to `parent`, and quits. It stops
+/// early, as failed, once `cancelled` is set (the registry is being deleted).
+sync_job_actor::behavior_type sync_job(sync_job_actor::pointer self, daemon_context* ctx,
+                                       std::string registry_name, registry_actor parent,
+                                       std::shared_ptr<std::atomic<bool>> cancelled);
 
 } // namespace regscan

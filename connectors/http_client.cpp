@@ -1,5 +1,7 @@
 #include "connectors/http_client.hpp"
 
+#include <atomic>
+
 #include <boost/asio/connect.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/address.hpp>
@@ -24,6 +26,29 @@ namespace http = beast::http;
 namespace ssl = asio::ssl;
 using tcp = asio::ip::tcp;
 using error_code = boost::system::error_code;
+
+void cancellable_sleep(std::chrono::milliseconds d, const std::atomic<bool>* cancel) {
+  auto until = std::chrono::steady_clock::now() + d;
+  while (!(cancel && *cancel)) {
+    auto left = until - std::chrono::steady_clock::now();
+    if (left <= std::chrono::steady_clock::duration::zero())
+      return;
+    std::this_thread::sleep_for(std::min<std::chrono::steady_clock::duration>(
+      left, std::chrono::milliseconds(50)));
+  }
+}
+
+errc status_code(int status) {
+  if (status == 401)
+    return errc::unauthorized;
+  if (status == 403)
+    return errc::forbidden;
+  if (status == 404)
+    return errc::not_found;
+  if (status == 408 || status == 429 || status >= 500)
+    return errc::transport;
+  return errc::invalid;
+}
 
 bool iequals(std::string_view a, std::string_view b) {
   if (a.size() != b.size())
@@ -60,17 +85,28 @@ constexpr size_t error_body_limit = 64 * 1024;
 // Runs one async operation to completion. Beast's stream timeouts only
 // apply to async operations, hence async + run_one instead of sync calls.
 template <class Start>
-error_code run_op(asio::io_context& ioc, Start&& start) {
-  bool done = false;
-  error_code out = asio::error::would_block;
-  start([&done, &out](error_code ec, auto&&...) {
-    out = ec;
-    done = true;
+error_code run_op(asio::io_context& ioc, const std::atomic<bool>* cancel, Start&& start) {
+  // Shared with the handler: after a cancel the handler may outlive this call.
+  auto state = std::make_shared<std::pair<bool, error_code>>(false, asio::error::would_block);
+  start([state](error_code ec, auto&&...) {
+    state->second = ec;
+    state->first = true;
   });
   ioc.restart();
-  while (!done && ioc.run_one() > 0) {
+  while (!state->first) {
+    if (cancel && *cancel) {
+      ioc.stop(); // the socket closes with its stream; the handler never runs
+      return asio::error::operation_aborted;
+    }
+    // Short slices, so that a cancel is seen within a fraction of a second.
+    if (ioc.run_one_for(std::chrono::milliseconds(100)) == 0 && ioc.stopped())
+      break;
   }
-  return out;
+  return state->second;
+}
+
+error cancelled_error(std::string_view what) {
+  return make_error(errc::cancelled, std::string(what) + ": cancelled");
 }
 
 bool is_redirect(int status) {
@@ -112,13 +148,15 @@ class exchanger {
   }
 
   error fail(const hop_request& rq, const error_code& ec, std::string_view step) const {
+    if (opts_.cancel && *opts_.cancel)
+      return cancelled_error(where(rq));
     if (ec == beast::error::timeout && clock::now() >= deadline_)
-      return make_error(where(rq) + ": did not complete within "
+      return make_error(errc::transport, where(rq) + ": did not complete within "
                         + std::to_string(opts_.total_timeout.count()) + "s (" + std::string(step) + ")");
     if (ec == beast::error::timeout)
-      return make_error(where(rq) + ": timed out " + std::string(step) + " after "
+      return make_error(errc::transport, where(rq) + ": timed out " + std::string(step) + " after "
                         + std::to_string(opts_.timeout.count()) + "s");
-    return make_error(where(rq) + ": " + std::string(step) + " failed: " + ec.message());
+    return make_error(errc::transport, where(rq) + ": " + std::string(step) + " failed: " + ec.message());
   }
 
   expected<void> connect(beast::tcp_stream& tcp, const hop_request& rq) {
@@ -127,9 +165,9 @@ class exchanger {
     // Resolution is synchronous: registry hosts are few and cached by the system.
     auto results = resolver.resolve(rq.where->host, std::to_string(rq.where->port), ec);
     if (ec)
-      return make_error(where(rq) + ": cannot resolve host: " + ec.message());
+      return make_error(errc::transport, where(rq) + ": cannot resolve host: " + ec.message());
     arm(tcp);
-    ec = run_op(ioc_, [&](auto h) { tcp.async_connect(results, std::move(h)); });
+    ec = run_op(ioc_, opts_.cancel, [&](auto h) { tcp.async_connect(results, std::move(h)); });
     if (ec)
       return fail(rq, ec, "connecting");
     return {};
@@ -157,7 +195,7 @@ class exchanger {
       req.prepare_payload();
     }
     arm(lowest);
-    auto ec = run_op(ioc_, [&](auto h) { http::async_write(stream, req, std::move(h)); });
+    auto ec = run_op(ioc_, opts_.cancel, [&](auto h) { http::async_write(stream, req, std::move(h)); });
     if (ec)
       return fail(rq, ec, "sending request");
 
@@ -168,7 +206,7 @@ class exchanger {
     if (iequals(rq.method, "HEAD"))
       parser.skip(true);
     arm(lowest);
-    ec = run_op(ioc_, [&](auto h) { http::async_read_header(stream, buf, parser, std::move(h)); });
+    ec = run_op(ioc_, opts_.cancel, [&](auto h) { http::async_read_header(stream, buf, parser, std::move(h)); });
     if (ec)
       return fail(rq, ec, "reading response header");
 
@@ -183,14 +221,14 @@ class exchanger {
     bool to_sink = rq.mode == body_mode::stream_2xx && out.status >= 200 && out.status < 300;
     bool limited = rq.mode == body_mode::buffer_all;
     if (limited && parser.content_length() && *parser.content_length() > opts_.max_body)
-      return make_error(where(rq) + ": response body of " + std::to_string(*parser.content_length())
+      return make_error(errc::limit, where(rq) + ": response body of " + std::to_string(*parser.content_length())
                         + " bytes exceeds the limit of " + std::to_string(opts_.max_body));
     std::vector<char> chunk(chunk_size);
     while (!parser.is_done()) {
       parser.get().body().data = chunk.data();
       parser.get().body().size = chunk.size();
       arm(lowest);
-      ec = run_op(ioc_, [&](auto h) { http::async_read_some(stream, buf, parser, std::move(h)); });
+      ec = run_op(ioc_, opts_.cancel, [&](auto h) { http::async_read_some(stream, buf, parser, std::move(h)); });
       if (ec == http::error::need_buffer)
         ec = {};
       if (ec)
@@ -205,7 +243,7 @@ class exchanger {
           return ok.err();
       } else if (limited) {
         if (out.body.size() + n > opts_.max_body)
-          return make_error(where(rq) + ": response body exceeds the limit of "
+          return make_error(errc::limit, where(rq) + ": response body exceeds the limit of "
                             + std::to_string(opts_.max_body) + " bytes");
         out.body.append(chunk.data(), n);
       } else {
@@ -246,13 +284,14 @@ class exchanger {
     if (auto ok = connect(beast::get_lowest_layer(stream), rq); !ok)
       return ok.err();
     arm(beast::get_lowest_layer(stream));
-    auto ec = run_op(ioc_, [&](auto h) {
+    auto ec = run_op(ioc_, opts_.cancel, [&](auto h) {
       stream.async_handshake(ssl::stream_base::client, std::move(h));
     });
     if (ec) {
       auto verify = SSL_get_verify_result(handle);
       if (opts_.verify_tls && verify != X509_V_OK)
-        return make_error(where(rq) + ": TLS certificate verification failed: "
+        // Not trusted: trying again cannot help.
+        return make_error(errc::invalid, where(rq) + ": TLS certificate verification failed: "
                           + X509_verify_cert_error_string(verify)
                           + " (turn off certificate verification only for registries"
                             " with self-signed certificates)");
@@ -307,6 +346,8 @@ expected<http_response> perform(const http_options& opts, ssl::context* ctx,
   http_headers hdrs = headers;
   try {
     for (int hop = 0;; ++hop) {
+      if (opts.cancel && *opts.cancel)
+        return cancelled_error(verb + " " + current.describe());
       asio::io_context ioc;
       exchanger ex(opts, ioc, deadline);
       hop_request rq{verb, &current, &hdrs, mode, sink, true, body};

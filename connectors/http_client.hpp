@@ -3,12 +3,14 @@
 // fresh connection per request, timeouts on every network step, redirects
 // that never carry credentials to another origin. Callers run it on their
 // own threads; nothing here throws.
+#include <atomic>
 #include <chrono>
 #include <cstdint>
 #include <functional>
 #include <memory>
 #include <string>
 #include <string_view>
+#include <thread>
 #include <utility>
 #include <vector>
 
@@ -28,7 +30,14 @@ struct http_options {
   /// Largest body request() buffers.
   uint64_t max_body = 4u << 20;
   int max_redirects = 5;
+  /// When set (by another thread), every exchange stops within a fraction
+  /// of a second with errc::cancelled: connecting, TLS, a stalled read.
+  const std::atomic<bool>* cancel = nullptr;
 };
+
+/// Sleeps `d`, or less when `cancel` gets set: retry waits must not hold a
+/// cancelled task.
+void cancellable_sleep(std::chrono::milliseconds d, const std::atomic<bool>* cancel);
 
 using http_headers = std::vector<std::pair<std::string, std::string>>;
 
@@ -74,6 +83,10 @@ class http_client {
   http_options opts_;
   std::unique_ptr<impl> impl_;
 };
+
+/// The errc of an HTTP error status: 401 unauthorized, 403 forbidden, 404
+/// not_found, 408/429/5xx transport (worth retrying), other 4xx invalid.
+errc status_code(int status);
 
 /// Case-insensitive ASCII comparison, for header names.
 bool iequals(std::string_view a, std::string_view b);

@@ -138,7 +138,7 @@ oci_client::oci_client(std::string address, registry_credentials creds, http_opt
   } else {
     base_error_ = "invalid registry address: " + parsed.err().message;
   }
-  sleep_ = [](std::chrono::milliseconds d) { std::this_thread::sleep_for(d); };
+  sleep_ = [cancel = opts.cancel](std::chrono::milliseconds d) { cancellable_sleep(d, cancel); };
 }
 
 std::string oci_client::endpoint(const std::string& path) const {
@@ -160,7 +160,7 @@ error oci_client::status_error(const http_response& r, std::string_view what) co
       break;
     }
   }
-  return make_error(msg);
+  return make_error(status_code(r.status), msg);
 }
 
 expected<http_response> oci_client::send(std::string_view method, const std::string& target,
@@ -192,8 +192,7 @@ expected<http_response> oci_client::send(std::string_view method, const std::str
     if (!r) {
       // Bytes already handed to a sink cannot be taken back; a certificate
       // problem will not fix itself.
-      if (delivered || sink_failed || attempt >= max_attempts
-          || r.err().message.find("certificate verification") != std::string::npos)
+      if (delivered || sink_failed || attempt >= max_attempts || r.err().code != errc::transport)
         return r;
     } else if (!retryable(r->status) || attempt >= max_attempts) {
       if (!sink && r->status >= 200 && r->status < 300)
@@ -217,11 +216,11 @@ expected<http_response> oci_client::send(std::string_view method, const std::str
 expected<std::string> oci_client::fetch_token(const std::string& scope) {
   auto realm = parse_url(realm_);
   if (!realm)
-    return make_error("bad token realm from " + base_.authority() + ": " + realm.err().message);
+    return make_error(errc::unauthorized, "bad token realm from " + base_.authority() + ": " + realm.err().message);
   bool with_creds = !creds_.username.empty();
   // Never downgrade credentials from TLS to plain HTTP.
   if (with_creds && base_.tls() && !realm->tls())
-    return make_error("refusing to send credentials to plain-HTTP token realm " + realm->authority());
+    return make_error(errc::unauthorized, "refusing to send credentials to plain-HTTP token realm " + realm->authority());
   auto target = realm->str();
   auto sep = target.find('?') == std::string::npos ? '?' : '&';
   if (!service_.empty()) {
@@ -237,18 +236,18 @@ expected<std::string> oci_client::fetch_token(const std::string& scope) {
   if (!r)
     return r.err();
   if (r->status == 401 || r->status == 403)
-    return make_error(auth_failed(base_));
+    return make_error(errc::unauthorized, auth_failed(base_));
   if (r->status != 200)
     return status_error(*r, "token request to " + realm->authority());
   simdjson::dom::parser parser;
   simdjson::dom::element doc;
   if (!parse_json(parser, r->body, doc))
-    return make_error("token response from " + realm->authority() + " is not JSON");
+    return make_error(errc::unauthorized, "token response from " + realm->authority() + " is not JSON");
   auto token = str_field(doc, "token");
   if (token.empty())
     token = str_field(doc, "access_token");
   if (token.empty())
-    return make_error("token response from " + realm->authority() + " has no token");
+    return make_error(errc::unauthorized, "token response from " + realm->authority() + " has no token");
   // Tokens without expires_in last 60 s (the distribution token spec).
   auto ttl = std::max<int64_t>(i64_field(doc, "expires_in", 60), 60);
   auto margin = std::min<int64_t>(30, ttl / 4);
@@ -312,8 +311,8 @@ expected<http_response> oci_client::call(std::string_view method, const std::str
                        && bearer->params.at("scope") != token_scope;
     if (fresh && !other_scope) {
       if (bearer && bearer->params.contains("error") && bearer->params.at("error") == "insufficient_scope")
-        return make_error("access denied by " + base_.authority() + " for " + token_scope);
-      return make_error(auth_failed(base_));
+        return make_error(errc::forbidden, "access denied by " + base_.authority() + " for " + token_scope);
+      return make_error(errc::unauthorized, auth_failed(base_));
     }
     if (bearer && bearer->params.contains("realm")) {
       mode_ = auth_mode::bearer;
@@ -324,14 +323,14 @@ expected<http_response> oci_client::call(std::string_view method, const std::str
       tokens_.erase(token_scope);
     } else if (basic) {
       if (creds_.username.empty())
-        return make_error("authentication required by " + base_.authority()
+        return make_error(errc::unauthorized, "authentication required by " + base_.authority()
                           + ": no username/password configured");
       mode_ = auth_mode::basic;
     } else {
-      return make_error(auth_failed(base_));
+      return make_error(errc::unauthorized, auth_failed(base_));
     }
   }
-  return make_error(auth_failed(base_));
+  return make_error(errc::unauthorized, auth_failed(base_));
 }
 
 expected<void> oci_client::ping() {
@@ -341,7 +340,7 @@ expected<void> oci_client::ping() {
   if (r->status == 200)
     return {};
   if (r->status == 404)
-    return make_error(base_.authority() + " does not serve the registry v2 API (GET /v2/ -> 404)");
+    return make_error(errc::not_found, base_.authority() + " does not serve the registry v2 API (GET /v2/ -> 404)");
   return status_error(*r, "ping");
 }
 
@@ -411,14 +410,14 @@ expected<std::vector<std::string>> oci_client::catalog() {
 
 expected<std::vector<std::string>> oci_client::tags(const std::string& repo) {
   if (!valid_repository_name(repo))
-    return make_error("invalid repository name '" + repo + "'");
+    return make_error(errc::invalid, "invalid repository name '" + repo + "'");
   return paginate(endpoint("/v2/" + repo + "/tags/list?n=" + std::to_string(page_size)), "repository:" + repo + ":pull",
                   "tags");
 }
 
 expected<std::string> oci_client::head_manifest(const std::string& repo, const std::string& reference) {
   if (!valid_repository_name(repo) || !valid_reference(reference))
-    return make_error("invalid image reference '" + repo + ":" + reference + "'");
+    return make_error(errc::invalid, "invalid image reference '" + repo + ":" + reference + "'");
   auto r = call("HEAD", endpoint("/v2/" + repo + "/manifests/" + reference),
                 "repository:" + repo + ":pull", {{"Accept", accept_manifests}});
   if (!r)
@@ -443,7 +442,7 @@ expected<oci_client::manifest_bytes> oci_client::fetch_manifest(const std::strin
                 max_manifest_size);
   if (!r) {
     if (r.err().message.find("exceeds the limit") != std::string::npos)
-      return make_error("manifest " + what + " is larger than 4 MiB");
+      return make_error(errc::limit, "manifest " + what + " is larger than 4 MiB");
     return r.err();
   }
   if (r->status != 200)
@@ -453,16 +452,16 @@ expected<oci_client::manifest_bytes> oci_client::fetch_manifest(const std::strin
   m.digest = sha256_digest(m.body);
   auto expect = is_sha256_digest(reference) ? reference : r->header("docker-content-digest");
   if (!expect.empty() && expect.starts_with("sha256:") && expect != m.digest)
-    return make_error("digest mismatch for manifest " + what + ": got " + m.digest);
+    return make_error(errc::corrupt, "digest mismatch for manifest " + what + ": got " + m.digest);
   simdjson::dom::parser parser;
   simdjson::dom::element doc;
   if (!parse_json(parser, m.body, doc))
-    return make_error("manifest " + what + " is not valid JSON");
+    return make_error(errc::corrupt, "manifest " + what + " is not valid JSON");
   m.media_type = str_field(doc, "mediaType");
   if (m.media_type.empty())
     m.media_type = media_type_of(*r);
   if (i64_field(doc, "schemaVersion", 2) == 1 || m.media_type.starts_with("application/vnd.docker.distribution.manifest.v1"))
-    return make_error("manifest " + what + ": schema 1 manifests are not supported");
+    return make_error(errc::invalid, "manifest " + what + ": schema 1 manifests are not supported");
   if (m.media_type.empty() || m.media_type == "application/json") {
     // OCI allows omitting mediaType: tell by shape.
     simdjson::dom::array a;
@@ -475,7 +474,7 @@ expected<std::string> oci_client::fetch_small_blob(const std::string& repo, cons
   std::string out;
   auto ok = fetch_blob(repo, digest, [&](const uint8_t* p, size_t n) -> expected<void> {
     if (out.size() + n > max_manifest_size)
-      return make_error("blob " + digest + " is larger than 4 MiB");
+      return make_error(errc::limit, "blob " + digest + " is larger than 4 MiB");
     out.append(reinterpret_cast<const char*>(p), n);
     return {};
   });
@@ -488,23 +487,23 @@ expected<oci_image> oci_client::image_from(const std::string& repo, const manife
   simdjson::dom::parser parser;
   simdjson::dom::element doc;
   if (!parse_json(parser, m.body, doc))
-    return make_error("manifest " + m.digest + " is not valid JSON");
+    return make_error(errc::corrupt, "manifest " + m.digest + " is not valid JSON");
   oci_image img;
   img.repository = repo;
   img.manifest_digest = m.digest;
   img.media_type = m.media_type;
   simdjson::dom::element config;
   if (doc["config"].get(config))
-    return make_error("manifest " + repo + "@" + m.digest + " has no config");
+    return make_error(errc::invalid, "manifest " + repo + "@" + m.digest + " has no config");
   img.config_digest = str_field(config, "digest");
   if (!is_sha256_digest(img.config_digest))
-    return make_error("manifest " + repo + "@" + m.digest + " has an unsupported config digest");
+    return make_error(errc::invalid, "manifest " + repo + "@" + m.digest + " has an unsupported config digest");
   simdjson::dom::array layers;
   if (!doc["layers"].get(layers)) {
     for (auto l : layers) {
       oci_layer layer{str_field(l, "digest"), str_field(l, "mediaType"), u64_field(l, "size")};
       if (!is_sha256_digest(layer.digest))
-        return make_error("manifest " + repo + "@" + m.digest + " has an unsupported layer digest");
+        return make_error(errc::invalid, "manifest " + repo + "@" + m.digest + " has an unsupported layer digest");
       img.size += layer.size;
       img.layers.push_back(std::move(layer));
     }
@@ -535,7 +534,7 @@ expected<oci_image> oci_client::image_from(const std::string& repo, const manife
 expected<std::vector<oci_image>> oci_client::resolve(const std::string& repo,
                                                      const std::string& reference) {
   if (!valid_repository_name(repo) || !valid_reference(reference))
-    return make_error("invalid image reference '" + repo + ":" + reference + "'");
+    return make_error(errc::invalid, "invalid image reference '" + repo + ":" + reference + "'");
   auto tag = is_sha256_digest(reference) ? std::string{} : reference;
   auto top = fetch_manifest(repo, reference);
   if (!top)
@@ -553,7 +552,7 @@ expected<std::vector<oci_image>> oci_client::resolve(const std::string& repo,
   simdjson::dom::element doc;
   simdjson::dom::array entries;
   if (!parse_json(parser, top->body, doc) || doc["manifests"].get(entries))
-    return make_error("index " + repo + "@" + top->digest + " has no manifests");
+    return make_error(errc::invalid, "index " + repo + "@" + top->digest + " has no manifests");
   struct entry {
     std::string digest, os, arch, variant;
   };
@@ -577,7 +576,7 @@ expected<std::vector<oci_image>> oci_client::resolve(const std::string& repo,
         && ref_type == "attestation-manifest")
       continue;
     if (!is_sha256_digest(x.digest))
-      return make_error("index " + repo + "@" + top->digest + " lists an unsupported digest");
+      return make_error(errc::invalid, "index " + repo + "@" + top->digest + " lists an unsupported digest");
     wanted.push_back(std::move(x));
   }
   for (auto& w : wanted) {
@@ -606,9 +605,9 @@ expected<std::vector<oci_image>> oci_client::resolve(const std::string& repo,
 expected<void> oci_client::fetch_blob(const std::string& repo, const std::string& digest,
                                       const http_client::body_sink& sink) {
   if (!valid_repository_name(repo))
-    return make_error("invalid repository name '" + repo + "'");
+    return make_error(errc::invalid, "invalid repository name '" + repo + "'");
   if (!is_sha256_digest(digest))
-    return make_error("unsupported blob digest '" + digest + "'");
+    return make_error(errc::invalid, "unsupported blob digest '" + digest + "'");
   sha256 hasher;
   http_client::body_sink hashing = [&](const uint8_t* p, size_t n) -> expected<void> {
     hasher.update(p, n);
@@ -621,7 +620,7 @@ expected<void> oci_client::fetch_blob(const std::string& repo, const std::string
   if (r->status != 200)
     return status_error(*r, "blob " + repo + "@" + digest);
   if (hasher.digest() != digest)
-    return make_error("digest mismatch for " + digest);
+    return make_error(errc::corrupt, "digest mismatch for " + digest);
   return {};
 }
 

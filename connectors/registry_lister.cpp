@@ -53,7 +53,7 @@ std::string json_quote(const std::string& s) {
 
 api_caller::api_caller(http_options opts, sleep_fn sleep) : http_(opts), sleep_(std::move(sleep)) {
   if (!sleep_)
-    sleep_ = [](std::chrono::milliseconds d) { std::this_thread::sleep_for(d); };
+    sleep_ = [cancel = opts.cancel](std::chrono::milliseconds d) { cancellable_sleep(d, cancel); };
 }
 
 void api_caller::backoff(int attempt, std::chrono::milliseconds hint) {
@@ -71,7 +71,7 @@ expected<http_response> api_caller::call(std::string_view method, const std::str
     auto r = body ? http_.post(url, headers, *body) : http_.request(method, url, headers);
     std::chrono::milliseconds hint{0};
     if (!r) {
-      if (attempt >= max_attempts || r.err().message.find("certificate") != std::string::npos)
+      if (attempt >= max_attempts || r.err().code != errc::transport)
         return r;
     } else {
       bool retry = r->status == 408 || r->status == 429 || (r->status >= 500 && r->status != 501);

@@ -1,6 +1,7 @@
 #include "storage/record_codec.hpp"
 
 #include <limits>
+#include <optional>
 
 #include <simdjson.h>
 
@@ -110,6 +111,19 @@ class reader {
         return fail(k, "an array of strings");
       out.emplace_back(sv);
     }
+  }
+
+  /// An enum stored by name (records.hpp's to_string / parse_*).
+  template <class E>
+  void name(std::string_view k, E& out, std::optional<E> (*parse)(std::string_view)) {
+    std::string text;
+    str(k, text);
+    if (!ok() || text.empty())
+      return;
+    if (auto v = parse(text))
+      out = *v;
+    else
+      fail(k, "a known name");
   }
 
   void i64(std::string_view k, int64_t& out) {
@@ -377,7 +391,7 @@ std::string encode(const image_record& r) {
   put_str(w, "pushed", r.pushed);
   put_str(w, "index_media_type", r.index_media_type);
   w.field("synced_at", r.synced_at);
-  put_str(w, "scan_status", r.scan_status);
+  put_str(w, "scan_status", to_string(r.scan_status));
   w.field("last_scan", r.last_scan);
   put_str(w, "last_error", r.last_error);
   w.field("incomplete", r.incomplete);
@@ -412,7 +426,7 @@ expected<image_record> decode_image(std::string_view json) {
     r.str("pushed", v.pushed);
     r.str("index_media_type", v.index_media_type);
     r.i64("synced_at", v.synced_at);
-    r.str("scan_status", v.scan_status);
+    r.name("scan_status", v.scan_status, parse_scan_status);
     r.i64("last_scan", v.last_scan);
     r.str("last_error", v.last_error);
     r.boolean("incomplete", v.incomplete);
@@ -430,11 +444,16 @@ std::string encode(const task_record& r) {
   w.begin_object();
   w.field("id", r.id);
   put_str(w, "image_key", r.image_key);
-  put_str(w, "state", r.state);
+  put_str(w, "registry", r.registry);
+  put_str(w, "state", to_string(r.state));
   w.field("attempts", r.attempts);
+  w.field("interruptions", r.interruptions);
   w.field("created_at", r.created_at);
   w.field("updated_at", r.updated_at);
+  put_str(w, "waits_for", to_string(r.waits_for));
+  w.field("not_before", r.not_before);
   put_str(w, "error", r.error);
+  put_str(w, "error_code", r.error_code);
   w.end_object();
   return w.take();
 }
@@ -443,11 +462,16 @@ expected<task_record> decode_task(std::string_view json) {
   return decode<task_record>(json, "task record", [](reader& r, task_record& v) {
     r.u64("id", v.id);
     r.str("image_key", v.image_key);
-    r.str("state", v.state);
+    r.str("registry", v.registry);
+    r.name("state", v.state, parse_task_state);
     r.i32("attempts", v.attempts);
+    r.i32("interruptions", v.interruptions);
     r.i64("created_at", v.created_at);
     r.i64("updated_at", v.updated_at);
+    r.name("waits_for", v.waits_for, parse_wait_reason);
+    r.i64("not_before", v.not_before);
     r.str("error", v.error);
+    r.str("error_code", v.error_code);
   });
 }
 

@@ -2,8 +2,10 @@
 // What storage/ keeps: plain structs, serialised by record_codec.
 #include <cstdint>
 #include <map>
+#include <optional>
 #include <set>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -30,6 +32,34 @@ struct registry_record {
   std::vector<std::string> repositories; // docker-v2 without a catalog: the repositories to list
 };
 
+/// Where an image stands with scanning. The supervisor sets it (its
+/// set_image_status); a finished scan's result write sets `scanned`.
+enum class scan_status { unscanned, queued, scanning, scanned, failed, cancelled };
+
+/// Where a scan task stands. queued: waits for a scan slot; waiting: waits
+/// until `not_before` (the registry's pull budget, or a retry's backoff);
+/// running: has a slot; done, failed, cancelled: ended.
+enum class task_state { queued, waiting, running, done, failed, cancelled };
+
+/// Why a waiting task waits.
+enum class wait_reason { none, budget, backoff };
+
+const char* to_string(scan_status s);
+const char* to_string(task_state s);
+const char* to_string(wait_reason r);
+std::optional<scan_status> parse_scan_status(std::string_view s);
+std::optional<task_state> parse_task_state(std::string_view s);
+std::optional<wait_reason> parse_wait_reason(std::string_view s);
+
+/// Whether a task may move from one state to the other (the supervisor's
+/// set_task_state checks every move against this).
+bool can_move(task_state from, task_state to);
+
+/// A task that has not ended holds its image: no second task is queued for it.
+inline bool active(task_state s) {
+  return s == task_state::queued || s == task_state::waiting || s == task_state::running;
+}
+
 struct image_record {
   std::string key; // "<registry>/<repository>@<manifest digest>": one per platform manifest
   std::string registry;
@@ -46,7 +76,7 @@ struct image_record {
   std::string pushed;       // push time as the registry's API reports it, if it does
   std::string index_media_type; // of the index/list it came from, if any
   int64_t synced_at = 0;
-  std::string scan_status = "unscanned"; // unscanned|queued|scanning|scanned|failed|cancelled
+  regscan::scan_status scan_status = regscan::scan_status::unscanned;
   int64_t last_scan = 0;
   std::string last_error;
   bool incomplete = false;
@@ -67,11 +97,16 @@ inline void count_findings(image_record& img, const std::vector<finding>& findin
 struct task_record {
   uint64_t id = 0;
   std::string image_key;
-  std::string state = "queued"; // queued|running|done|failed|cancelled
-  int attempts = 0;
+  std::string registry;
+  task_state state = task_state::queued;
+  int attempts = 0;      // runs started
+  int interruptions = 0; // runs the daemon did not live to finish (crash, kill -9)
   int64_t created_at = 0;
   int64_t updated_at = 0;
+  wait_reason waits_for = wait_reason::none;
+  int64_t not_before = 0; // unix seconds; a waiting task is due then
   std::string error;
+  std::string error_code; // errc name of the last error, "" when none
 };
 
 struct scan_result {

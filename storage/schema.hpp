@@ -22,6 +22,7 @@ enum class cf : std::size_t {
   meta,       // "seq/task" -> last issued task id (u64, big-endian, 8 bytes)
               // "db/<ecosystem>" -> ecosystem_status
               // "schema/results" -> layout version of results (u64, 8 bytes)
+              // "budget/<registry>" -> its pulls of the last hour (budget_key)
   findings,   // image key -> findings_record (advisory text left out)
   package_index, // family \0 lookup name \0 image key -> the image's packages under
                  // that name: what a re-match after a database change looks at
@@ -81,6 +82,12 @@ inline std::optional<uint64_t> decode_u64(std::string_view k) {
 inline std::string task_key(uint64_t id) { return encode_u64(id); }
 
 inline constexpr std::string_view meta_task_seq = "seq/task";
+
+/// "budget/<registry>" -> the start times of its pulls in the last hour, each
+/// a u64 big-endian (8 bytes): the pull budget outlives restarts and edits.
+inline std::string budget_key(std::string_view registry) {
+  return std::string{"budget/"}.append(registry);
+}
 
 /// 2: findings and the package index apart from the inventory. Version 1
 /// kept the findings, with their advisory text, inside the result.

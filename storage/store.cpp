@@ -170,7 +170,7 @@ expected<registry_record> store::get_registry(const std::string& name) {
   std::string value;
   auto s = db_->Get(rocksdb::ReadOptions{}, cf(index(cf::registries)), name, &value);
   if (s.IsNotFound())
-    return make_error("no registry named " + name);
+    return make_error(errc::not_found, "no registry named " + name);
   if (!s.ok())
     return db_error("cannot read registry " + name, s);
   return codec::decode_registry(value);
@@ -207,12 +207,13 @@ expected<void> store::delete_registry(const std::string& name) {
   std::string value;
   auto s = db_->Get(rocksdb::ReadOptions{}, cf(index(cf::registries)), name, &value);
   if (s.IsNotFound())
-    return make_error("no registry named " + name);
+    return make_error(errc::not_found, "no registry named " + name);
   if (!s.ok())
     return db_error("cannot read registry " + name, s);
 
   rocksdb::WriteBatch batch;
   batch.Delete(cf(index(cf::registries)), name);
+  batch.Delete(cf(index(cf::meta)), schema::budget_key(name));
   // The key of an image starts with its registry, but the record's own field
   // is what says whose it is: scan them all (deleting a registry is rare).
   std::unique_ptr<rocksdb::Iterator> it{
@@ -249,7 +250,7 @@ expected<image_record> store::get_image(const std::string& key) {
   std::string value;
   auto s = db_->Get(rocksdb::ReadOptions{}, cf(index(cf::images)), key, &value);
   if (s.IsNotFound())
-    return make_error("no image " + key);
+    return make_error(errc::not_found, "no image " + key);
   if (!s.ok())
     return db_error("cannot read image " + key, s);
   return codec::decode_image(value);
@@ -264,7 +265,7 @@ expected<void> store::update_image(
   if (auto cur = get_image(key)) {
     img = std::move(*cur);
     exists = true;
-  } else if (cur.err().message != "no image " + key) {
+  } else if (cur.err().code != errc::not_found) {
     return cur.err();
   }
   if (!change(img, exists))
@@ -323,7 +324,7 @@ expected<task_record> store::get_task(uint64_t id) {
   std::string value;
   auto s = db_->Get(rocksdb::ReadOptions{}, cf(index(cf::tasks)), schema::task_key(id), &value);
   if (s.IsNotFound())
-    return make_error("no task " + std::to_string(id));
+    return make_error(errc::not_found, "no task " + std::to_string(id));
   if (!s.ok())
     return db_error("cannot read task " + std::to_string(id), s);
   return codec::decode_task(value);
@@ -331,6 +332,41 @@ expected<task_record> store::get_task(uint64_t id) {
 
 expected<std::vector<task_record>> store::list_tasks() {
   return read_all<task_record>(db_, cf(index(cf::tasks)), "task", codec::decode_task);
+}
+
+expected<void> store::delete_task(uint64_t id) {
+  auto s = db_->Delete(write_options(), cf(index(cf::tasks)), schema::task_key(id));
+  if (!s.ok())
+    return db_error("cannot delete task " + std::to_string(id), s);
+  return {};
+}
+
+// ---- pull budgets -----------------------------------------------------------
+
+expected<std::vector<int64_t>> store::get_pulls(const std::string& registry) {
+  std::string value;
+  auto s = db_->Get(rocksdb::ReadOptions{}, cf(index(cf::meta)), schema::budget_key(registry),
+                    &value);
+  std::vector<int64_t> out;
+  if (s.IsNotFound())
+    return out;
+  if (!s.ok())
+    return db_error("cannot read the pull budget of " + registry, s);
+  if (value.size() % 8 != 0)
+    return make_error(errc::corrupt, "corrupt pull budget of " + registry);
+  for (size_t at = 0; at < value.size(); at += 8)
+    out.push_back(static_cast<int64_t>(*schema::decode_u64(std::string_view{value}.substr(at, 8))));
+  return out;
+}
+
+expected<void> store::put_pulls(const std::string& registry, const std::vector<int64_t>& pulls) {
+  std::string value;
+  for (auto t : pulls)
+    value += schema::encode_u64(static_cast<uint64_t>(t));
+  auto s = db_->Put(write_options(), cf(index(cf::meta)), schema::budget_key(registry), value);
+  if (!s.ok())
+    return db_error("cannot store the pull budget of " + registry, s);
+  return {};
 }
 
 // ---- layer cache ------------------------------------------------------------

@@ -68,6 +68,13 @@ class store {
   expected<task_record> get_task(uint64_t id);
   /// In id order.
   expected<std::vector<task_record>> list_tasks();
+  /// Retires an ended task.
+  expected<void> delete_task(uint64_t id);
+
+  // --- pull budgets ---
+  /// When (unix seconds) each image pull of the registry's last hour began.
+  expected<std::vector<int64_t>> get_pulls(const std::string& registry);
+  expected<void> put_pulls(const std::string& registry, const std::vector<int64_t>& pulls);
 
   // --- scan results ---
   // A result is kept in three parts: the inventory (results), the findings

@@ -98,7 +98,7 @@ expected<findings_record> store::get_findings(const std::string& image_key) {
   std::string value;
   auto s = db_->Get(rocksdb::ReadOptions{}, cf(index(cf::findings)), image_key, &value);
   if (s.IsNotFound())
-    return make_error("no scan result for image " + image_key);
+    return make_error(errc::not_found, "no scan result for image " + image_key);
   if (!s.ok())
     return db_error("cannot read findings of " + image_key, s);
   return codec::decode_findings(value);
@@ -108,7 +108,7 @@ expected<scan_result> store::get_result(const std::string& image_key) {
   std::string value;
   auto s = db_->Get(rocksdb::ReadOptions{}, cf(index(cf::results)), image_key, &value);
   if (s.IsNotFound())
-    return make_error("no scan result for image " + image_key);
+    return make_error(errc::not_found, "no scan result for image " + image_key);
   if (!s.ok())
     return db_error("cannot read scan result for " + image_key, s);
   auto r = codec::decode_result(value);

@@ -435,8 +435,9 @@ int main(int argc, char** argv) {
   scan->add_option("images", refs, "images to scan");
   scan->add_flag("--all", all, "every image in the inventory");
   scan->add_flag("--wait", wait, "wait until the scans end");
-  auto* scan_cancel = scan->add_subcommand("cancel", "cancel a queued or running scan");
-  scan_cancel->add_option("target", ref, "image or task id")->required();
+  auto* scan_cancel = scan->add_subcommand("cancel", "cancel queued, waiting or running scans");
+  std::vector<std::string> cancel_refs;
+  scan_cancel->add_option("targets", cancel_refs, "images or task ids")->required();
   auto* scan_list = scan->add_subcommand("list", "list scan tasks");
   scan_list->add_flag("--json", as_json, "print JSON");
 
@@ -509,6 +510,15 @@ int main(int argc, char** argv) {
     } else {
       auto doc = parse_ok(call("PUT", "/registries/" + url_encode(name), w.str()));
       std::cout << "registry " << str(doc, "name") << " updated\n";
+      simdjson::dom::array dropped;
+      if (!doc["credentials_dropped"].get(dropped) && dropped.size() > 0) {
+        // Secrets given for one host are never sent to another: ask again.
+        std::cerr << "regscanctl: the registry's destination changed, so its stored";
+        for (auto d : dropped)
+          std::cerr << " " << std::string_view(d.get_string().value_unsafe());
+        std::cerr << " was dropped; set it again with --password-stdin"
+                  << " (and --secret-key-stdin for Tencent registries)\n";
+      }
     }
   } else if (*reg_list || *reg_show) {
     auto r = call("GET", *reg_list ? "/registries" : "/registries/" + url_encode(name));
@@ -659,7 +669,7 @@ int main(int argc, char** argv) {
     }
   } else if (*scan_cancel) {
     json_writer w;
-    w.begin_object().field("ref", ref).end_object();
+    w.begin_object().field("refs", cancel_refs).end_object();
     auto doc = parse_ok(call("POST", "/scans/cancel", w.str()));
     for (auto t : doc.get_array())
       std::cout << "task " << str(t, "task")
@@ -671,10 +681,15 @@ int main(int argc, char** argv) {
       return 0;
     }
     std::vector<std::vector<std::string>> rows;
-    for (auto t : parse_ok(r).get_array())
-      rows.push_back({str(t, "id"), str(t, "image"), str(t, "state"), str(t, "attempts"),
-                      when(t, "updated_at"), str(t, "error")});
-    print_table({"TASK", "IMAGE", "STATE", "ATTEMPTS", "UPDATED", "ERROR"}, rows);
+    for (auto t : parse_ok(r).get_array()) {
+      // Why a task waits, and until when: the registry's pull budget or a retry's backoff.
+      auto waits = str(t, "waits_for");
+      if (!waits.empty())
+        waits += " until " + when(t, "not_before");
+      rows.push_back({str(t, "id"), str(t, "image"), str(t, "state"), waits.empty() ? "-" : waits,
+                      str(t, "attempts"), when(t, "updated_at"), str(t, "error")});
+    }
+    print_table({"TASK", "IMAGE", "STATE", "WAITS FOR", "ATTEMPTS", "UPDATED", "ERROR"}, rows);
   } else if (*scan) {
     if (all == !refs.empty())
       die("name the images to scan, or use --all");
@@ -703,7 +718,7 @@ int main(int argc, char** argv) {
         if (std::find(ids.begin(), ids.end(), id) == ids.end())
           continue;
         auto state = str(t, "state");
-        if (state == "queued" || state == "running")
+        if (state == "queued" || state == "waiting" || state == "running")
           ++active;
         else if (state != "done")
           ++failed;

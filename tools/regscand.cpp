@@ -5,6 +5,8 @@
 
 #include <cstdio>
 #include <filesystem>
+#include <optional>
+#include <thread>
 
 #include <CLI/CLI.hpp>
 #include <caf/all.hpp>
@@ -13,6 +15,7 @@
 #include "actors/control_api.hpp"
 #include "actors/daemon_context.hpp"
 #include "actors/http_server.hpp"
+#include "actors/registry.hpp"
 #include "actors/scheduler.hpp"
 #include "actors/supervisor.hpp"
 
@@ -97,18 +100,20 @@ int main(int argc, char** argv) {
   sys_cfg.add_message_types<caf::id_block::regscan>();
   caf::actor_system sys{sys_cfg};
 
-  auto sup = sys.spawn(supervisor, &ctx);
-  control_api api{sys, ctx, sup};
+  // The registries' actors exist before the supervisor dispatches a task.
   auto registries = ctx.db->list_registries();
   if (!registries)
     return fail(registries.err().message);
   for (auto& rec : *registries)
-    api.start_registry(rec);
+    start_registry(sys, ctx, rec);
+  auto sup = sys.spawn(supervisor, &ctx);
+  control_api api{sys, ctx, sup};
+  std::optional<scheduler_actor> nightly;
   if (cfg.sync_nightly) {
     auto window = parse_sync_window(cfg.sync_window);
     if (!window)
       return fail(window.err().message);
-    sys.spawn(scheduler, &ctx, *window, [] { return std::time(nullptr); });
+    nightly = sys.spawn(scheduler, &ctx, *window, [] { return std::time(nullptr); });
   }
 
   auto control = http_server::listen_unix(cfg.socket, cfg.socket_group,
@@ -130,9 +135,33 @@ int main(int argc, char** argv) {
   spdlog::info("signal {} received: stopping", sig);
   (*control)->stop();
   (*prometheus)->stop();
-  // Every state change is already in RocksDB's log: scans that were running
-  // are re-queued at the next start, so there is nothing to wait for.
+  // Running scans stop at their next step and are left queued for the next
+  // start; syncs stop likewise. Then the actors end, RocksDB closes, and the
+  // process exits, all within 10 s.
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds{9};
+  {
+    caf::scoped_actor self{sys};
+    self->request(sup, std::chrono::seconds{7}, stop_atom::value)
+      .receive([](bool) {},
+               [](caf::error& err) { spdlog::warn("scans did not stop in time: {}", to_string(err)); });
+  }
+  caf::anon_send_exit(sup, caf::exit_reason::user_shutdown);
+  if (nightly)
+    caf::anon_send_exit(*nightly, caf::exit_reason::user_shutdown);
+  for (auto& handle : ctx.take_registry_actors())
+    caf::anon_send(handle, stop_atom::value);
+  while (sys.registry().running() > 0 && std::chrono::steady_clock::now() < deadline)
+    std::this_thread::sleep_for(std::chrono::milliseconds{20});
+  if (sys.registry().running() > 0 || api.rematch_running()) {
+    // Something is stuck in a blocking call: every change is in RocksDB's
+    // log already, so leaving now is no worse than a crash.
+    spdlog::warn("{} actors still running after 9 s: exiting without waiting",
+                 sys.registry().running());
+    spdlog::shutdown();
+    std::fflush(nullptr);
+    ::_exit(0);
+  }
+  spdlog::info("stopped");
   spdlog::shutdown();
-  std::fflush(nullptr);
-  ::_exit(0);
+  return 0;
 }

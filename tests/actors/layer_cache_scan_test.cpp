@@ -147,9 +147,9 @@ class layer_cache_scan : public ::testing::Test {
   scan_figures scan(const std::string& repository) {
     scan_figures before{ctx.stats.layer_bytes_pulled, ctx.stats.layer_cache_hits,
                         ctx.stats.layer_cache_misses, {}};
-    std::atomic<bool> cancelled{false};
+    scan_hooks hooks;
     auto key = key_of(repository);
-    auto ok = run_scan(ctx, key, cancelled);
+    auto ok = run_scan(ctx, key, hooks);
     EXPECT_TRUE(ok) << ok.err().message;
     auto result = ctx.db->get_result(key);
     EXPECT_TRUE(result);
@@ -208,7 +208,7 @@ TEST_F(layer_cache_scan, a_shared_layer_is_pulled_once_and_a_lying_diff_id_plant
   ASSERT_EQ(app1_sizes.size(), 2u);
   ASSERT_EQ(app2_sizes.size(), 2u);
   ASSERT_EQ(app1_sizes[0], app2_sizes[0]);
-  auto synced = run_sync(ctx, "lab", [](const std::string&) {});
+  auto synced = run_sync(ctx, "lab", [](const sync_progress&) {});
   ASSERT_TRUE(synced) << synced.err().message;
 
   // The liar is pulled and analyzed, said incomplete, and not cached.

@@ -78,7 +78,7 @@ struct rematch_test : testing::Test {
     img.key = key;
     img.registry = "lab";
     img.repository = "app";
-    img.scan_status = "scanned";
+    img.scan_status = scan_status::scanned;
     scan_result r;
     r.image_key = key;
     r.inv.os.id = "debian";

@@ -195,7 +195,7 @@ TEST_P(sync_kinds, records_every_field_and_resyncs_without_pulling) {
   test_http_server api(api_for(kind, reg));
   ASSERT_TRUE(ctx.db->put_registry(record_for(kind, reg.server.url(), api.url())));
 
-  auto first = run_sync(ctx, "lab", [](const std::string&) {});
+  auto first = run_sync(ctx, "lab", [](const sync_progress&) {});
   ASSERT_TRUE(first) << first.err().message;
   EXPECT_EQ(first->repositories, 2u);
   EXPECT_EQ(first->tags, 2u);
@@ -236,7 +236,7 @@ TEST_P(sync_kinds, records_every_field_and_resyncs_without_pulling) {
 
   auto pulls = reg.pulls();
   EXPECT_EQ(pulls, 7u); // test/img: manifest, config; test/multi: index, 2 manifests, 2 configs
-  auto second = run_sync(ctx, "lab", [](const std::string&) {});
+  auto second = run_sync(ctx, "lab", [](const sync_progress&) {});
   ASSERT_TRUE(second) << second.err().message;
   EXPECT_EQ(second->resolved, 0u);
   EXPECT_EQ(second->images, 3u);

@@ -92,7 +92,7 @@ int main(int argc, char** argv) {
   auto run = [&](const char* label) {
     auto before = server.requests().size();
     auto t0 = std::chrono::steady_clock::now();
-    auto sum = run_sync(ctx, "bench", [](const std::string&) {});
+    auto sum = run_sync(ctx, "bench", [](const sync_progress&) {});
     double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     if (!sum) {
       std::fprintf(stderr, "%s: %s\n", label, sum.err().message.c_str());

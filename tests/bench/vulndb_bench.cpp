@@ -169,7 +169,7 @@ int main(int argc, char** argv) {
     img.key = r.image_key;
     img.registry = "bench";
     img.repository = "app" + std::to_string(i);
-    img.scan_status = "scanned";
+    img.scan_status = scan_status::scanned;
     img.last_scan = 1000;
     img.vuln_count = static_cast<int>(r.findings.size());
     if (auto ok = db.put_result(r, img); !ok || !db.put_image(img))

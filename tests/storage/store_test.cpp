@@ -56,7 +56,7 @@ image_record make_image(const std::string& registry, const std::string& repo,
   i.size = 5'000'000'000ULL; // above 2^32
   i.created = "2024-10-01T12:00:00Z";
   i.synced_at = 1732700001;
-  i.scan_status = "scanned";
+  i.scan_status = scan_status::scanned;
   i.last_scan = 1732700002;
   i.last_error = "layer \"sha256:x\" truncated\nretry";
   i.incomplete = true;
@@ -146,6 +146,11 @@ void expect_same(const task_record& a, const task_record& b) {
   EXPECT_EQ(a.created_at, b.created_at);
   EXPECT_EQ(a.updated_at, b.updated_at);
   EXPECT_EQ(a.error, b.error);
+  EXPECT_EQ(a.registry, b.registry);
+  EXPECT_EQ(a.interruptions, b.interruptions);
+  EXPECT_EQ(a.waits_for, b.waits_for);
+  EXPECT_EQ(a.not_before, b.not_before);
+  EXPECT_EQ(a.error_code, b.error_code);
 }
 
 void expect_same(const scan_result& a, const scan_result& b) {
@@ -270,7 +275,7 @@ TEST(store, image_round_trip_and_delete) {
   auto d = db->get_image(defaults.key);
   ASSERT_TRUE(d);
   expect_same(*d, defaults);
-  EXPECT_EQ(d->scan_status, "unscanned");
+  EXPECT_EQ(d->scan_status, scan_status::unscanned);
 
   ASSERT_TRUE(db->put_result(make_result(img.key), img));
   ASSERT_TRUE(db->delete_image(img.key));
@@ -293,7 +298,12 @@ TEST(store, task_ids_and_round_trip) {
     task_record t;
     t.id = *id;
     t.image_key = "r/app@sha256:" + std::to_string(i);
-    t.state = i % 2 ? "failed" : "done";
+    t.state = i % 2 ? task_state::failed : task_state::waiting;
+    t.registry = "lab";
+    t.interruptions = i;
+    t.waits_for = wait_reason::backoff;
+    t.not_before = 1700000000 + i;
+    t.error_code = "transport";
     t.attempts = i % 4;
     t.created_at = 1000 + i;
     t.updated_at = 2000 + i;
@@ -343,16 +353,16 @@ TEST(store, result_round_trip_updates_image_in_same_write) {
   auto db = open_store(dir.path());
   ASSERT_TRUE(db);
   auto img = make_image("harbor", "team/app", "sha256:abc");
-  img.scan_status = "scanning";
+  img.scan_status = scan_status::scanning;
   ASSERT_TRUE(db->put_image(img));
   auto res = make_result(img.key);
-  img.scan_status = "scanned";
+  img.scan_status = scan_status::scanned;
   img.vuln_count = 2;
   ASSERT_TRUE(db->put_result(res, img));
   auto got = db->get_result(img.key);
   ASSERT_TRUE(got) << got.err().message;
   expect_same(*got, res);
-  EXPECT_EQ(db->get_image(img.key)->scan_status, "scanned");
+  EXPECT_EQ(db->get_image(img.key)->scan_status, scan_status::scanned);
 
   auto missing = db->get_result("r/none@sha256:0");
   ASSERT_FALSE(missing);
@@ -391,7 +401,7 @@ TEST(store, everything_survives_reopen) {
     ASSERT_TRUE(db->put_result(res, img));
     task.id = *db->next_task_id();
     task.image_key = img.key;
-    task.state = "running";
+    task.state = task_state::running;
     ASSERT_TRUE(db->put_task(task));
   }
   auto db = open_store(dir.path());
