@@ -107,6 +107,12 @@ std::string describe(const inventory& inv) {
   for (const auto& p : inv.packages)
     s += p.ecosystem + " " + p.name + " " + p.version + " src=" + p.source_name + " "
          + p.source_version + " file=" + p.file + " layer=" + p.layer + " owner=" + p.owner + "\n";
+  for (const auto& l : inv.linked_files) {
+    s += "linked: " + l.file + " also at";
+    for (const auto& p : l.also_at)
+      s += " " + p;
+    s += "\n";
+  }
   for (const auto& n : inv.notes)
     s += "note: " + n + "\n";
   return s;
@@ -222,6 +228,20 @@ struct fixture {
     spit(work / "trixie/etc/debian_version", "13.1\n");
     if (!pack("trixie", work / "trixie"))
       return setup_error;
+    // npmlinks: a lockfile that symlinks reach, before and after it in the
+    // layer, and a lower layer's symlink to it (lowlock): listed once.
+    {
+      auto root = work / "npmlinks";
+      spit(root / "srv/app2/package-lock.json",
+           slurp(testdata("npm/app/package-lock.json")));
+      symlink("../app2/package-lock.json", root / "srv/a/package-lock.json");
+      symlink("/srv/app2/package-lock.json", root / "srv/b/package-lock.json");
+      if (!pack("npmlinks", root))
+        return setup_error;
+      symlink("/srv/app2/package-lock.json", work / "lowlock/opt/package-lock.json");
+      if (!pack("lowlock", work / "lowlock"))
+        return setup_error;
+    }
     // lowlink + highfile: a wanted path that is a symlink, in a lower layer, to a
     // file that only an upper layer brings.
     {
@@ -335,6 +355,7 @@ TEST_F(layer_cache, images_fresh_and_from_the_cache_are_the_same) {
     make({"base12", "python", "go"}),
     make({"base12", "npm", "python", "purge", "trixie"}),
     make({"base12", "lowlink", "highfile"}),
+    make({"base12", "lowlock", "npmlinks"}),
   };
   for (const auto& img : images) {
     auto reference = describe(fresh(img));
@@ -354,6 +375,13 @@ TEST_F(layer_cache, images_fresh_and_from_the_cache_are_the_same) {
   EXPECT_FALSE(has(purged, "PyPI", "PyYAML"));
   EXPECT_TRUE(has(plain, "npm", "debug"));
   EXPECT_TRUE(has(fresh(images[3]), "PyPI", "linked")) << describe(fresh(images[3]));
+  auto links = fresh(images[4]);
+  ASSERT_EQ(links.linked_files.size(), 1u) << describe(links);
+  EXPECT_EQ(links.linked_files[0].file, "srv/app2/package-lock.json");
+  EXPECT_EQ(links.linked_files[0].also_at,
+            (std::vector<std::string>{"opt/package-lock.json", "srv/a/package-lock.json",
+                                      "srv/b/package-lock.json"}));
+  EXPECT_TRUE(has(links, "npm", "debug")) << describe(links);
   if (shared->go) {
     EXPECT_TRUE(has(fresh(images[1]), "Go", "example.com/dep"));
   }
