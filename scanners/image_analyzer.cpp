@@ -482,6 +482,8 @@ void image_analyzer::parse_into_record(const std::string& path, const std::strin
 }
 
 void image_analyzer::share_record(const std::string& path, const record& from, size_t layer) {
+  // A delta has no way to say two paths share a parse.
+  not_cacheable("a hardlink to a parsed file");
   auto shared = record{layer, from.os, from.parsed};
   if (room_for_record(path))
     records_[path] = std::move(shared);
@@ -508,6 +510,7 @@ void image_analyzer::flush_deferred() {
   auto pending = std::move(deferred_);
   deferred_.clear();
   deferred_bytes_ = 0;
+  deferred_uses_.clear();
   // Hardlinks to one another share their content: parse it once.
   std::map<std::pair<const std::string*, std::vector<size_t>>, std::string> parsed_as;
   for (auto& [path, file] : pending) {
@@ -539,7 +542,11 @@ void image_analyzer::remove_path(std::string_view path, bool any_layer) {
     records_.erase(it);
   if (any_layer)
     if (auto it = deferred_.find(path); it != deferred_.end()) {
-      deferred_bytes_ -= it->second.bytes;
+      auto uses = deferred_uses_.find(it->second.content.get());
+      if (uses != deferred_uses_.end() && --uses->second == 0) {
+        deferred_bytes_ -= it->second.content->size();
+        deferred_uses_.erase(uses);
+      }
       deferred_.erase(it);
     }
 }
@@ -650,9 +657,8 @@ bool image_analyzer::entry_begin(const tar_entry& entry, entry_plan& out) {
           return false;
         if (auto d = deferred_.find(target); d != deferred_.end() && d->second.content == content) {
           // Parsed with its target at the layer's end.
-          deferred_[entry.path] = deferred_file{content, p.parsers, 0};
+          defer(entry.path, content, p.parsers);
         } else if (parsed != records_.end() && covers(parsed->second.parsed->parsers, p.parsers)) {
-          not_cacheable("a hardlink to a parsed file");
           share_record(entry.path, parsed->second, layer);
         } else {
           parse_into_record(entry.path, *content, p.parsers, layer);
@@ -663,7 +669,6 @@ bool image_analyzer::entry_begin(const tar_entry& entry, entry_plan& out) {
         symlinks_[entry.path] = kept_link{l->second.target, layer};
         os_dirty_ = true;
       } else if (parsed != records_.end() && !p.parsers.empty()) {
-        not_cacheable("a hardlink to a parsed file");
         share_record(entry.path, parsed->second, layer);
       } else {
         note("layer " + layers_[layer] + ": " + entry.path + " is a hardlink to " + target
@@ -706,14 +711,24 @@ void image_analyzer::entry_end(std::string path, std::string content, entry_plan
     return;
   // The OS decides ecosystems: hold the file until the layer ends when none
   // is known yet (bounded; past the bound, parse with what is known).
-  if (os_seen_[current_os()].id.empty()
-      && deferred_bytes_ + shared->size() <= limits_.max_deferred_bytes) {
-    deferred_bytes_ += shared->size();
-    auto bytes = shared->size();
-    deferred_[std::move(path)] = deferred_file{std::move(shared), std::move(plan.parsers), bytes};
+  if (os_seen_[current_os()].id.empty() && defer(path, shared, plan.parsers))
     return;
-  }
   parse_into_record(path, *shared, plan.parsers, layer);
+}
+
+bool image_analyzer::defer(std::string path, std::shared_ptr<const std::string> content,
+                           std::vector<size_t> parsers) {
+  auto& uses = deferred_uses_[content.get()];
+  if (uses == 0) {
+    if (deferred_bytes_ + content->size() > limits_.max_deferred_bytes) {
+      deferred_uses_.erase(content.get());
+      return false;
+    }
+    deferred_bytes_ += content->size();
+  }
+  ++uses;
+  deferred_[std::move(path)] = deferred_file{std::move(content), std::move(parsers)};
+  return true;
 }
 
 const image_analyzer::kept_file* image_analyzer::find_file(std::string_view path,

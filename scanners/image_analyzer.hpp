@@ -152,7 +152,6 @@ class image_analyzer {
   struct deferred_file {
     std::shared_ptr<const std::string> content;
     std::vector<size_t> parsers;
-    uint64_t bytes = 0; // counted in deferred_bytes_ (0 for a hardlink to another deferred file)
   };
   // The open layer's paths and link targets, for take_delta().
   struct delta_recorder {
@@ -193,13 +192,18 @@ class image_analyzer {
   std::vector<std::unique_ptr<cataloger>> catalogers_;
   std::vector<std::string> layers_;
   std::unique_ptr<layer_walk> walk_;
-  // Packages in the parsed files alive; declared before the records, which outlive it not.
+  // Packages in the parsed files alive: declared before the records, whose
+  // parsed files count themselves out of it when they go.
   uint64_t held_packages_ = 0;
   std::map<std::string, kept_file, std::less<>> files_;
   std::map<std::string, kept_link, std::less<>> symlinks_;
   std::map<std::string, record, std::less<>> records_;
   std::map<std::string, deferred_file, std::less<>> deferred_; // the open layer's, OS unknown
-  uint64_t deferred_bytes_ = 0;
+  uint64_t deferred_bytes_ = 0; // each content once, however many hardlinks share it
+  std::map<const std::string*, size_t> deferred_uses_; // content -> its deferred paths
+  /// Holds a file of the open layer until its end; false when over max_deferred_bytes.
+  bool defer(std::string path, std::shared_ptr<const std::string> content,
+             std::vector<size_t> parsers);
   // Wanted because a wanted symlink points there -> the layer that added it.
   std::map<std::string, size_t, std::less<>> link_targets_;
   std::vector<os_info> os_seen_;

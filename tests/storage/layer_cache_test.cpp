@@ -486,6 +486,42 @@ TEST_F(layer_cache, limits_errors_and_hardlinks_to_parsed_files_are_not_cached) 
   EXPECT_FALSE(plain.take_delta());
 }
 
+TEST_F(layer_cache, a_layer_whose_hardlinks_share_a_parse_is_walked_each_time) {
+  // A lockfile that a symlink (before it, so its bytes are kept) and a
+  // hardlink reach. Its parse is shared, which a delta cannot say: the layer
+  // is never cached, and every walk lists the lockfile's packages once.
+  auto root = fs::path(dir.path()) / "hardlock";
+  spit(root / "srv/app/package-lock.json", slurp(testdata("npm/app/package-lock.json")));
+  symlink("/srv/app/package-lock.json", root / "srv/a/package-lock.json");
+  fs::create_directories(root / "srv/copy");
+  fs::create_hard_link(root / "srv/app/package-lock.json", root / "srv/copy/package-lock.json");
+  auto tar = fs::path(dir.path()) / "hardlock.tar";
+  ASSERT_TRUE(sh("tar --sort=name -C '" + root.string() + "' -cf '" + tar.string() + "' ."));
+  layer hardlock{"blob-hardlock", "hardlock", slurp(tar)};
+
+  // Alone, no OS is known and the files wait for the layer's end; over
+  // base12 they are parsed as they come.
+  for (auto img : {image{&hardlock}, image{&shared->layers.at("base12"), &hardlock}}) {
+    image_analyzer a;
+    for (const auto* l : img)
+      walk_layer(a, *l, true);
+    auto delta = a.take_delta();
+    ASSERT_FALSE(delta);
+    EXPECT_NE(delta.err().message.find("hardlink"), std::string::npos) << delta.err().message;
+    auto inv = a.finish();
+    EXPECT_EQ(describe(inv), describe(fresh(img)));
+    ASSERT_EQ(inv.linked_files.size(), 1u) << describe(inv);
+    EXPECT_EQ(inv.linked_files[0].file, "srv/app/package-lock.json");
+    EXPECT_EQ(inv.linked_files[0].also_at,
+              (std::vector<std::string>{"srv/a/package-lock.json", "srv/copy/package-lock.json"}));
+    std::map<std::string, int> seen;
+    for (const auto& p : inv.packages)
+      if (p.ecosystem == "npm")
+        EXPECT_EQ(++seen[p.name + "@" + p.version], 1) << p.name << " listed twice";
+    EXPECT_TRUE(seen.contains("debug@4.3.4")) << describe(inv);
+  }
+}
+
 TEST_F(layer_cache, codec_round_trips_and_refuses_damage) {
   image_analyzer a;
   walk_layer(a, shared->layers.at("base12"), true);
