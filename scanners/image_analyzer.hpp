@@ -171,6 +171,9 @@ class image_analyzer {
   void share_record(const std::string& path, const record& from, size_t layer);
   /// False, noted once, when `path` would be a record past max_records.
   bool room_for_record(std::string_view path);
+  /// Holds a file of the open layer until its end; false when over max_deferred_bytes.
+  bool defer(std::string path, std::shared_ptr<const std::string> content,
+             std::vector<size_t> parsers);
   void flush_deferred();
   void remove_path(std::string_view path, bool any_layer);
   void remove_below(std::string_view dir);
@@ -201,16 +204,12 @@ class image_analyzer {
   std::map<std::string, deferred_file, std::less<>> deferred_; // the open layer's, OS unknown
   uint64_t deferred_bytes_ = 0; // each content once, however many hardlinks share it
   std::map<const std::string*, size_t> deferred_uses_; // content -> its deferred paths
-  /// Holds a file of the open layer until its end; false when over max_deferred_bytes.
-  bool defer(std::string path, std::shared_ptr<const std::string> content,
-             std::vector<size_t> parsers);
   // Wanted because a wanted symlink points there -> the layer that added it.
   std::map<std::string, size_t, std::less<>> link_targets_;
   std::vector<os_info> os_seen_;
   bool os_dirty_ = true;
   std::vector<std::string> notes_;
   uint64_t notes_dropped_ = 0;     // past max_notes
-  bool packages_full_ = false;     // max_packages was reached and noted
   bool records_full_ = false;      // max_records was reached and noted
   bool complete_ = true;
   bool layer_error_noted_ = false; // the open layer's error is in notes_
