@@ -734,6 +734,11 @@ http_reply control_api::show_image(const std::string& ref, bool findings, bool p
         for (auto& p : result->inv.packages)
           write_package(w, p, step_for_layer(steps, p.layer));
         w.end_array();
+        // A file that other paths reach too (links): its packages name it once.
+        w.key("linked_files").begin_array();
+        for (auto& l : result->inv.linked_files)
+          w.begin_object().field("file", l.file).field("also_at", l.also_at).end_object();
+        w.end_array();
       }
     }
     w.end_object();

@@ -21,7 +21,7 @@ constexpr size_t max_link_targets = 10000;
 constexpr uint64_t max_delta_path_bytes = 32ull << 20;
 // Bump when the walk itself changes what it records (catalogers have their own
 // versions): it is part of the layer cache key.
-constexpr int analyzer_version = 2; // 2: rpm module streams
+constexpr int analyzer_version = 3; // 2: rpm module streams; 3: a hardlink shares its target's parse
 
 std::string join(std::string_view dir, std::string_view name) {
   if (dir.empty())
@@ -62,6 +62,11 @@ std::string lexical_target(std::string_view dir, std::string_view target) {
     out.append(part);
   }
   return out;
+}
+
+// Every cataloger in `wanted` (sorted) is in `ran` (sorted).
+bool covers(const std::vector<size_t>& ran, const std::vector<size_t>& wanted) {
+  return std::includes(ran.begin(), ran.end(), wanted.begin(), wanted.end());
 }
 
 std::string unsafe_entries_note(std::string_view layer, uint64_t count) {
@@ -179,8 +184,26 @@ image_analyzer::image_analyzer(std::vector<std::unique_ptr<cataloger>> cataloger
 
 image_analyzer::~image_analyzer() = default;
 
+image_analyzer::parsed_file::parsed_file(std::string path_, std::vector<size_t> parsers_,
+                                         std::vector<part> parts_, uint64_t* held_packages)
+  : path(std::move(path_)), parsers(std::move(parsers_)), parts(std::move(parts_)),
+    held(held_packages) {
+  for (const auto& p : parts)
+    packages += p.packages.size();
+  if (held)
+    *held += packages;
+}
+
+image_analyzer::parsed_file::~parsed_file() {
+  if (held)
+    *held -= packages;
+}
+
 void image_analyzer::note(std::string text, bool incomplete) {
-  notes_.push_back(std::move(text));
+  if (notes_.size() < limits_.max_notes)
+    notes_.push_back(std::move(text));
+  else
+    ++notes_dropped_;
   if (incomplete) {
     complete_ = false;
     layer_complete_ = false;
@@ -296,12 +319,12 @@ expected<image_analyzer::layer_delta> image_analyzer::make_delta(size_t layer,
   for (const auto& [path, r] : records_) {
     if (r.layer != layer)
       continue;
-    for (const auto& p : r.parts)
+    for (const auto& p : r.parsed->parts)
       if (!p.complete)
         return make_error("layer " + layers_[layer] + " is not cacheable: "
                           + std::string(catalogers_[p.cataloger]->name()) + " hit a limit in "
                           + path);
-    d.records.push_back(layer_delta::parsed{path, os_seen_[r.os], r.parts});
+    d.records.push_back(layer_delta::parsed{path, os_seen_[r.os], r.parsed->parts});
   }
   std::sort(rec.link_targets.begin(), rec.link_targets.end());
   rec.link_targets.erase(std::unique(rec.link_targets.begin(), rec.link_targets.end()),
@@ -326,8 +349,15 @@ bool image_analyzer::replay_layer(std::string digest, const layer_delta& delta) 
   // targets among its paths, and room for its own targets and symlinks
   // (counted before its deletions: it may refuse more than needed). The OS it parsed
   // with may differ: finish() rebases, as for a walked layer.
+  // Past the image's caps, the walk says what was left out.
+  uint64_t packages = 0;
+  for (const auto& r : delta.records)
+    for (const auto& part : r.parts)
+      packages += part.packages.size();
   if (link_targets_.size() + delta.link_targets.size() > max_link_targets
       || symlinks_.size() + delta.symlinks.size() > limits_.max_symlinks
+      || records_.size() + delta.records.size() > limits_.max_records
+      || held_packages_ + packages > limits_.max_packages
       || lower_link_targets(delta.removals, layers_.size()) != delta.lower_link_targets)
     return false;
   for (const auto& r : delta.records)
@@ -355,11 +385,19 @@ bool image_analyzer::replay_layer(std::string digest, const layer_delta& delta) 
     rec.os = static_cast<size_t>(seen - os_seen_.begin());
     if (seen == os_seen_.end())
       os_seen_.push_back(r.os);
-    rec.parts = r.parts;
-    for (auto& part : rec.parts)
+    auto parts = r.parts;
+    // The catalogers that would parse it here (those that found something, at least).
+    std::vector<size_t> parsers;
+    for (size_t i = 0; i < catalogers_.size(); ++i)
+      if (catalogers_[i]->wants(r.path)
+          || std::any_of(parts.begin(), parts.end(), [&](const part& p) { return p.cataloger == i; }))
+        parsers.push_back(i);
+    for (auto& part : parts)
       for (auto& pkg : part.packages)
         if (pkg.layer == delta.layer)
           pkg.layer = layers_[layer];
+    rec.parsed = std::make_shared<parsed_file>(r.path, std::move(parsers), std::move(parts),
+                                               &held_packages_);
     records_[r.path] = std::move(rec);
   }
   for (const auto& target : delta.link_targets)
@@ -414,23 +452,56 @@ size_t image_analyzer::current_os() {
 
 void image_analyzer::parse_into_record(const std::string& path, const std::string& content,
                                        const std::vector<size_t>& parsers, size_t layer) {
+  records_.erase(path); // replaced, whatever the parse gives
   record rec;
   rec.layer = layer;
   rec.os = current_os();
   const auto& os = os_seen_[rec.os];
+  std::vector<part> parts;
+  uint64_t packages = 0;
   for (auto i : parsers) {
     inventory scratch;
     catalogers_[i]->parse(path, content, layers_[layer], os, scratch);
     if (scratch.packages.empty() && scratch.owned_files.empty() && scratch.notes.empty()
         && scratch.complete)
       continue;
-    rec.parts.push_back(part{i, std::move(scratch.packages), std::move(scratch.owned_files),
-                             std::move(scratch.notes), scratch.complete});
+    packages += scratch.packages.size();
+    parts.push_back(part{i, std::move(scratch.packages), std::move(scratch.owned_files),
+                         std::move(scratch.notes), scratch.complete});
   }
-  if (rec.parts.empty())
-    records_.erase(path);
-  else
-    records_[path] = std::move(rec);
+  if (parts.empty() || !room_for_record(path))
+    return;
+  if (held_packages_ + packages > limits_.max_packages) {
+    note(path + ": " + std::to_string(packages) + " packages, over max_packages ("
+           + std::to_string(limits_.max_packages) + ") for the image: not listed",
+         true);
+    return;
+  }
+  rec.parsed = std::make_shared<parsed_file>(path, parsers, std::move(parts), &held_packages_);
+  records_[path] = std::move(rec);
+}
+
+void image_analyzer::share_record(const std::string& path, const record& from, size_t layer) {
+  // A delta has no way to say two paths share a parse.
+  not_cacheable("a hardlink to a parsed file");
+  auto shared = record{layer, from.os, from.parsed};
+  if (room_for_record(path))
+    records_[path] = std::move(shared);
+}
+
+bool image_analyzer::room_for_record(std::string_view path) {
+  if (records_.size() < limits_.max_records || records_.contains(path))
+    return true;
+  if (!records_full_) {
+    records_full_ = true;
+    note("over max_records (" + std::to_string(limits_.max_records)
+           + ") parsed files for the image: " + std::string(path) + " and later ones not listed",
+         true);
+  } else {
+    complete_ = false;
+    layer_complete_ = false;
+  }
+  return false;
 }
 
 // Files that arrived while no OS was known are parsed once the layer is read.
@@ -439,8 +510,19 @@ void image_analyzer::flush_deferred() {
   auto pending = std::move(deferred_);
   deferred_.clear();
   deferred_bytes_ = 0;
-  for (auto& [path, file] : pending)
+  deferred_uses_.clear();
+  // Hardlinks to one another share their content: parse it once.
+  std::map<std::pair<const std::string*, std::vector<size_t>>, std::string> parsed_as;
+  for (auto& [path, file] : pending) {
+    auto key = std::make_pair(file.content.get(), file.parsers);
+    if (auto it = parsed_as.find(key); it != parsed_as.end()) {
+      if (auto r = records_.find(it->second); r != records_.end())
+        share_record(path, r->second, layer);
+      continue;
+    }
     parse_into_record(path, *file.content, file.parsers, layer);
+    parsed_as.emplace(std::move(key), path);
+  }
 }
 
 // Drops `path` itself: from any layer when the same layer rewrites it.
@@ -460,7 +542,11 @@ void image_analyzer::remove_path(std::string_view path, bool any_layer) {
     records_.erase(it);
   if (any_layer)
     if (auto it = deferred_.find(path); it != deferred_.end()) {
-      deferred_bytes_ -= it->second.content->size();
+      auto uses = deferred_uses_.find(it->second.content.get());
+      if (uses != deferred_uses_.end() && --uses->second == 0) {
+        deferred_bytes_ -= it->second.content->size();
+        deferred_uses_.erase(uses);
+      }
       deferred_.erase(it);
     }
 }
@@ -560,30 +646,30 @@ bool image_analyzer::entry_begin(const tar_entry& entry, entry_plan& out) {
         content = d->second.content;
         not_cacheable("a hardlink to a file parsed at the layer's end");
       }
+      // Another path to a parsed file shares its parse: listed once, with every path.
+      auto parsed = records_.find(target);
       if (content) {
         if (p.keep) {
           files_[entry.path] = kept_file{content, layer};
           os_dirty_ = true;
         }
-        if (!p.parsers.empty())
+        if (p.parsers.empty())
+          return false;
+        if (auto d = deferred_.find(target); d != deferred_.end() && d->second.content == content) {
+          // Parsed with its target at the layer's end.
+          defer(entry.path, content, p.parsers);
+        } else if (parsed != records_.end() && covers(parsed->second.parsed->parsers, p.parsers)) {
+          share_record(entry.path, parsed->second, layer);
+        } else {
           parse_into_record(entry.path, *content, p.parsers, layer);
+        }
       } else if (auto l = symlinks_.find(target); l != symlinks_.end()) {
         if (l->second.layer != layer)
           not_cacheable("a hardlink to a lower layer's symlink");
         symlinks_[entry.path] = kept_link{l->second.target, layer};
         os_dirty_ = true;
-      } else if (auto r = records_.find(target); r != records_.end() && !p.parsers.empty()) {
-        // Parsed already: the same record, naming this path.
-        not_cacheable("a hardlink to a parsed file");
-        auto copy = r->second;
-        copy.layer = layer;
-        for (auto& part : copy.parts)
-          for (auto& pkg : part.packages) {
-            if (pkg.file == target)
-              pkg.file = entry.path;
-            pkg.layer = layers_[layer];
-          }
-        records_[entry.path] = std::move(copy);
+      } else if (parsed != records_.end() && !p.parsers.empty()) {
+        share_record(entry.path, parsed->second, layer);
       } else {
         note("layer " + layers_[layer] + ": " + entry.path + " is a hardlink to " + target
                + ", whose content was not kept",
@@ -625,13 +711,24 @@ void image_analyzer::entry_end(std::string path, std::string content, entry_plan
     return;
   // The OS decides ecosystems: hold the file until the layer ends when none
   // is known yet (bounded; past the bound, parse with what is known).
-  if (os_seen_[current_os()].id.empty()
-      && deferred_bytes_ + shared->size() <= limits_.max_deferred_bytes) {
-    deferred_bytes_ += shared->size();
-    deferred_[std::move(path)] = deferred_file{std::move(shared), std::move(plan.parsers)};
+  if (os_seen_[current_os()].id.empty() && defer(path, shared, plan.parsers))
     return;
-  }
   parse_into_record(path, *shared, plan.parsers, layer);
+}
+
+bool image_analyzer::defer(std::string path, std::shared_ptr<const std::string> content,
+                           std::vector<size_t> parsers) {
+  auto& uses = deferred_uses_[content.get()];
+  if (uses == 0) {
+    if (deferred_bytes_ + content->size() > limits_.max_deferred_bytes) {
+      deferred_uses_.erase(content.get());
+      return false;
+    }
+    deferred_bytes_ += content->size();
+  }
+  ++uses;
+  deferred_[std::move(path)] = deferred_file{std::move(content), std::move(parsers)};
+  return true;
 }
 
 const image_analyzer::kept_file* image_analyzer::find_file(std::string_view path,
@@ -700,9 +797,12 @@ inventory image_analyzer::finish() {
   auto final_index = current_os();
   out.os = os_seen_[final_index];
 
-  // A wanted path may be a symlink to the real file: parse it through the
-  // link. These records come after the others, in a map of their own.
+  // A wanted path may be a symlink to a file. It shares the file's parse when
+  // the file was parsed for what the link's name wants; else the file is
+  // parsed through the link, once for all the links that reach it. These
+  // records come after the others, in a map of their own.
   std::map<std::string, record, std::less<>> via_links;
+  std::map<std::pair<std::string, std::vector<size_t>>, record> link_parses;
   std::vector<size_t> link_parsers;
   for (const auto& [path, link] : symlinks_) {
     link_parsers.clear();
@@ -712,44 +812,49 @@ inventory image_analyzer::finish() {
     if (link_parsers.empty())
       continue;
     std::string resolved;
-    if (auto f = find_file(path, &resolved); f != nullptr) {
-      parse_into_record(path, *f->content, link_parsers, f->layer);
-      if (auto it = records_.find(path); it != records_.end()) {
-        via_links[path] = std::move(it->second);
-        records_.erase(it);
-      }
-    } else if (auto r = records_.find(resolved); !resolved.empty() && r != records_.end()) {
-      // The target was parsed when it was read: the same record, under this name.
-      record copy;
-      copy.layer = r->second.layer;
-      copy.os = r->second.os;
-      for (const auto& part : r->second.parts) {
-        if (std::find(link_parsers.begin(), link_parsers.end(), part.cataloger)
-            == link_parsers.end())
-          continue;
-        auto p = part;
-        for (auto& pkg : p.packages)
-          if (pkg.file == resolved)
-            pkg.file = path;
-        copy.parts.push_back(std::move(p));
-      }
-      if (!copy.parts.empty())
-        via_links[path] = std::move(copy);
-    } else {
+    const auto* f = find_file(path, &resolved);
+    auto r = resolved.empty() ? records_.end() : records_.find(resolved);
+    if (r != records_.end() && (f == nullptr || covers(r->second.parsed->parsers, link_parsers))) {
+      via_links[path] = r->second;
+      continue;
+    }
+    if (f == nullptr) {
       for (auto i : link_parsers)
         out.notes.push_back(std::string(catalogers_[i]->name()) + ": " + path
                             + " is a symlink to nothing kept (" + link.target + ")");
+      continue;
     }
+    auto [parse, first] = link_parses.try_emplace(std::make_pair(resolved, link_parsers));
+    if (first) {
+      parse_into_record(path, *f->content, link_parsers, f->layer);
+      if (auto it = records_.find(path); it != records_.end()) {
+        parse->second = std::move(it->second);
+        records_.erase(it);
+      }
+    }
+    if (parse->second.parsed)
+      via_links[path] = parse->second;
   }
-  std::vector<record*> all;
+
+  // Each parsed file once, with the paths that reach it.
+  struct group {
+    record* rec = nullptr;
+    std::vector<const std::string*> paths;
+  };
+  std::vector<group> groups;
+  std::unordered_map<const parsed_file*, size_t> group_of;
   for (auto* map : {&records_, &via_links})
-    for (auto& [path, rec] : *map)
-      all.push_back(&rec);
+    for (auto& [path, rec] : *map) {
+      auto [it, first] = group_of.try_emplace(rec.parsed.get(), groups.size());
+      if (first)
+        groups.push_back(group{&rec, {}});
+      groups[it->second].paths.push_back(&path);
+    }
 
   if (out.os.id.empty()) {
     std::vector<package> found;
-    for (const auto* rec : all)
-      for (const auto& part : rec->parts)
+    for (const auto& g : groups)
+      for (const auto& part : g.rec->parsed->parts)
         found.insert(found.end(), part.packages.begin(), part.packages.end());
     distroless_fallback(out.os, found);
     if (!out.os.id.empty()) {
@@ -760,30 +865,57 @@ inventory image_analyzer::finish() {
 
   std::vector<bool> os_cataloger(catalogers_.size(), false);
   std::unordered_map<std::string_view, std::string_view> owners;
-  for (auto* rec : all) {
-    for (auto& part : rec->parts) {
-      if (rec->os != final_index && !part.packages.empty())
-        catalogers_[part.cataloger]->rebase_os(os_seen_[rec->os], out.os, part.packages);
+  for (auto& g : groups) {
+    for (auto& part : g.rec->parsed->parts) {
+      if (g.rec->os != final_index && !part.packages.empty())
+        catalogers_[part.cataloger]->rebase_os(os_seen_[g.rec->os], out.os, part.packages);
       if (!part.owned.empty())
         os_cataloger[part.cataloger] = true;
       for (const auto& f : part.owned)
         owners.emplace(f.path, f.package);
     }
   }
-  for (auto* rec : all) {
-    for (auto& part : rec->parts) {
-      for (auto& pkg : part.packages) {
-        if (!os_cataloger[part.cataloger] && pkg.owner.empty())
-          if (auto it = owners.find(pkg.file); it != owners.end())
-            pkg.owner = it->second;
-        out.packages.push_back(pkg);
+  out.packages.reserve(held_packages_);
+  for (auto& g : groups) {
+    const auto& parsed = *g.rec->parsed;
+    // Named by the path it was parsed as while that is still there, else by
+    // the first path that reaches it.
+    bool there = std::any_of(g.paths.begin(), g.paths.end(),
+                             [&](const std::string* p) { return *p == parsed.path; });
+    const std::string& file = there ? parsed.path : *g.paths.front();
+    if (g.paths.size() > 1) {
+      linked_file linked{file, {}};
+      for (const auto* p : g.paths)
+        if (*p != file)
+          linked.also_at.push_back(*p);
+      std::sort(linked.also_at.begin(), linked.also_at.end());
+      out.linked_files.push_back(std::move(linked));
+    }
+    for (const auto& part : parsed.parts) {
+      for (const auto& pkg : part.packages) {
+        auto& listed = out.packages.emplace_back(pkg);
+        if (listed.file == parsed.path)
+          listed.file = file;
+        if (!os_cataloger[part.cataloger] && listed.owner.empty())
+          if (auto it = owners.find(listed.file); it != owners.end())
+            listed.owner = it->second;
       }
       out.notes.insert(out.notes.end(), part.notes.begin(), part.notes.end());
       if (!part.complete)
         complete_ = false;
     }
   }
+  std::sort(out.linked_files.begin(), out.linked_files.end(),
+            [](const linked_file& a, const linked_file& b) { return a.file < b.file; });
   out.notes.insert(out.notes.begin(), notes_.begin(), notes_.end());
+  auto dropped = notes_dropped_;
+  if (out.notes.size() > limits_.max_notes) {
+    dropped += out.notes.size() - limits_.max_notes;
+    out.notes.resize(limits_.max_notes);
+  }
+  if (dropped > 0)
+    out.notes.push_back(std::to_string(dropped) + " more notes, over max_notes ("
+                        + std::to_string(limits_.max_notes) + "), not kept");
   out.complete = complete_;
   return out;
 }

@@ -35,6 +35,9 @@ struct analysis_limits {
   uint64_t max_executable_size = 512ull << 20;  // one executable offered to wants_executable
   uint64_t max_deferred_bytes = 64ull << 20;    // held per layer while no OS is known yet
   uint64_t max_symlinks = 200'000;              // kept for the whole image, to follow links
+  uint64_t max_packages = 200'000;              // held for the whole image
+  uint64_t max_records = 200'000;               // parsed files held for the whole image
+  uint64_t max_notes = 10'000;                  // notes in the inventory; the rest are counted
 };
 
 class image_analyzer {
@@ -72,11 +75,26 @@ class image_analyzer {
     std::vector<std::string> notes;
     bool complete = true;
   };
-  /// Everything parsed from one path of the final filesystem.
+  /// What the catalogers made of one file's content. Every path that reaches
+  /// the same content (a hardlink, a symlink) shares it: parsed and listed once.
+  struct parsed_file {
+    parsed_file(std::string path, std::vector<size_t> parsers, std::vector<part> parts,
+                uint64_t* held_packages);
+    ~parsed_file();
+    parsed_file(const parsed_file&) = delete;
+    parsed_file& operator=(const parsed_file&) = delete;
+
+    std::string path;           // the path it was parsed as: its packages' `file`
+    std::vector<size_t> parsers; // the catalogers that parsed it
+    std::vector<part> parts;
+    size_t packages = 0;
+    uint64_t* held = nullptr;   // the analyzer's count of packages held, while this lives
+  };
+  /// One path of the final filesystem and what was parsed from it.
   struct record {
     size_t layer = 0;
     size_t os = 0; // index into os_seen_: the OS the parts were parsed with
-    std::vector<part> parts;
+    std::shared_ptr<parsed_file> parsed;
   };
 
   /// What one walked layer did, independent of the image it was walked in:
@@ -149,6 +167,13 @@ class image_analyzer {
   void entry_end(std::string path, std::string content, entry_plan plan);
   void parse_into_record(const std::string& path, const std::string& content,
                          const std::vector<size_t>& parsers, size_t layer);
+  /// `path` reaches the file `from` was parsed from: it shares that parse.
+  void share_record(const std::string& path, const record& from, size_t layer);
+  /// False, noted once, when `path` would be a record past max_records.
+  bool room_for_record(std::string_view path);
+  /// Holds a file of the open layer until its end; false when over max_deferred_bytes.
+  bool defer(std::string path, std::shared_ptr<const std::string> content,
+             std::vector<size_t> parsers);
   void flush_deferred();
   void remove_path(std::string_view path, bool any_layer);
   void remove_below(std::string_view dir);
@@ -170,16 +195,22 @@ class image_analyzer {
   std::vector<std::unique_ptr<cataloger>> catalogers_;
   std::vector<std::string> layers_;
   std::unique_ptr<layer_walk> walk_;
+  // Packages in the parsed files alive: declared before the records, whose
+  // parsed files count themselves out of it when they go.
+  uint64_t held_packages_ = 0;
   std::map<std::string, kept_file, std::less<>> files_;
   std::map<std::string, kept_link, std::less<>> symlinks_;
   std::map<std::string, record, std::less<>> records_;
   std::map<std::string, deferred_file, std::less<>> deferred_; // the open layer's, OS unknown
-  uint64_t deferred_bytes_ = 0;
+  uint64_t deferred_bytes_ = 0; // each content once, however many hardlinks share it
+  std::map<const std::string*, size_t> deferred_uses_; // content -> its deferred paths
   // Wanted because a wanted symlink points there -> the layer that added it.
   std::map<std::string, size_t, std::less<>> link_targets_;
   std::vector<os_info> os_seen_;
   bool os_dirty_ = true;
   std::vector<std::string> notes_;
+  uint64_t notes_dropped_ = 0;     // past max_notes
+  bool records_full_ = false;      // max_records was reached and noted
   bool complete_ = true;
   bool layer_error_noted_ = false; // the open layer's error is in notes_
   bool layer_complete_ = true;     // the open layer made nothing incomplete

@@ -33,6 +33,13 @@ struct owned_file {
   std::string package; // the OS package's name
 };
 
+/// A file that more than one path of the image reaches (symlinks, hardlinks):
+/// it is parsed once, its packages name `file`, and it is also at `also_at`.
+struct linked_file {
+  std::string file;
+  std::vector<std::string> also_at; // sorted
+};
+
 /// Everything the catalogers found in one image.
 struct inventory {
   os_info os;
@@ -40,6 +47,7 @@ struct inventory {
   // From OS catalogers while parsing; the analyzer turns it into package.owner
   // and leaves it empty in the inventory it returns.
   std::vector<owned_file> owned_files;
+  std::vector<linked_file> linked_files; // sorted by file
   bool complete = true;            // false when a limit or a bad file stopped some work
   std::vector<std::string> notes;  // why it is incomplete, bad files, ...
 };

@@ -492,6 +492,17 @@ std::string encode(const scan_result& r) {
   for (auto& p : r.inv.packages)
     write_package(w, p);
   w.end_array();
+  if (!r.inv.linked_files.empty()) {
+    w.key("linked_files");
+    w.begin_array();
+    for (auto& l : r.inv.linked_files) {
+      w.begin_object();
+      put_str(w, "file", l.file);
+      put_strs(w, "also_at", l.also_at);
+      w.end_object();
+    }
+    w.end_array();
+  }
   w.field("complete", r.inv.complete);
   put_strs(w, "notes", r.inv.notes);
   w.end_object();
@@ -518,6 +529,10 @@ expected<scan_result> decode_result(std::string_view json) {
           ir.fail_raw(osr.bad());
       }
       read_objects(ir, "packages", v.inv.packages, read_package);
+      read_objects(ir, "linked_files", v.inv.linked_files, [](reader& lr, linked_file& l) {
+        lr.str("file", l.file);
+        lr.strs("also_at", l.also_at);
+      });
       ir.boolean("complete", v.inv.complete);
       ir.strs("notes", v.inv.notes);
       if (!ir.ok())

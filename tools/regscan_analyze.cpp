@@ -80,6 +80,10 @@ int main(int argc, char** argv) {
         .field("owner", p.owner)
         .end_object();
     w.end_array();
+    w.key("linked_files").begin_array();
+    for (const auto& l : inv.linked_files)
+      w.begin_object().field("file", l.file).field("also_at", l.also_at).end_object();
+    w.end_array();
   }
   w.end_object();
   std::cout << w.take() << "\n";

@@ -298,6 +298,11 @@ struct api_test : rematch_test {
     api.reset();
     sys.reset();
   }
+  scan_result db_result(const std::string& key) {
+    auto r = ctx.db->get_result(key);
+    EXPECT_TRUE(r) << key;
+    return r ? *r : scan_result{};
+  }
   http_reply call(const std::string& method, const std::string& target,
                   const std::string& body = "") {
     return api->handle(http_exchange{method, target, body});
@@ -345,6 +350,20 @@ TEST_F(api_test, import_of_a_folder_rematches_and_new_since_lists_the_image) {
   EXPECT_EQ(call("GET", "/images?new_since=yesterday").status, 400);
   auto shown = call("GET", "/image?ref=lab/b@sha256:b&vulns=1");
   EXPECT_NE(shown.body.find("\"first_seen\":1000"), std::string::npos) << shown.body;
+}
+
+// A file that links reach is listed once: `image show --packages` says
+// where else it is, as the stored inventory does.
+TEST_F(api_test, image_show_lists_the_other_paths_of_linked_files) {
+  store_scan("lab/a@sha256:a", {debian_pkg(pkg_old)}, 1000);
+  auto r = db_result("lab/a@sha256:a");
+  r.inv.linked_files = {{"var/lib/dpkg/status", {"var/lib/dpkg/status-hardlink"}}};
+  ASSERT_TRUE(ctx.db->put_result(r, *ctx.db->get_image("lab/a@sha256:a")));
+  auto shown = call("GET", "/image?ref=lab/a@sha256:a&packages=1");
+  ASSERT_EQ(shown.status, 200) << shown.body;
+  EXPECT_NE(shown.body.find(R"("linked_files":[{"file":"var/lib/dpkg/status","also_at":["var/lib/dpkg/status-hardlink"]}])"),
+            std::string::npos)
+    << shown.body;
 }
 
 } // namespace

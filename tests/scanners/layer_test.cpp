@@ -12,6 +12,7 @@
 #include <functional>
 #include <map>
 #include <random>
+#include <set>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -908,9 +909,12 @@ TEST(image_analyzer, wanted_path_through_a_symlink) {
     .file("var/lib/dpkg/status.d/libc6", stanza("libc6", "2.36-9"))
     .symlink("var/lib/dpkg/status", "status.d/libc6");
   auto res2 = analyze({{"l", t2.finish()}});
-  ASSERT_EQ(res2.inv.packages.size(), 2u) << describe(res2.inv);
+  // The file the link reaches is listed once, with the link as another path to it.
+  ASSERT_EQ(res2.inv.packages.size(), 1u) << describe(res2.inv);
   EXPECT_EQ(res2.inv.packages[0].file, "var/lib/dpkg/status.d/libc6");
-  EXPECT_EQ(res2.inv.packages[1].file, "var/lib/dpkg/status");
+  ASSERT_EQ(res2.inv.linked_files.size(), 1u);
+  EXPECT_EQ(res2.inv.linked_files[0].file, "var/lib/dpkg/status.d/libc6");
+  EXPECT_EQ(res2.inv.linked_files[0].also_at, std::vector<std::string>{"var/lib/dpkg/status"});
 }
 
 TEST(image_analyzer, hardlinks_share_the_target_content) {
@@ -921,8 +925,11 @@ TEST(image_analyzer, hardlinks_share_the_target_content) {
     .file("usr/share/unwanted", "x")
     .hardlink("var/lib/dpkg/status.d/lost", "usr/share/unwanted");
   auto res = analyze({{"l", t.finish()}});
-  ASSERT_EQ(res.inv.packages.size(), 2u) << describe(res.inv);
-  EXPECT_EQ(res.inv.packages[1].file, "var/lib/dpkg/status.d/libc6-copy");
+  ASSERT_EQ(res.inv.packages.size(), 1u) << describe(res.inv);
+  EXPECT_EQ(res.inv.packages[0].file, "var/lib/dpkg/status.d/libc6");
+  ASSERT_EQ(res.inv.linked_files.size(), 1u);
+  EXPECT_EQ(res.inv.linked_files[0].also_at,
+            std::vector<std::string>{"var/lib/dpkg/status.d/libc6-copy"});
   EXPECT_FALSE(res.inv.complete); // the unwanted target's content was not kept
 }
 
@@ -1107,8 +1114,13 @@ TEST(image_analyzer, real_tar_of_a_directory) {
     EXPECT_TRUE(res.inv.complete) << describe(res.inv);
     EXPECT_EQ(res.inv.os.id, "debian");
     EXPECT_EQ(res.inv.os.version_id, "12");
-    // 6 from status, tzdata and its hardlink twin from status.d.
-    ASSERT_EQ(res.inv.packages.size(), 8u) << describe(res.inv);
+    // 6 from status, tzdata from status.d, listed once with its hardlink twin.
+    ASSERT_EQ(res.inv.packages.size(), 7u) << describe(res.inv);
+    ASSERT_EQ(res.inv.linked_files.size(), 1u);
+    std::set<std::string> twins{res.inv.linked_files[0].file};
+    twins.insert(res.inv.linked_files[0].also_at.begin(), res.inv.linked_files[0].also_at.end());
+    EXPECT_EQ(twins, (std::set<std::string>{"var/lib/dpkg/status.d/tz2",
+                                            "var/lib/dpkg/status.d/tzdata"}));
     EXPECT_EQ(find_pkg(res.inv, "bsdutils")->source_name, "util-linux");
   }
 
@@ -1324,8 +1336,10 @@ TEST(engine, hardlink_to_a_parsed_file) {
     .file("var/lib/dpkg/status.d/a", stanza("a", "1"))
     .hardlink("var/lib/dpkg/status.d/b", "var/lib/dpkg/status.d/a");
   auto res = analyze({{"l", t.finish()}});
-  ASSERT_EQ(res.inv.packages.size(), 2u) << describe(res.inv);
-  EXPECT_EQ(res.inv.packages[1].file, "var/lib/dpkg/status.d/b");
+  ASSERT_EQ(res.inv.packages.size(), 1u) << describe(res.inv);
+  EXPECT_EQ(res.inv.packages[0].file, "var/lib/dpkg/status.d/a");
+  ASSERT_EQ(res.inv.linked_files.size(), 1u);
+  EXPECT_EQ(res.inv.linked_files[0].also_at, std::vector<std::string>{"var/lib/dpkg/status.d/b"});
   EXPECT_TRUE(res.inv.complete);
 }
 

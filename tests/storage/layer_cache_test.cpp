@@ -107,6 +107,12 @@ std::string describe(const inventory& inv) {
   for (const auto& p : inv.packages)
     s += p.ecosystem + " " + p.name + " " + p.version + " src=" + p.source_name + " "
          + p.source_version + " file=" + p.file + " layer=" + p.layer + " owner=" + p.owner + "\n";
+  for (const auto& l : inv.linked_files) {
+    s += "linked: " + l.file + " also at";
+    for (const auto& p : l.also_at)
+      s += " " + p;
+    s += "\n";
+  }
   for (const auto& n : inv.notes)
     s += "note: " + n + "\n";
   return s;
@@ -222,6 +228,20 @@ struct fixture {
     spit(work / "trixie/etc/debian_version", "13.1\n");
     if (!pack("trixie", work / "trixie"))
       return setup_error;
+    // npmlinks: a lockfile that symlinks reach, before and after it in the
+    // layer, and a lower layer's symlink to it (lowlock): listed once.
+    {
+      auto root = work / "npmlinks";
+      spit(root / "srv/app2/package-lock.json",
+           slurp(testdata("npm/app/package-lock.json")));
+      symlink("../app2/package-lock.json", root / "srv/a/package-lock.json");
+      symlink("/srv/app2/package-lock.json", root / "srv/b/package-lock.json");
+      if (!pack("npmlinks", root))
+        return setup_error;
+      symlink("/srv/app2/package-lock.json", work / "lowlock/opt/package-lock.json");
+      if (!pack("lowlock", work / "lowlock"))
+        return setup_error;
+    }
     // lowlink + highfile: a wanted path that is a symlink, in a lower layer, to a
     // file that only an upper layer brings.
     {
@@ -335,6 +355,7 @@ TEST_F(layer_cache, images_fresh_and_from_the_cache_are_the_same) {
     make({"base12", "python", "go"}),
     make({"base12", "npm", "python", "purge", "trixie"}),
     make({"base12", "lowlink", "highfile"}),
+    make({"base12", "lowlock", "npmlinks"}),
   };
   for (const auto& img : images) {
     auto reference = describe(fresh(img));
@@ -354,6 +375,13 @@ TEST_F(layer_cache, images_fresh_and_from_the_cache_are_the_same) {
   EXPECT_FALSE(has(purged, "PyPI", "PyYAML"));
   EXPECT_TRUE(has(plain, "npm", "debug"));
   EXPECT_TRUE(has(fresh(images[3]), "PyPI", "linked")) << describe(fresh(images[3]));
+  auto links = fresh(images[4]);
+  ASSERT_EQ(links.linked_files.size(), 1u) << describe(links);
+  EXPECT_EQ(links.linked_files[0].file, "srv/app2/package-lock.json");
+  EXPECT_EQ(links.linked_files[0].also_at,
+            (std::vector<std::string>{"opt/package-lock.json", "srv/a/package-lock.json",
+                                      "srv/b/package-lock.json"}));
+  EXPECT_TRUE(has(links, "npm", "debug")) << describe(links);
   if (shared->go) {
     EXPECT_TRUE(has(fresh(images[1]), "Go", "example.com/dep"));
   }
@@ -456,6 +484,42 @@ TEST_F(layer_cache, limits_errors_and_hardlinks_to_parsed_files_are_not_cached) 
   image_analyzer plain;
   walk_layer(plain, shared->layers.at("npm"), false);
   EXPECT_FALSE(plain.take_delta());
+}
+
+TEST_F(layer_cache, a_layer_whose_hardlinks_share_a_parse_is_walked_each_time) {
+  // A lockfile that a symlink (before it, so its bytes are kept) and a
+  // hardlink reach. Its parse is shared, which a delta cannot say: the layer
+  // is never cached, and every walk lists the lockfile's packages once.
+  auto root = fs::path(dir.path()) / "hardlock";
+  spit(root / "srv/app/package-lock.json", slurp(testdata("npm/app/package-lock.json")));
+  symlink("/srv/app/package-lock.json", root / "srv/a/package-lock.json");
+  fs::create_directories(root / "srv/copy");
+  fs::create_hard_link(root / "srv/app/package-lock.json", root / "srv/copy/package-lock.json");
+  auto tar = fs::path(dir.path()) / "hardlock.tar";
+  ASSERT_TRUE(sh("tar --sort=name -C '" + root.string() + "' -cf '" + tar.string() + "' ."));
+  layer hardlock{"blob-hardlock", "hardlock", slurp(tar)};
+
+  // Alone, no OS is known and the files wait for the layer's end; over
+  // base12 they are parsed as they come.
+  for (auto img : {image{&hardlock}, image{&shared->layers.at("base12"), &hardlock}}) {
+    image_analyzer a;
+    for (const auto* l : img)
+      walk_layer(a, *l, true);
+    auto delta = a.take_delta();
+    ASSERT_FALSE(delta);
+    EXPECT_NE(delta.err().message.find("hardlink"), std::string::npos) << delta.err().message;
+    auto inv = a.finish();
+    EXPECT_EQ(describe(inv), describe(fresh(img)));
+    ASSERT_EQ(inv.linked_files.size(), 1u) << describe(inv);
+    EXPECT_EQ(inv.linked_files[0].file, "srv/app/package-lock.json");
+    EXPECT_EQ(inv.linked_files[0].also_at,
+              (std::vector<std::string>{"srv/a/package-lock.json", "srv/copy/package-lock.json"}));
+    std::map<std::string, int> seen;
+    for (const auto& p : inv.packages)
+      if (p.ecosystem == "npm")
+        EXPECT_EQ(++seen[p.name + "@" + p.version], 1) << p.name << " listed twice";
+    EXPECT_TRUE(seen.contains("debug@4.3.4")) << describe(inv);
+  }
 }
 
 TEST_F(layer_cache, codec_round_trips_and_refuses_damage) {

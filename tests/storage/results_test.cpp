@@ -92,6 +92,28 @@ TEST(results, packages_are_indexed_by_family_and_every_lookup_name) {
   EXPECT_TRUE(indexed(*db, "Debian", "openssl").empty());
 }
 
+TEST(results, linked_files_are_kept_with_the_inventory) {
+  temp_dir dir;
+  auto db = std::move(*store::open(dir / "db"));
+  auto p = pkg("npm", "debug", "4.3.4");
+  p.file = "srv/app/package-lock.json";
+  auto r = result("lab/a@sha256:a", {p});
+  r.inv.linked_files = {
+    {"srv/app/package-lock.json", {"srv/copy/package-lock.json", "srv/link/package-lock.json"}}};
+  ASSERT_TRUE(db->put_result(r, image(r.image_key)));
+  auto back = db->get_result(r.image_key);
+  ASSERT_TRUE(back) << back.err().message;
+  ASSERT_EQ(back->inv.linked_files.size(), 1u);
+  EXPECT_EQ(back->inv.linked_files[0].file, "srv/app/package-lock.json");
+  EXPECT_EQ(back->inv.linked_files[0].also_at, r.inv.linked_files[0].also_at);
+  ASSERT_EQ(back->inv.packages.size(), 1u);
+
+  // A result without links (or stored before them) has none.
+  r.inv.linked_files.clear();
+  ASSERT_TRUE(db->put_result(r, image(r.image_key)));
+  EXPECT_TRUE(db->get_result(r.image_key)->inv.linked_files.empty());
+}
+
 TEST(results, advisory_text_is_read_from_the_stored_advisory) {
   temp_dir dir;
   auto db = std::move(*store::open(dir / "db"));
