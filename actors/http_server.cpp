@@ -174,6 +174,9 @@ class session : public std::enable_shared_from_this<session<Socket>> {
       } catch (const std::exception& e) {
         rep = {500, std::string(R"({"error":"internal error","code":"internal"})")};
         spdlog::error("request {} {} failed: {}", ex.method, ex.target, e.what());
+      } catch (...) {
+        rep = {500, std::string(R"({"error":"internal error","code":"internal"})")};
+        spdlog::error("request {} {} failed", ex.method, ex.target);
       }
       asio::post(self->socket_.get_executor(),
                  [self, rep = std::move(rep)]() mutable { self->write(std::move(rep)); });
@@ -260,7 +263,11 @@ void http_server::impl::accept(Acceptor& acceptor) {
       beast::error_code ignored;
       socket.close(ignored);
     } else {
-      start_session(std::move(socket));
+      try {
+        start_session(std::move(socket));
+      } catch (const std::exception& e) { // out of memory: drop this one, keep accepting
+        spdlog::error("{}: cannot serve a connection: {}", name, e.what());
+      }
     }
     accept(acceptor);
   });
