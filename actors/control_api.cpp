@@ -8,6 +8,7 @@
 #include <simdjson.h>
 #include <spdlog/spdlog.h>
 
+#include "actors/control_access.hpp"
 #include "actors/daemon_context.hpp"
 #include "actors/osv_mirror.hpp"
 #include "actors/rate_limiter.hpp"
@@ -291,6 +292,8 @@ bool control_api::rematch_running() const {
 
 http_reply control_api::handle(const http_exchange& ex) {
   ctx_.stats.control_requests++;
+  if (auto refused = check_control_access(ex, ctx_.cfg))
+    return *refused;
   auto rep = route(ex);
   // What regscanctl reports as an error is in the log too. Bodies carry no
   // secrets: passwords are never echoed.

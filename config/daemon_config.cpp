@@ -47,6 +47,8 @@ void load_config_file(const std::string& path, daemon_config& cfg) {
   cfg.data_dir = t["daemon"]["data_dir"].value_or(cfg.data_dir);
   cfg.socket = t["daemon"]["socket"].value_or(cfg.socket);
   cfg.socket_group = t["daemon"]["socket_group"].value_or(cfg.socket_group);
+  cfg.admin_group = t["daemon"]["admin_group"].value_or(cfg.admin_group);
+  cfg.viewer_group = t["daemon"]["viewer_group"].value_or(cfg.viewer_group);
   cfg.metrics_address = t["daemon"]["metrics_address"].value_or(cfg.metrics_address);
   cfg.log_level = t["daemon"]["log_level"].value_or(cfg.log_level);
   cfg.max_parallel_scans = t["scan"]["max_parallel"].value_or(cfg.max_parallel_scans);

@@ -8,6 +8,10 @@ struct daemon_config {
   std::string data_dir = "var";
   std::string socket = "var/regscand.sock";
   std::string socket_group;
+  /// Control socket roles (group names; empty = nobody): an admin may do
+  /// everything, a viewer only read. Root and the daemon's uid are admins.
+  std::string admin_group;
+  std::string viewer_group;
   std::string metrics_address = "127.0.0.1:9464";
   std::string log_level = "info";
   int max_parallel_scans = 2;

@@ -1,5 +1,7 @@
 // regscand: keeps the inventory of a team's registries and scans their images.
+#include <grp.h>
 #include <signal.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -12,6 +14,7 @@
 #include <caf/all.hpp>
 #include <spdlog/spdlog.h>
 
+#include "actors/control_access.hpp"
 #include "actors/control_api.hpp"
 #include "actors/daemon_context.hpp"
 #include "actors/http_server.hpp"
@@ -28,6 +31,63 @@ int fail(const std::string& message) {
   return 1;
 }
 
+/// Every connection to the control socket and the metrics port is a file
+/// descriptor: allow as many as the hard limit does.
+void raise_file_limit() {
+  rlimit lim{};
+  if (::getrlimit(RLIMIT_NOFILE, &lim) == 0 && lim.rlim_cur < lim.rlim_max) {
+    lim.rlim_cur = lim.rlim_max;
+    ::setrlimit(RLIMIT_NOFILE, &lim);
+  }
+}
+
+/// Creates data_dir and the socket's directory. The database and the key stay
+/// private (db/ 0700, the key file 0600), while the socket's directory lets
+/// socket_group through (0710, owned by that group); when the socket is inside
+/// data_dir, so does every directory from data_dir down to it. A directory
+/// outside data_dir that regscand did not create (/run, /tmp) is left alone.
+std::string prepare_directories(const daemon_config& cfg) {
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  fs::create_directories(cfg.data_dir, ec);
+  if (ec)
+    return "cannot create " + cfg.data_dir + ": " + ec.message();
+  ::chmod(cfg.data_dir.c_str(), 0700);
+  auto data = fs::weakly_canonical(cfg.data_dir);
+  fs::create_directories(data / "db", ec);
+  ::chmod((data / "db").c_str(), 0700);
+  auto socket_dir = fs::absolute(cfg.socket).parent_path();
+  bool created = fs::create_directories(socket_dir, ec);
+  if (ec)
+    return "cannot create " + socket_dir.string() + ": " + ec.message();
+  socket_dir = fs::weakly_canonical(socket_dir);
+  gid_t gid = static_cast<gid_t>(-1);
+  if (!cfg.socket_group.empty()) {
+    auto* gr = ::getgrnam(cfg.socket_group.c_str());
+    if (!gr)
+      return "socket group " + cfg.socket_group + " does not exist";
+    gid = gr->gr_gid;
+  }
+  std::vector<fs::path> opened;
+  auto rel = socket_dir.lexically_relative(data);
+  if (!rel.empty() && *rel.begin() != "..") {
+    for (auto dir = socket_dir;; dir = dir.parent_path()) {
+      opened.push_back(dir);
+      if (dir == data || dir == dir.parent_path())
+        break;
+    }
+  } else if (created) {
+    opened.push_back(socket_dir);
+  }
+  for (auto& dir : opened) {
+    if (::chmod(dir.c_str(), 0710) != 0)
+      return "cannot set the mode of " + dir.string();
+    if (gid != static_cast<gid_t>(-1) && ::chown(dir.c_str(), static_cast<uid_t>(-1), gid) != 0)
+      return "cannot give " + dir.string() + " to group " + cfg.socket_group;
+  }
+  return {};
+}
+
 } // namespace
 
 int main(int argc, char** argv) {
@@ -38,6 +98,10 @@ int main(int argc, char** argv) {
   auto* data_dir = app.add_option("--data-dir", flags.data_dir, "state directory (RocksDB, key)");
   auto* socket = app.add_option("--socket", flags.socket, "control socket path");
   auto* group = app.add_option("--socket-group", flags.socket_group, "group of the control socket");
+  auto* admins = app.add_option("--admin-group", flags.admin_group,
+                                "group whose members may do everything on the control socket");
+  auto* viewers = app.add_option("--viewer-group", flags.viewer_group,
+                                 "group whose members may list, show, export and read status");
   auto* metrics = app.add_option("--metrics-address", flags.metrics_address,
                                  "Prometheus endpoint host:port");
   auto* level = app.add_option("--log-level", flags.log_level, "trace|debug|info|warn|error");
@@ -60,22 +124,22 @@ int main(int argc, char** argv) {
   if (*data_dir) cfg.data_dir = flags.data_dir;
   if (*socket) cfg.socket = flags.socket;
   if (*group) cfg.socket_group = flags.socket_group;
+  if (*admins) cfg.admin_group = flags.admin_group;
+  if (*viewers) cfg.viewer_group = flags.viewer_group;
   if (*metrics) cfg.metrics_address = flags.metrics_address;
   if (*level) cfg.log_level = flags.log_level;
   if (*parallel) cfg.max_parallel_scans = flags.max_parallel_scans;
   if (*mirror) cfg.osv_mirror = flags.osv_mirror;
   if (auto problem = cfg.validate(); !problem.empty())
     return fail("bad configuration: " + problem);
+  if (auto groups = check_role_groups(cfg); !groups)
+    return fail("bad configuration: " + groups.err().message);
   spdlog::set_level(spdlog::level::from_str(cfg.log_level));
   spdlog::set_pattern("%Y-%m-%dT%H:%M:%S.%e %^%l%$ %v");
 
-  std::error_code ec;
-  std::filesystem::create_directories(cfg.data_dir, ec);
-  if (ec)
-    return fail("cannot create " + cfg.data_dir + ": " + ec.message());
-  ::chmod(cfg.data_dir.c_str(), 0700);
-  if (auto dir = std::filesystem::path(cfg.socket).parent_path(); !dir.empty())
-    std::filesystem::create_directories(dir, ec);
+  raise_file_limit();
+  if (auto problem = prepare_directories(cfg); !problem.empty())
+    return fail(problem);
 
   daemon_context ctx;
   ctx.cfg = cfg;
