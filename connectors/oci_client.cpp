@@ -219,9 +219,11 @@ expected<std::string> oci_client::fetch_token(const std::string& scope) {
   if (!realm)
     return make_error("bad token realm from " + base_.authority() + ": " + realm.err().message);
   bool with_creds = !creds_.username.empty();
-  // Never downgrade credentials from TLS to plain HTTP.
-  if (with_creds && base_.tls() && !realm->tls())
-    return make_error("refusing to send credentials to plain-HTTP token realm " + realm->authority());
+  // Never downgrade from TLS to plain HTTP: the token (and the credentials
+  // that may go with its request) would travel in clear.
+  if (base_.tls() && !realm->tls())
+    return make_error(errc::invalid, "refusing plain-HTTP token realm " + realm->authority()
+                                         + " of the TLS registry " + base_.authority());
   auto target = realm->str();
   auto sep = target.find('?') == std::string::npos ? '?' : '&';
   if (!service_.empty()) {
@@ -296,6 +298,15 @@ expected<http_response> oci_client::call(std::string_view method, const std::str
     auto r = send(method, target, hdrs, sink, limit);
     if (!r || r->status != 401)
       return r;
+    // Only the registry's own challenge is acted on. A host that a redirect
+    // led to (blob storage) could otherwise name a realm of its choosing and
+    // collect the registry's credentials there.
+    auto answered = parse_url(r->url);
+    if (!answered || !same_origin(*answered, base_))
+      return make_error(errc::unauthorized,
+                        std::string(method) + " " + (answered ? answered->describe() : r->url)
+                          + ": answered HTTP 401 after a redirect from " + base_.authority()
+                          + "; only the registry's own authentication challenge is followed");
     auto challenges = parse_www_authenticate(r->header("www-authenticate"));
     const auth_challenge* bearer = nullptr;
     const auth_challenge* basic = nullptr;
