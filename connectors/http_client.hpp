@@ -28,6 +28,12 @@ struct http_options {
   /// Largest body request() buffers.
   uint64_t max_body = 4u << 20;
   int max_redirects = 5;
+  /// The slowest body accepted: every `min_transfer_window` of reading must
+  /// bring at least min_transfer_bytes_per_second x window bytes, else the
+  /// exchange fails (errc::transport). A registry that trickles a layer
+  /// cannot hold a scan slot forever; 0 turns the check off.
+  uint64_t min_transfer_bytes_per_second = 1024;
+  std::chrono::seconds min_transfer_window{60};
 };
 
 using http_headers = std::vector<std::pair<std::string, std::string>>;

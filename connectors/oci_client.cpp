@@ -512,6 +512,10 @@ expected<oci_image> oci_client::image_from(const std::string& repo, const manife
     return make_error("manifest " + repo + "@" + m.digest + " has an unsupported config digest");
   simdjson::dom::array layers;
   if (!doc["layers"].get(layers)) {
+    if (layers.size() > oci_client::max_layers)
+      return make_error(errc::limit, "manifest " + repo + "@" + m.digest + " has "
+                                       + std::to_string(layers.size()) + " layers, more than the limit of "
+                                       + std::to_string(oci_client::max_layers));
     for (auto l : layers) {
       oci_layer layer{str_field(l, "digest"), str_field(l, "mediaType"), u64_field(l, "size")};
       if (!is_sha256_digest(layer.digest))
@@ -565,6 +569,10 @@ expected<std::vector<oci_image>> oci_client::resolve(const std::string& repo,
   simdjson::dom::array entries;
   if (!parse_json(parser, top->body, doc) || doc["manifests"].get(entries))
     return make_error("index " + repo + "@" + top->digest + " has no manifests");
+  if (entries.size() > max_index_entries)
+    return make_error(errc::limit, "index " + repo + "@" + top->digest + " has "
+                                     + std::to_string(entries.size()) + " entries, more than the limit of "
+                                     + std::to_string(max_index_entries));
   struct entry {
     std::string digest, os, arch, variant;
   };
@@ -615,13 +623,21 @@ expected<std::vector<oci_image>> oci_client::resolve(const std::string& repo,
 }
 
 expected<void> oci_client::fetch_blob(const std::string& repo, const std::string& digest,
-                                      const http_client::body_sink& sink) {
+                                      const http_client::body_sink& sink,
+                                      std::optional<uint64_t> size) {
   if (!valid_repository_name(repo))
     return make_error("invalid repository name '" + repo + "'");
   if (!is_sha256_digest(digest))
     return make_error("unsupported blob digest '" + digest + "'");
   sha256 hasher;
+  uint64_t received = 0;
   http_client::body_sink hashing = [&](const uint8_t* p, size_t n) -> expected<void> {
+    received += n;
+    // Bytes past the descriptor's size are not this blob: stop at once
+    // rather than read whatever a registry keeps sending.
+    if (size && received > *size)
+      return make_error(errc::corrupt, "blob " + digest + " is longer than the "
+                                         + std::to_string(*size) + " bytes its descriptor says");
     hasher.update(p, n);
     return sink(p, n);
   };
@@ -631,8 +647,11 @@ expected<void> oci_client::fetch_blob(const std::string& repo, const std::string
     return r.err();
   if (r->status != 200)
     return status_error(*r, "blob " + repo + "@" + digest);
+  if (size && received != *size)
+    return make_error(errc::corrupt, "blob " + digest + " has " + std::to_string(received)
+                                       + " bytes, its descriptor says " + std::to_string(*size));
   if (hasher.digest() != digest)
-    return make_error("digest mismatch for " + digest);
+    return make_error(errc::corrupt, "digest mismatch for " + digest);
   return {};
 }
 
