@@ -15,6 +15,8 @@ expected<oci_client> daemon_context::client_for(const registry_record& rec,
   http_options opts;
   opts.verify_tls = rec.verify_tls;
   opts.cancel = cancel;
+  opts.min_transfer_bytes_per_second = static_cast<uint64_t>(cfg.min_transfer_bytes_per_second);
+  opts.min_transfer_window = std::chrono::seconds(cfg.min_transfer_window_seconds);
   return oci_client{rec.address, std::move(creds), opts};
 }
 

@@ -156,7 +156,7 @@ expected<void> run_scan(daemon_context& ctx, const std::string& image_key, scan_
       fed = analyzer.feed(data, size);
       return fed;
     };
-    auto got = client->fetch_blob(img->repository, layer.digest, sink);
+    auto got = client->fetch_blob(img->repository, layer.digest, sink, layer.size);
     if (is_cancelled())
       return cancelled_error();
     // A layer whose bytes are bad (corrupt, truncated, a bomb, over a limit)

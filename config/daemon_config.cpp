@@ -20,6 +20,10 @@ std::string daemon_config::validate() const {
     return "scan.max_retries must be between 0 and 100";
   if (retry_backoff_seconds < 0)
     return "scan.retry_backoff_seconds must not be negative";
+  if (min_transfer_bytes_per_second < 0)
+    return "scan.min_transfer_bytes_per_second must not be negative";
+  if (min_transfer_window_seconds < 1 || min_transfer_window_seconds > 3600)
+    return "scan.min_transfer_window_seconds must be between 1 and 3600";
   if (osv_mirror.rfind("http://", 0) != 0 && osv_mirror.rfind("https://", 0) != 0)
     return "vulndb.mirror must start with http:// or https://";
   {
@@ -54,6 +58,10 @@ void load_config_file(const std::string& path, daemon_config& cfg) {
   cfg.max_parallel_scans = t["scan"]["max_parallel"].value_or(cfg.max_parallel_scans);
   cfg.max_retries = t["scan"]["max_retries"].value_or(cfg.max_retries);
   cfg.retry_backoff_seconds = t["scan"]["retry_backoff_seconds"].value_or(cfg.retry_backoff_seconds);
+  cfg.min_transfer_bytes_per_second
+    = t["scan"]["min_transfer_bytes_per_second"].value_or(cfg.min_transfer_bytes_per_second);
+  cfg.min_transfer_window_seconds
+    = t["scan"]["min_transfer_window_seconds"].value_or(cfg.min_transfer_window_seconds);
   cfg.osv_mirror = t["vulndb"]["mirror"].value_or(cfg.osv_mirror);
   cfg.sync_nightly = t["sync"]["nightly"].value_or(cfg.sync_nightly);
   cfg.sync_window = t["sync"]["window"].value_or(cfg.sync_window);

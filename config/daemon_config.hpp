@@ -1,5 +1,6 @@
 #pragma once
 // regscand's settings: config/regscan.toml, then flags on top.
+#include <cstdint>
 #include <string>
 
 namespace regscan {
@@ -17,6 +18,10 @@ struct daemon_config {
   int max_parallel_scans = 2;
   int max_retries = 2;
   int retry_backoff_seconds = 5;
+  /// A registry download slower than this over the window fails (and is
+  /// retried like any transport error); 0 turns the check off.
+  int64_t min_transfer_bytes_per_second = 1024;
+  int min_transfer_window_seconds = 60;
   /// Base URL of osv.dev's per-ecosystem exports: <mirror>/<ecosystem>/all.zip.
   std::string osv_mirror = "https://osv-vulnerabilities.storage.googleapis.com";
   /// Nightly sync of every registry at a random minute of this local-time window.

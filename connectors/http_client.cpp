@@ -13,6 +13,7 @@
 #include <openssl/ssl.h>
 #include <openssl/x509v3.h>
 
+#include <algorithm>
 #include <exception>
 #include <vector>
 
@@ -138,9 +139,10 @@ class exchanger {
   exchanger(const http_options& opts, asio::io_context& ioc, clock::time_point deadline)
     : opts_(opts), ioc_(ioc), deadline_(deadline) {}
 
-  // Each network step gets `timeout`, but never past the exchange's deadline.
-  void arm(beast::tcp_stream& tcp) const {
-    tcp.expires_at(std::min(clock::now() + opts_.timeout, deadline_));
+  // Each network step gets `timeout`, but never past the exchange's deadline
+  // (nor past `until`, the end of the current min-rate window).
+  void arm(beast::tcp_stream& tcp, clock::time_point until = clock::time_point::max()) const {
+    tcp.expires_at(std::min({clock::now() + opts_.timeout, deadline_, until}));
   }
 
   std::string where(const hop_request& rq) const {
@@ -223,17 +225,35 @@ class exchanger {
     if (limited && parser.content_length() && *parser.content_length() > opts_.max_body)
       return make_error(errc::limit, where(rq) + ": response body of " + std::to_string(*parser.content_length())
                         + " bytes exceeds the limit of " + std::to_string(opts_.max_body));
+    // The minimum rate: each window must bring `window_quota` bytes; once it
+    // has, the next window starts. A window that ends short fails the read.
+    bool rate_checked = opts_.min_transfer_bytes_per_second > 0 && opts_.min_transfer_window.count() > 0;
+    uint64_t window_quota = opts_.min_transfer_bytes_per_second
+                            * static_cast<uint64_t>(opts_.min_transfer_window.count());
+    uint64_t window_bytes = 0;
+    auto window_end = rate_checked ? clock::now() + opts_.min_transfer_window : clock::time_point::max();
     std::vector<char> chunk(chunk_size);
     while (!parser.is_done()) {
       parser.get().body().data = chunk.data();
       parser.get().body().size = chunk.size();
-      arm(lowest);
+      arm(lowest, window_end);
       ec = run_op(ioc_, opts_.cancel, [&](auto h) { http::async_read_some(stream, buf, parser, std::move(h)); });
       if (ec == http::error::need_buffer)
         ec = {};
+      if (ec == beast::error::timeout && clock::now() >= window_end && clock::now() < deadline_)
+        return make_error(errc::transport,
+                          where(rq) + ": body arrived slower than the minimum of "
+                            + std::to_string(opts_.min_transfer_bytes_per_second) + " bytes/s ("
+                            + std::to_string(window_bytes) + " bytes in "
+                            + std::to_string(opts_.min_transfer_window.count()) + "s)");
       if (ec)
         return fail(rq, ec, "reading response body");
       auto n = chunk.size() - parser.get().body().size;
+      window_bytes += n;
+      if (rate_checked && window_bytes >= window_quota) {
+        window_bytes = 0;
+        window_end = clock::now() + opts_.min_transfer_window;
+      }
       if (n == 0)
         continue;
       auto data = reinterpret_cast<const uint8_t*>(chunk.data());

@@ -33,6 +33,12 @@ struct http_options {
   /// When set (by another thread), every exchange stops within a fraction
   /// of a second with errc::cancelled: connecting, TLS, a stalled read.
   const std::atomic<bool>* cancel = nullptr;
+  /// The slowest body accepted: every `min_transfer_window` of reading must
+  /// bring at least min_transfer_bytes_per_second x window bytes, else the
+  /// exchange fails (errc::transport). A registry that trickles a layer
+  /// cannot hold a scan slot forever; 0 turns the check off.
+  uint64_t min_transfer_bytes_per_second = 1024;
+  std::chrono::seconds min_transfer_window{60};
 };
 
 /// Sleeps `d`, or less when `cancel` gets set: retry waits must not hold a

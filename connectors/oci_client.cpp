@@ -218,9 +218,11 @@ expected<std::string> oci_client::fetch_token(const std::string& scope) {
   if (!realm)
     return make_error(errc::unauthorized, "bad token realm from " + base_.authority() + ": " + realm.err().message);
   bool with_creds = !creds_.username.empty();
-  // Never downgrade credentials from TLS to plain HTTP.
-  if (with_creds && base_.tls() && !realm->tls())
-    return make_error(errc::unauthorized, "refusing to send credentials to plain-HTTP token realm " + realm->authority());
+  // Never downgrade from TLS to plain HTTP: the token (and the credentials
+  // that may go with its request) would travel in clear.
+  if (base_.tls() && !realm->tls())
+    return make_error(errc::unauthorized, "refusing plain-HTTP token realm " + realm->authority()
+                                         + " of the TLS registry " + base_.authority());
   auto target = realm->str();
   auto sep = target.find('?') == std::string::npos ? '?' : '&';
   if (!service_.empty()) {
@@ -295,6 +297,15 @@ expected<http_response> oci_client::call(std::string_view method, const std::str
     auto r = send(method, target, hdrs, sink, limit);
     if (!r || r->status != 401)
       return r;
+    // Only the registry's own challenge is acted on. A host that a redirect
+    // led to (blob storage) could otherwise name a realm of its choosing and
+    // collect the registry's credentials there.
+    auto answered = parse_url(r->url);
+    if (!answered || !same_origin(*answered, base_))
+      return make_error(errc::unauthorized,
+                        std::string(method) + " " + (answered ? answered->describe() : r->url)
+                          + ": answered HTTP 401 after a redirect from " + base_.authority()
+                          + "; only the registry's own authentication challenge is followed");
     auto challenges = parse_www_authenticate(r->header("www-authenticate"));
     const auth_challenge* bearer = nullptr;
     const auth_challenge* basic = nullptr;
@@ -500,6 +511,10 @@ expected<oci_image> oci_client::image_from(const std::string& repo, const manife
     return make_error(errc::invalid, "manifest " + repo + "@" + m.digest + " has an unsupported config digest");
   simdjson::dom::array layers;
   if (!doc["layers"].get(layers)) {
+    if (layers.size() > oci_client::max_layers)
+      return make_error(errc::limit, "manifest " + repo + "@" + m.digest + " has "
+                                       + std::to_string(layers.size()) + " layers, more than the limit of "
+                                       + std::to_string(oci_client::max_layers));
     for (auto l : layers) {
       oci_layer layer{str_field(l, "digest"), str_field(l, "mediaType"), u64_field(l, "size")};
       if (!is_sha256_digest(layer.digest))
@@ -553,6 +568,10 @@ expected<std::vector<oci_image>> oci_client::resolve(const std::string& repo,
   simdjson::dom::array entries;
   if (!parse_json(parser, top->body, doc) || doc["manifests"].get(entries))
     return make_error(errc::invalid, "index " + repo + "@" + top->digest + " has no manifests");
+  if (entries.size() > max_index_entries)
+    return make_error(errc::limit, "index " + repo + "@" + top->digest + " has "
+                                     + std::to_string(entries.size()) + " entries, more than the limit of "
+                                     + std::to_string(max_index_entries));
   struct entry {
     std::string digest, os, arch, variant;
   };
@@ -603,13 +622,21 @@ expected<std::vector<oci_image>> oci_client::resolve(const std::string& repo,
 }
 
 expected<void> oci_client::fetch_blob(const std::string& repo, const std::string& digest,
-                                      const http_client::body_sink& sink) {
+                                      const http_client::body_sink& sink,
+                                      std::optional<uint64_t> size) {
   if (!valid_repository_name(repo))
     return make_error(errc::invalid, "invalid repository name '" + repo + "'");
   if (!is_sha256_digest(digest))
     return make_error(errc::invalid, "unsupported blob digest '" + digest + "'");
   sha256 hasher;
+  uint64_t received = 0;
   http_client::body_sink hashing = [&](const uint8_t* p, size_t n) -> expected<void> {
+    received += n;
+    // Bytes past the descriptor's size are not this blob: stop at once
+    // rather than read whatever a registry keeps sending.
+    if (size && received > *size)
+      return make_error(errc::corrupt, "blob " + digest + " is longer than the "
+                                         + std::to_string(*size) + " bytes its descriptor says");
     hasher.update(p, n);
     return sink(p, n);
   };
@@ -619,6 +646,9 @@ expected<void> oci_client::fetch_blob(const std::string& repo, const std::string
     return r.err();
   if (r->status != 200)
     return status_error(*r, "blob " + repo + "@" + digest);
+  if (size && received != *size)
+    return make_error(errc::corrupt, "blob " + digest + " has " + std::to_string(received)
+                                       + " bytes, its descriptor says " + std::to_string(*size));
   if (hasher.digest() != digest)
     return make_error(errc::corrupt, "digest mismatch for " + digest);
   return {};

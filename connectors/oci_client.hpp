@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <functional>
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -63,13 +64,20 @@ class oci_client {
   /// One oci_image per platform: an index/list expands to its platform
   /// manifests (attestations skipped); each config blob is fetched.
   expected<std::vector<oci_image>> resolve(const std::string& repo, const std::string& reference);
-  /// Streams a blob to sink and checks its sha256 at the end.
+  /// Streams a blob to sink and checks its sha256 at the end. With `size`
+  /// (the descriptor's), a blob of another length is errc::corrupt; a longer
+  /// one is cut off as soon as it passes that size.
   expected<void> fetch_blob(const std::string& repo, const std::string& digest,
-                            const http_client::body_sink& sink);
+                            const http_client::body_sink& sink,
+                            std::optional<uint64_t> size = std::nullopt);
 
   static constexpr int max_attempts = 4;
   static constexpr uint64_t max_manifest_size = 4u << 20;
   static constexpr int max_pages = 1000;
+  /// More layers in one manifest, or more entries in one index, is
+  /// errc::limit: real images stay far below (Docker stops at 127 layers).
+  static constexpr size_t max_layers = 500;
+  static constexpr size_t max_index_entries = 256;
 
  private:
   struct manifest_bytes {

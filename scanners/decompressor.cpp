@@ -2,6 +2,7 @@
 
 #include <isa-l/igzip_lib.h>
 #include <zstd.h>
+#include <zstd_errors.h>
 
 #include <algorithm>
 #include <cstring>
@@ -38,8 +39,12 @@ decompressor::~decompressor() {
 }
 
 expected<void> decompressor::fail(std::string message) {
+  return fail(make_error(std::move(message)));
+}
+
+expected<void> decompressor::fail(error e) {
   failed_ = true;
-  error_ = make_error(std::move(message));
+  error_ = std::move(e);
   return error_;
 }
 
@@ -197,6 +202,10 @@ expected<void> decompressor::feed_zstd(const uint8_t* data, size_t size, const s
     zstd_ = ZSTD_createDCtx();
     if (!zstd_)
       return fail("zstd: cannot allocate a decompression context");
+    // Explicit, not the library's default: the memory one layer may take.
+    auto set = ZSTD_DCtx_setParameter(zstd_, ZSTD_d_windowLogMax, max_zstd_window_log);
+    if (ZSTD_isError(set))
+      return fail(std::string("zstd: cannot set the window limit: ") + ZSTD_getErrorName(set));
     buffer_.resize(out_buffer_size);
   }
   ZSTD_inBuffer in{data, size, 0};
@@ -204,6 +213,9 @@ expected<void> decompressor::feed_zstd(const uint8_t* data, size_t size, const s
     ZSTD_outBuffer ob{buffer_.data(), buffer_.size(), 0};
     auto in_before = in.pos;
     size_t rc = ZSTD_decompressStream(zstd_, &ob, &in);
+    if (ZSTD_isError(rc) && ZSTD_getErrorCode(rc) == ZSTD_error_frameParameter_windowTooLarge)
+      return fail(make_error(errc::limit, "zstd frame needs a window larger than the limit of "
+                                            + std::to_string((1u << max_zstd_window_log) >> 20) + " MiB"));
     if (ZSTD_isError(rc))
       return fail(std::string("corrupt zstd stream: ") + ZSTD_getErrorName(rc));
     // rc == 0: a frame ended and is fully flushed; frames may be concatenated.

@@ -39,6 +39,11 @@ class decompressor {
   compression format() const { return format_; }
   uint64_t total_out() const { return total_out_; }
 
+  /// The largest zstd window accepted, as a power of two: 2^27 = 128 MiB,
+  /// which `zstd --long` and `--ultra -22` stay within. The decoder holds a
+  /// whole window in memory, so a frame asking for more is errc::limit.
+  static constexpr int max_zstd_window_log = 27;
+
  private:
   expected<void> dispatch(const uint8_t* data, size_t size, const sink& out);
   expected<void> feed_gzip(const uint8_t* data, size_t size, const sink& out);
@@ -46,6 +51,7 @@ class decompressor {
   expected<void> feed_zstd(const uint8_t* data, size_t size, const sink& out);
   expected<void> emit(const uint8_t* data, size_t size, const sink& out);
   expected<void> fail(std::string message);
+  expected<void> fail(error e);
 
   enum class gzip_phase { member, between, trailing };
 

@@ -1,7 +1,9 @@
 #include "storage/secret_box.hpp"
 
 #include <cerrno>
+#include <cstdlib>
 #include <cstring>
+#include <filesystem>
 #include <memory>
 
 #include <fcntl.h>
@@ -60,24 +62,36 @@ expected<std::array<unsigned char, secret_box::key_size>> read_key(const std::st
   return key;
 }
 
+// Makes a finished rename or link in `dir` survive a power loss.
+expected<void> sync_dir(const std::string& dir) {
+  fd_guard d;
+  d.fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (d.fd < 0 || ::fsync(d.fd) != 0)
+    return make_error(errc::internal, "cannot sync directory " + dir + ": " + errno_text(errno));
+  return {};
+}
+
 // Writes a fresh key to a temporary file and links it into place, so that a
-// concurrent starter never sees a half-written key file.
+// concurrent starter never sees a half-written key file. The temporary's name
+// is unique (mkostemp), not derived from the pid: a daemon that runs as PID 1
+// in a container and crashed mid-creation gets the same pid next time.
 expected<void> create_key(const std::string& path) {
   std::array<unsigned char, secret_box::key_size> key{};
   if (RAND_bytes(key.data(), static_cast<int>(key.size())) != 1)
-    return make_error("cannot generate a key: RAND_bytes failed");
-  auto tmp = path + ".tmp." + std::to_string(::getpid());
+    return make_error(errc::internal, "cannot generate a key: RAND_bytes failed");
+  std::string tmp = path + ".tmp.XXXXXX";
   fd_guard f;
-  f.fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
+  // mkostemp creates the file with O_EXCL and mode 0600.
+  f.fd = ::mkostemp(tmp.data(), O_CLOEXEC);
   if (f.fd < 0) {
     OPENSSL_cleanse(key.data(), key.size());
-    return make_error("cannot create key file " + tmp + ": " + errno_text(errno));
+    return make_error(errc::internal, "cannot create key file " + tmp + ": " + errno_text(errno));
   }
   auto fail = [&](std::string what) -> expected<void> {
     int e = errno;
     OPENSSL_cleanse(key.data(), key.size());
     ::unlink(tmp.c_str());
-    return make_error(what + " " + tmp + ": " + errno_text(e));
+    return make_error(errc::internal, what + " " + tmp + ": " + errno_text(e));
   };
   // The umask may have taken bits away but never adds any; fchmod makes the
   // mode exactly 0600 either way.
@@ -98,7 +112,10 @@ expected<void> create_key(const std::string& path) {
   if (::link(tmp.c_str(), path.c_str()) != 0 && errno != EEXIST)
     return fail("cannot link key file into place from");
   ::unlink(tmp.c_str());
-  return {};
+  // The new name (and the temporary's removal) only last once the directory
+  // itself is on disk.
+  auto dir = std::filesystem::path(path).parent_path().string();
+  return sync_dir(dir.empty() ? "." : dir);
 }
 
 std::string base64_encode(const unsigned char* data, std::size_t n) {

@@ -32,6 +32,22 @@ TEST(daemon_config, bad_values_are_named) {
   EXPECT_NE(cfg.validate().find("metrics_address"), std::string::npos);
 }
 
+TEST(daemon_config, min_transfer_rate_is_read_and_checked) {
+  auto path = testing::TempDir() + "rate.toml";
+  std::ofstream(path) << "[scan]\nmin_transfer_bytes_per_second = 4096\nmin_transfer_window_seconds = 30\n";
+  daemon_config cfg;
+  load_config_file(path, cfg);
+  std::remove(path.c_str());
+  EXPECT_EQ(cfg.min_transfer_bytes_per_second, 4096);
+  EXPECT_EQ(cfg.min_transfer_window_seconds, 30);
+  EXPECT_EQ(cfg.validate(), "");
+  cfg.min_transfer_window_seconds = 0;
+  EXPECT_NE(cfg.validate().find("min_transfer_window_seconds"), std::string::npos);
+  cfg = {};
+  cfg.min_transfer_bytes_per_second = -1;
+  EXPECT_NE(cfg.validate().find("min_transfer_bytes_per_second"), std::string::npos);
+}
+
 TEST(daemon_config, syntax_error_names_file_and_line) {
   auto path = testing::TempDir() + "bad.toml";
   std::ofstream(path) << "[daemon]\ndata_dir = \n";

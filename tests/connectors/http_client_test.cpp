@@ -207,26 +207,8 @@ TEST(http_client, connection_refused_names_the_host) {
   EXPECT_EQ(r.err().message.find("c2VjcmV0"), std::string::npos);
 }
 
-// A self-signed certificate, made once per test run with the openssl CLI.
-std::shared_ptr<boost::asio::ssl::context> self_signed_context() {
-  auto dir = std::filesystem::temp_directory_path() / ("regscan-tls-" + std::to_string(::getpid()));
-  std::filesystem::create_directories(dir);
-  auto key = (dir / "key.pem").string(), cert = (dir / "cert.pem").string();
-  auto cmd = "openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -keyout "
-             + key + " -out " + cert
-             + " -days 2 -subj /CN=localhost -addext subjectAltName=DNS:localhost,IP:127.0.0.1"
-               " >/dev/null 2>&1";
-  if (std::system(cmd.c_str()) != 0)
-    return nullptr;
-  auto ctx = std::make_shared<boost::asio::ssl::context>(boost::asio::ssl::context::tls_server);
-  ctx->use_certificate_chain_file(cert);
-  ctx->use_private_key_file(key, boost::asio::ssl::context::pem);
-  std::filesystem::remove_all(dir);
-  return ctx;
-}
-
 TEST(http_client, tls_self_signed_needs_verification_off) {
-  auto ctx = self_signed_context();
+  auto ctx = test::self_signed_context();
   if (!ctx)
     GTEST_SKIP() << "openssl CLI not available to make a test certificate";
   test_http_server server([](const test::request&) { return reply{200, {}, "secure"}; }, ctx);

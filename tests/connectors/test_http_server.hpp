@@ -7,8 +7,12 @@
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 
+#include <unistd.h>
+
 #include <atomic>
 #include <chrono>
+#include <cstdlib>
+#include <filesystem>
 #include <functional>
 #include <memory>
 #include <mutex>
@@ -43,6 +47,25 @@ struct reply {
 
 inline reply redirect_to(int status, std::string location) {
   return reply{status, {{"Location", std::move(location)}}, {}};
+}
+
+// A self-signed certificate for localhost and 127.0.0.1, made with the
+// openssl CLI; null when the CLI is missing.
+inline std::shared_ptr<asio::ssl::context> self_signed_context() {
+  auto dir = std::filesystem::temp_directory_path() / ("regscan-tls-" + std::to_string(::getpid()));
+  std::filesystem::create_directories(dir);
+  auto key = (dir / "key.pem").string(), cert = (dir / "cert.pem").string();
+  auto cmd = "openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -keyout "
+             + key + " -out " + cert
+             + " -days 2 -subj /CN=localhost -addext subjectAltName=DNS:localhost,IP:127.0.0.1"
+               " >/dev/null 2>&1";
+  if (std::system(cmd.c_str()) != 0)
+    return nullptr;
+  auto ctx = std::make_shared<asio::ssl::context>(asio::ssl::context::tls_server);
+  ctx->use_certificate_chain_file(cert);
+  ctx->use_private_key_file(key, asio::ssl::context::pem);
+  std::filesystem::remove_all(dir);
+  return ctx;
 }
 
 class test_http_server {

@@ -4,7 +4,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <filesystem>
 #include <fstream>
+#include <set>
 
 #include <gtest/gtest.h>
 
@@ -100,6 +102,35 @@ TEST(secret_box, refuses_a_key_of_the_wrong_size) {
   ASSERT_FALSE(box);
   EXPECT_NE(box.err().message.find("has 10 bytes, expected 32"), std::string::npos)
     << box.err().message;
+}
+
+// A daemon that runs as PID 1 in a container and crashed while creating its
+// key left a temporary behind; the next start has the same pid and must still
+// create the key. Creation leaves no temporary of its own.
+TEST(secret_box, a_stale_temporary_of_this_pid_does_not_stop_creation) {
+  temp_dir dir;
+  auto key = dir / "secret.key";
+  auto stale = key + ".tmp." + std::to_string(::getpid());
+  int fd = ::open(stale.c_str(), O_WRONLY | O_CREAT | O_EXCL, 0600);
+  ASSERT_GE(fd, 0);
+  ASSERT_EQ(::write(fd, "half a k", 8), 8);
+  ::close(fd);
+
+  auto box = secret_box::open_or_create(key);
+  ASSERT_TRUE(box) << box.err().message;
+  EXPECT_EQ(mode_of(key), 0600u);
+  struct stat st;
+  ASSERT_EQ(::stat(key.c_str(), &st), 0);
+  EXPECT_EQ(st.st_size, 32);
+  std::set<std::string> names;
+  for (auto& e : std::filesystem::directory_iterator(dir.path()))
+    names.insert(e.path().filename().string());
+  EXPECT_EQ(names, (std::set<std::string>{"secret.key", "secret.key.tmp." + std::to_string(::getpid())}));
+
+  // The key it wrote is the one read back.
+  auto again = secret_box::open_or_create(key);
+  ASSERT_TRUE(again) << again.err().message;
+  EXPECT_EQ(*again->open(*box->seal("pw")), "pw");
 }
 
 TEST(secret_box, reports_an_unusable_path) {
