@@ -284,7 +284,20 @@ std::string sync_progress_json(const sync_progress& p) {
 
 control_api::control_api(caf::actor_system& sys, daemon_context& ctx, supervisor_actor supervisor)
   : sys_(sys), ctx_(ctx), supervisor_(std::move(supervisor)),
-    rematch_(std::make_shared<rematch_queue>(*ctx.db)) {}
+    rematch_(std::make_shared<rematch_queue>(*ctx.db)) {
+  ctx_.db->on_rematch_pending([queue = rematch_, &sys] { queue->request(sys, {}); });
+  if (auto backlog = ctx_.db->pending_rematch(); backlog && !backlog->empty()) {
+    spdlog::info("re-match: resuming what {} package(s) and {} image(s) still owe",
+                 backlog->packages.size(), backlog->images.size());
+    rematch_->request(sys_, {});
+  } else if (!backlog) {
+    spdlog::error("re-match: cannot read the backlog: {}", backlog.err().message);
+  }
+}
+
+control_api::~control_api() {
+  ctx_.db->on_rematch_pending(nullptr);
+}
 
 bool control_api::rematch_running() const {
   return rematch_->get().running;
@@ -353,7 +366,7 @@ http_reply control_api::route(const http_exchange& ex) {
   if (path == "/scans/cancel" && m == "POST")
     return cancel_scan(ex.body);
   if (path == "/db/import" && m == "POST")
-    return db_import(ex.body);
+    return db_import(query, ex.body);
   if (path == "/db/status" && m == "GET")
     return db_status();
   if (path == "/db/update" && m == "POST")
@@ -858,17 +871,24 @@ http_reply control_api::list_tasks() {
   return json_ok(w.take());
 }
 
-http_reply control_api::db_import(const std::string& body) {
-  json_body req{body};
-  if (!req.error.empty())
-    return json_error(400, req.error);
-  auto path = req.str("path");
+// The body is the all.zip's bytes (regscanctl reads the file): the daemon
+// never opens a path a client names. ?source=<label>&allow_shrink=1.
+http_reply control_api::db_import(std::string_view query, const std::string& body) {
+  if (body.empty() || body.front() == '{')
+    return json_error(400, "send the bytes of an OSV all.zip as the request body "
+                           "(regscanctl db import does): regscand opens no path a client names");
+  if (body.size() > ctx_.cfg.osv_max_archive_bytes)
+    return json_error(413, "the archive is larger than vulndb.max_archive_mib");
+  auto path = query_param(query, "source").substr(0, 512); // a label for status and logs
   if (path.empty())
-    return json_error(400, "name the all.zip file, or a folder of <Ecosystem>/all.zip, to import");
-  auto report = import_osv_path(*ctx_.db, path);
+    path = "uploaded archive";
+  auto shrink = query_param(query, "allow_shrink");
+  import_options opts;
+  opts.allow_shrink = !shrink.empty() && shrink != "0" && shrink != "false";
+  auto report = ctx_.db->import_osv_bytes(body, path, opts);
   if (!report) {
     spdlog::error("vulnerability import of {} failed: {}", path, report.err().message);
-    return json_error(400, report.err().message);
+    return json_error(report.err().code == errc::conflict ? 409 : 400, report.err().message);
   }
   for (auto& e : report->errors)
     spdlog::warn("vulnerability import of {}: {}", path, e);
@@ -887,11 +907,14 @@ http_reply control_api::db_update(const std::string& body) {
   json_body req{body};
   if (!req.error.empty())
     return json_error(400, req.error);
-  auto mirror = req.str("mirror");
-  if (mirror.empty())
-    mirror = ctx_.cfg.osv_mirror;
-  if (mirror.rfind("http://", 0) != 0 && mirror.rfind("https://", 0) != 0)
-    return json_error(400, "the mirror must be an http:// or https:// URL");
+  auto chosen = choose_mirror(ctx_.cfg, req.str("mirror"));
+  if (!chosen)
+    return json_error(403, chosen.err().message);
+  auto mirror = *chosen;
+  import_options import;
+  import.allow_shrink = req.boolean("allow_shrink", false);
+  download_limits limits{ctx_.cfg.osv_max_archive_bytes,
+                         std::chrono::seconds{ctx_.cfg.osv_download_timeout_seconds}};
   auto ecosystems = req.strings("ecosystems");
   if (ecosystems.empty()) {
     auto status = ctx_.db->db_status();
@@ -907,7 +930,8 @@ http_reply control_api::db_update(const std::string& body) {
   w.begin_object().key("archives").begin_array();
   for (auto& eco : ecosystems) {
     // Blocking, on this connection's own thread: the actors never wait for it.
-    auto one = update_ecosystem(*ctx_.db, mirror, eco, ctx_.cfg.data_dir + "/tmp");
+    auto one = update_ecosystem(*ctx_.db, mirror, eco, ctx_.cfg.data_dir + "/tmp", {}, limits,
+                                import);
     w.begin_object().field("ecosystem", eco).field("url", osv_archive_url(mirror, eco));
     if (!one) {
       spdlog::error("vulnerability update of {} failed: {}", eco, one.err().message);

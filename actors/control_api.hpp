@@ -4,6 +4,7 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include <caf/fwd.hpp>
@@ -19,7 +20,11 @@ class daemon_context;
 
 class control_api {
  public:
+  /// Resumes the re-match the store's backlog still owes (an import or a
+  /// re-match cut short by a crash) and runs one whenever a result is stored
+  /// that an import has made stale.
   control_api(caf::actor_system& sys, daemon_context& ctx, supervisor_actor supervisor);
+  ~control_api();
 
   http_reply handle(const http_exchange& ex);
 
@@ -43,7 +48,7 @@ class control_api {
   http_reply list_tasks();
   /// Every kept task, as the supervisor sees it (with why and until when it waits).
   expected<std::vector<task_record>> supervised_tasks();
-  http_reply db_import(const std::string& body);
+  http_reply db_import(std::string_view query, const std::string& body);
   http_reply db_update(const std::string& body);
   http_reply db_status();
   http_reply rematch_status();

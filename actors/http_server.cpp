@@ -5,9 +5,12 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <array>
 #include <atomic>
 #include <condition_variable>
 #include <deque>
+#include <limits>
 #include <mutex>
 #include <thread>
 #include <vector>
@@ -27,7 +30,6 @@ using std::chrono::steady_clock;
 
 namespace {
 
-constexpr size_t max_request_body = 1u << 20;
 constexpr size_t max_request_header = 16u << 10;
 
 /// True at most once every 10 s per `last`: warnings about a flood stay few.
@@ -139,7 +141,9 @@ class session : public std::enable_shared_from_this<session<Socket>> {
   void read_request() {
     parser_.emplace();
     parser_->header_limit(max_request_header);
-    parser_->body_limit(max_request_body);
+    // The path decides the limit (on_header); the parser would refuse a
+    // large Content-Length before the path is known.
+    parser_->body_limit(std::numeric_limits<std::uint64_t>::max());
     arm(server_.limits.header_timeout);
     http::async_read_header(socket_, buffer_, *parser_,
                             [self = this->shared_from_this()](beast::error_code ec, size_t) {
@@ -150,6 +154,14 @@ class session : public std::enable_shared_from_this<session<Socket>> {
   void on_header(beast::error_code ec) {
     if (ec)
       return close(); // closed, timed out, or a bad request: nothing to answer
+    auto target = parser_->get().target();
+    auto path = target.substr(0, target.find('?'));
+    auto& uploads = server_.limits.upload_paths;
+    bool upload = std::find(uploads.begin(), uploads.end(), std::string_view(path)) != uploads.end();
+    auto limit = upload ? server_.limits.max_upload_body : server_.limits.max_body;
+    if (parser_->content_length() && *parser_->content_length() > limit)
+      return too_large();
+    parser_->body_limit(limit);
     arm(server_.limits.body_timeout);
     http::async_read(socket_, buffer_, *parser_,
                      [self = this->shared_from_this()](beast::error_code ec, size_t) {
@@ -158,6 +170,8 @@ class session : public std::enable_shared_from_this<session<Socket>> {
   }
 
   void on_request(beast::error_code ec) {
+    if (ec == http::error::body_limit)
+      return too_large();
     if (ec)
       return close();
     timer_.cancel();
@@ -185,6 +199,31 @@ class session : public std::enable_shared_from_this<session<Socket>> {
       write({503, R"({"error":"regscand is busy: try again","code":"unavailable"})"});
   }
 
+  void too_large() {
+    version_ = parser_->get().version();
+    keep_alive_ = false; // the rest of the body is not read
+    draining_ = true;
+    write({413, R"({"error":"request body too large","code":"limit"})"});
+  }
+
+  /// After a 413, reads and drops what the client still sends (for at most
+  /// two seconds) before closing: closing with unread bytes resets the
+  /// connection, and the client would lose the reply.
+  void drain() {
+    beast::error_code ignored;
+    socket_.shutdown(asio::socket_base::shutdown_send, ignored);
+    arm(std::chrono::milliseconds{2000});
+    drain_some();
+  }
+
+  void drain_some() {
+    socket_.async_read_some(asio::buffer(scratch_), [self = this->shared_from_this()](beast::error_code ec, size_t) {
+      if (ec)
+        return self->close();
+      self->drain_some();
+    });
+  }
+
   void write(http_reply rep) {
     res_ = {};
     res_.result(static_cast<unsigned>(rep.status));
@@ -201,6 +240,8 @@ class session : public std::enable_shared_from_this<session<Socket>> {
   }
 
   void on_write(beast::error_code ec) {
+    if (!ec && draining_)
+      return drain();
     if (ec || !res_.keep_alive())
       return close();
     read_request();
@@ -234,6 +275,8 @@ class session : public std::enable_shared_from_this<session<Socket>> {
   http::response<http::string_body> res_;
   unsigned version_ = 11;
   bool keep_alive_ = false;
+  bool draining_ = false;
+  std::array<char, 4096> scratch_;
 };
 
 } // namespace

@@ -12,6 +12,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "scanners/expected.hpp"
 
@@ -57,6 +58,12 @@ struct http_limits {
   size_t max_queued = 64;
   /// How long accepting pauses when the process is out of file descriptors.
   std::chrono::milliseconds accept_backoff{250};
+  /// Largest request body; a larger one is answered 413.
+  uint64_t max_body = 1u << 20;
+  /// Paths (without query) that take bodies up to `max_upload_body`: an
+  /// archive sent to /db/import is far larger than any other request.
+  std::vector<std::string> upload_paths;
+  uint64_t max_upload_body = 0;
 };
 
 class http_server {

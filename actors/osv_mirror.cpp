@@ -1,8 +1,10 @@
 #include "actors/osv_mirror.hpp"
 
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
+#include <chrono>
 #include <cstdio>
 #include <filesystem>
 #include <set>
@@ -44,15 +46,42 @@ void add_report(import_report& total, import_report&& part, const std::string& l
   total.changed_packages.merge(part.changed_packages);
 }
 
+namespace {
+
+std::string without_trailing_slash(std::string url) {
+  while (!url.empty() && url.back() == '/')
+    url.pop_back();
+  return url;
+}
+
+} // namespace
+
+expected<std::string> choose_mirror(const daemon_config& cfg, const std::string& requested) {
+  auto mirror = without_trailing_slash(requested.empty() ? cfg.osv_mirror : requested);
+  bool known = mirror == without_trailing_slash(cfg.osv_mirror);
+  for (auto& m : cfg.osv_allowed_mirrors)
+    known = known || mirror == without_trailing_slash(m);
+  if (!known)
+    return make_error(errc::forbidden, "mirror " + mirror + " is not allowed: regscand downloads "
+                                         "from vulndb.mirror or one of vulndb.allowed_mirrors");
+  if (mirror.rfind("https://", 0) != 0 && !(cfg.osv_allow_http && mirror.rfind("http://", 0) == 0))
+    return make_error(errc::forbidden, "mirror " + mirror + " is not https://: plain http is "
+                                         "allowed only with vulndb.allow_http");
+  return mirror;
+}
+
 expected<import_report> update_ecosystem(store& db, const std::string& mirror,
                                          const std::string& ecosystem,
-                                         const std::string& temp_dir, const http_options& opts) {
+                                         const std::string& temp_dir, const http_options& opts,
+                                         const download_limits& limits,
+                                         const import_options& import) {
   if (ecosystem.empty() || ecosystem.find('/') != std::string::npos || ecosystem == "."
       || ecosystem == "..")
     return make_error("bad ecosystem name '" + ecosystem + "'");
   auto url = osv_archive_url(mirror, ecosystem);
   std::error_code ec;
   fs::create_directories(temp_dir, ec);
+  ::chmod(temp_dir.c_str(), 0700); // downloads are private to the daemon
   std::string tmp = (fs::path(temp_dir) / "osv-download-XXXXXX").string();
   int fd = ::mkstemp(tmp.data());
   if (fd < 0)
@@ -71,23 +100,40 @@ expected<import_report> update_ecosystem(store& db, const std::string& mirror,
     }
   } remove_tmp{tmp};
   uint64_t bytes = 0;
-  http_client client{opts};
+  bool too_big = false;
+  http_options capped = opts;
+  capped.total_timeout = limits.max_time; // the whole download, not only each read
+  http_client client{capped};
+  auto started = std::chrono::steady_clock::now();
   auto res = client.stream("GET", url, {}, [&](const uint8_t* data, size_t size) -> expected<void> {
+    if (size > limits.max_bytes - bytes) {
+      too_big = true;
+      return make_error(errc::limit, "archive larger than " + std::to_string(limits.max_bytes)
+                                       + " bytes (vulndb.max_archive_mib)");
+    }
     if (std::fwrite(data, 1, size, out) != size)
       return make_error("cannot write " + tmp + " (disk full?)");
     bytes += size;
     return {};
-  });
+  }, true);
   bool closed = std::fclose(out) == 0;
+  if (!res && too_big)
+    return make_error(errc::limit, "download of " + url + " stopped: archive larger than "
+                                     + std::to_string(limits.max_bytes)
+                                     + " bytes (vulndb.max_archive_mib)");
+  if (!res && std::chrono::steady_clock::now() - started >= limits.max_time)
+    return make_error(errc::limit, "download of " + url + " stopped: it took longer than "
+                                     + std::to_string(limits.max_time.count())
+                                     + " s (vulndb.download_timeout_seconds)");
   if (!res)
-    return make_error("download of " + url + " failed: " + res.err().message);
+    return wrap_error("download of " + url + " failed", res.err());
   if (res->status / 100 != 2)
     return make_error("download of " + url + " failed: HTTP " + std::to_string(res->status));
   if (!closed)
     return make_error("cannot write " + tmp);
   if (bytes == 0)
     return make_error("download of " + url + " is empty");
-  return db.import_osv_zip(tmp, url);
+  return db.import_osv_zip(tmp, url, import);
 }
 
 expected<import_report> import_osv_path(store& db, const std::string& path) {

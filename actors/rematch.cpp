@@ -51,11 +51,13 @@ bool same_package(const package& a, const package& b) {
 }
 
 // One image to match again: the packages a change concerns, or, with
-// `inventory` set, the whole encoded inventory.
+// `inventory` set, the whole encoded inventory; `whole` when `packages` are
+// all of them.
 struct work {
   std::string image_key;
   std::vector<package> packages;
   std::string inventory;
+  bool whole = false;
 };
 
 // The images with a package in `changed`, each with those packages, found
@@ -124,7 +126,7 @@ std::optional<pending> rematch_one(store& db, advisory_cache& advisories, int64_
   ++rep.matched;
   // The stored findings of the packages matched again. Findings stored
   // before they had an ecosystem match on name and version alone.
-  bool whole = !w.inventory.empty();
+  bool whole = w.whole || !w.inventory.empty();
   auto concerned = [&](const finding& f) {
     return whole || std::any_of(partial.packages.begin(), partial.packages.end(),
                                 [&](const package& p) {
@@ -139,7 +141,7 @@ std::optional<pending> rematch_one(store& db, advisory_cache& advisories, int64_
   carry_first_seen(before, *found, now);
   if (same_findings(before, *found))
     return std::nullopt;
-  pending out{{w.image_key, std::move(kept), old->scanned_at, now}, 0};
+  pending out{{w.image_key, std::move(kept), old->scanned_at, now, old->result_seq}, 0};
   for (auto& f : *found)
     out.fresh += f.first_seen == now;
   std::move(found->begin(), found->end(), std::back_inserter(out.record.findings));
@@ -277,6 +279,38 @@ expected<rematch_report> rematch_inventories(store& db, const package_keys* chan
   return rep;
 }
 
+expected<rematch_report> rematch_pending(store& db, const package_keys& also, int64_t now) {
+  auto backlog = db.pending_rematch();
+  if (!backlog)
+    return backlog.err();
+  package_keys keys = also;
+  for (auto& [key, token] : backlog->packages)
+    keys.insert(key);
+  auto rep = rematch_inventories(db, &keys, now);
+  if (!rep)
+    return rep;
+  if (!backlog->images.empty()) {
+    // Matched against an older database: the whole inventory again.
+    auto images = run_workers(db, now, [&](const std::function<void(work)>& emit) -> expected<void> {
+      for (auto& [key, token] : backlog->images) {
+        auto result = db.get_result(key);
+        if (!result && result.err().code == errc::not_found)
+          continue; // deleted meanwhile
+        if (!result)
+          return result.err();
+        emit({key, std::move(result->inv.packages), {}, true});
+      }
+      return {};
+    });
+    if (!images)
+      return images.err();
+    add(*rep, *images);
+  }
+  if (auto cleared = db.clear_pending_rematch(*backlog); !cleared)
+    return cleared.err();
+  return rep;
+}
+
 uint64_t rematch_queue::request(caf::actor_system& sys, package_keys changed) {
   std::lock_guard lock{mu_};
   pending_.merge(changed);
@@ -309,7 +343,7 @@ void rematch_queue::run() {
       keys.swap(pending_);
       generation = status_.requested;
     }
-    auto rep = rematch_inventories(db_, &keys, std::time(nullptr));
+    auto rep = rematch_pending(db_, keys, std::time(nullptr));
     std::lock_guard lock{mu_};
     status_.completed = generation;
     status_.finished_at = std::time(nullptr);

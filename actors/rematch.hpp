@@ -38,6 +38,12 @@ struct rematch_report {
 /// now. An image scanned again meanwhile is left alone.
 expected<rematch_report> rematch_inventories(store& db, const package_keys* changed, int64_t now);
 
+/// What the store's re-match backlog owes (packages changed by imports, also
+/// one cut short by a crash, and images matched against an older database),
+/// with the packages in `also`; then removes from the backlog what it read.
+/// What was added to it meanwhile stays for the next run.
+expected<rematch_report> rematch_pending(store& db, const package_keys& also, int64_t now);
+
 /// One re-match at a time: a request while one runs is folded into the next
 /// run. Shared by the control API and its detached worker.
 class rematch_queue : public std::enable_shared_from_this<rematch_queue> {
@@ -53,7 +59,8 @@ class rematch_queue : public std::enable_shared_from_this<rematch_queue> {
 
   explicit rematch_queue(store& db) : db_(db) {}
 
-  /// Queues the packages and starts a detached worker unless one runs.
+  /// Queues the packages and starts a detached worker unless one runs. The
+  /// worker also does what the store's re-match backlog owes.
   /// Returns the generation to wait for (status().completed >= it).
   uint64_t request(caf::actor_system& sys, package_keys changed);
   status get() const;

@@ -194,6 +194,8 @@ expected<void> run_scan(daemon_context& ctx, const std::string& image_key, scan_
   }
   if (is_cancelled())
     return cancelled_error();
+  // An import that lands after this point leaves the result to a re-match.
+  result.db_generation = ctx.db->db_generation();
   auto findings = match_inventory(*ctx.db, result.inv);
   if (!findings)
     return findings.err();

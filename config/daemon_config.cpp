@@ -24,8 +24,21 @@ std::string daemon_config::validate() const {
     return "scan.min_transfer_bytes_per_second must not be negative";
   if (min_transfer_window_seconds < 1 || min_transfer_window_seconds > 3600)
     return "scan.min_transfer_window_seconds must be between 1 and 3600";
-  if (osv_mirror.rfind("http://", 0) != 0 && osv_mirror.rfind("https://", 0) != 0)
-    return "vulndb.mirror must start with http:// or https://";
+  // https unless plain http is allowed: a mirror's archive decides what is vulnerable.
+  auto scheme_ok = [&](const std::string& url) {
+    return url.rfind("https://", 0) == 0 || (osv_allow_http && url.rfind("http://", 0) == 0);
+  };
+  std::string schemes = osv_allow_http ? " must start with https:// or http://"
+                                       : " must start with https:// (or set vulndb.allow_http)";
+  if (!scheme_ok(osv_mirror))
+    return "vulndb.mirror" + schemes;
+  for (auto& m : osv_allowed_mirrors)
+    if (!scheme_ok(m))
+      return "vulndb.allowed_mirrors: " + m + schemes;
+  if (osv_max_archive_bytes == 0)
+    return "vulndb.max_archive_mib must be at least 1";
+  if (osv_download_timeout_seconds < 1)
+    return "vulndb.download_timeout_seconds must be at least 1";
   {
     int h1, m1, h2, m2;
     char tail;
@@ -63,6 +76,22 @@ void load_config_file(const std::string& path, daemon_config& cfg) {
   cfg.min_transfer_window_seconds
     = t["scan"]["min_transfer_window_seconds"].value_or(cfg.min_transfer_window_seconds);
   cfg.osv_mirror = t["vulndb"]["mirror"].value_or(cfg.osv_mirror);
+  if (auto* mirrors = t["vulndb"]["allowed_mirrors"].as_array()) {
+    cfg.osv_allowed_mirrors.clear();
+    for (auto& m : *mirrors)
+      if (auto v = m.value<std::string>())
+        cfg.osv_allowed_mirrors.push_back(*v);
+      else
+        throw std::runtime_error(path + ": vulndb.allowed_mirrors must be a list of URLs");
+  }
+  cfg.osv_allow_http = t["vulndb"]["allow_http"].value_or(cfg.osv_allow_http);
+  if (auto mib = t["vulndb"]["max_archive_mib"].value<int64_t>()) {
+    if (*mib < 1)
+      throw std::runtime_error(path + ": vulndb.max_archive_mib must be at least 1");
+    cfg.osv_max_archive_bytes = static_cast<uint64_t>(*mib) << 20;
+  }
+  cfg.osv_download_timeout_seconds =
+    t["vulndb"]["download_timeout_seconds"].value_or(cfg.osv_download_timeout_seconds);
   cfg.sync_nightly = t["sync"]["nightly"].value_or(cfg.sync_nightly);
   cfg.sync_window = t["sync"]["window"].value_or(cfg.sync_window);
 }

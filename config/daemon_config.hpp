@@ -2,6 +2,7 @@
 // regscand's settings: config/regscan.toml, then flags on top.
 #include <cstdint>
 #include <string>
+#include <vector>
 
 namespace regscan {
 
@@ -24,6 +25,14 @@ struct daemon_config {
   int min_transfer_window_seconds = 60;
   /// Base URL of osv.dev's per-ecosystem exports: <mirror>/<ecosystem>/all.zip.
   std::string osv_mirror = "https://osv-vulnerabilities.storage.googleapis.com";
+  /// Other mirrors a `db update` request may name ([vulndb] allowed_mirrors).
+  std::vector<std::string> osv_allowed_mirrors;
+  /// Plain http:// mirrors ([vulndb] allow_http): anyone on the path could
+  /// change the archive, so https only unless this is set.
+  bool osv_allow_http = false;
+  /// Caps of one archive's download ([vulndb] max_archive_mib, download_timeout_seconds).
+  uint64_t osv_max_archive_bytes = uint64_t{1} << 30;
+  int osv_download_timeout_seconds = 1800;
   /// Nightly sync of every registry at a random minute of this local-time window.
   bool sync_nightly = true;
   std::string sync_window = "00:00-03:00";

@@ -221,7 +221,7 @@ expected<std::string> oci_client::fetch_token(const std::string& scope) {
   // Never downgrade from TLS to plain HTTP: the token (and the credentials
   // that may go with its request) would travel in clear.
   if (base_.tls() && !realm->tls())
-    return make_error(errc::unauthorized, "refusing plain-HTTP token realm " + realm->authority()
+    return make_error(errc::invalid, "refusing plain-HTTP token realm " + realm->authority()
                                          + " of the TLS registry " + base_.authority());
   auto target = realm->str();
   auto sep = target.find('?') == std::string::npos ? '?' : '&';

@@ -551,6 +551,7 @@ std::string encode(const findings_record& r) {
   put_str(w, "image_key", r.image_key);
   w.field("scanned_at", r.scanned_at);
   w.field("matched_at", r.matched_at);
+  w.field("result_seq", r.result_seq);
   w.key("findings");
   w.begin_array();
   for (auto& f : r.findings)
@@ -565,6 +566,7 @@ expected<findings_record> decode_findings(std::string_view json) {
     r.str("image_key", v.image_key);
     r.i64("scanned_at", v.scanned_at);
     r.i64("matched_at", v.matched_at);
+    r.u64("result_seq", v.result_seq);
     read_objects(r, "findings", v.findings, read_finding);
   });
 }

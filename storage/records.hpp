@@ -115,6 +115,10 @@ struct scan_result {
   std::vector<finding> findings;
   int64_t scanned_at = 0;
   int64_t matched_at = 0; // last match against the database: the scan or a re-match
+  /// store::db_generation() when the scan started matching; a result matched
+  /// against an older database than the stored one is re-matched. Unset:
+  /// the writer vouches that it matched against the current database. Not stored.
+  std::optional<uint64_t> db_generation;
 };
 
 /// The findings part of a scan result, as the findings column family keeps
@@ -125,6 +129,26 @@ struct findings_record {
   std::vector<finding> findings;
   int64_t scanned_at = 0; // the scan whose inventory these were matched from
   int64_t matched_at = 0;
+  /// Which stored result these belong to: a new one for every result written
+  /// (0: written before there were any). A re-match writes only over the
+  /// result it read.
+  uint64_t result_seq = 0;
+};
+
+/// What a re-match still owes (store::pending_rematch): packages whose
+/// advisories changed, and images matched against an older database. Each
+/// entry with the token it was written with.
+struct rematch_backlog {
+  std::map<std::pair<std::string, std::string>, uint64_t> packages; // (ecosystem, name)
+  std::map<std::string, uint64_t> images;                           // image key
+  bool empty() const { return packages.empty() && images.empty(); }
+};
+
+/// How an import treats an archive that is much smaller than what is stored.
+struct import_options {
+  /// Without it, an archive that would remove more than a tenth of the stored
+  /// records of one of its ecosystems is refused (errc::conflict).
+  bool allow_shrink = false;
 };
 
 struct ecosystem_status {

@@ -28,13 +28,18 @@ enum class cf : std::size_t {
                  // that name: what a re-match after a database change looks at
   layers,     // diffID \0 analyzer version -> a layer's delta (storage/layer_codec.hpp,
               // binary); one version per diffID
+  rematch_pending, // what a re-match still owes, written with the change that causes it:
+                   // "p\0" ecosystem \0 package name -> token (u64): advisories changed;
+                   // "i\0" image key -> token (u64): findings matched against an older
+                   // database. The token tells a newer entry from the one a re-match read.
   count
 };
 
 /// "default" is required by RocksDB and holds nothing.
 inline constexpr std::array<std::string_view, static_cast<std::size_t>(cf::count)>
   column_families = {"registries", "images",   "tasks",         "results", "vulns",
-                     "vuln_index", "meta",     "findings",      "package_index", "layers"};
+                     "vuln_index", "meta",     "findings",      "package_index", "layers",
+                     "rematch_pending"};
 
 inline constexpr std::size_t index(cf c) { return static_cast<std::size_t>(c); }
 
@@ -82,6 +87,11 @@ inline std::optional<uint64_t> decode_u64(std::string_view k) {
 inline std::string task_key(uint64_t id) { return encode_u64(id); }
 
 inline constexpr std::string_view meta_task_seq = "seq/task";
+/// The vulnerability database's generation (u64): bumped in the batch of
+/// every import write that changes records.
+inline constexpr std::string_view meta_db_generation = "seq/vulndb";
+/// The last result sequence (u64): each stored scan result gets the next.
+inline constexpr std::string_view meta_result_seq = "seq/result";
 
 /// "budget/<registry>" -> the start times of its pulls in the last hour, each
 /// a u64 big-endian (8 bytes): the pull budget outlives restarts and edits.
@@ -114,6 +124,22 @@ inline std::string package_index_prefix(std::string_view family, std::string_vie
 inline std::string package_index_key(std::string_view family, std::string_view name,
                                      std::string_view image_key) {
   return package_index_prefix(family, name).append(image_key);
+}
+
+// --- re-match pending ---------------------------------------------------------
+
+inline constexpr std::string_view pending_package_prefix{"p\0", 2};
+inline constexpr std::string_view pending_image_prefix{"i\0", 2};
+
+inline std::string pending_package_key(std::string_view ecosystem, std::string_view name) {
+  std::string k{pending_package_prefix};
+  k.append(ecosystem).push_back('\0');
+  k.append(name);
+  return k;
+}
+
+inline std::string pending_image_key(std::string_view image_key) {
+  return std::string{pending_image_prefix}.append(image_key);
 }
 
 // --- vulnerability database ------------------------------------------------

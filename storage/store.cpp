@@ -131,6 +131,17 @@ expected<std::unique_ptr<store>> store::open(const std::string& dir) {
   // Column families we do not know are left alone, and their handles closed.
   for (auto* h : extra)
     db->DestroyColumnFamilyHandle(h);
+  for (auto [key, value] : {std::pair{schema::meta_db_generation, &st->db_generation_},
+                             std::pair{schema::meta_result_seq, &st->result_seq_}}) {
+    std::string stored;
+    auto got = db->Get(rocksdb::ReadOptions{}, st->cf(index(cf::meta)), slice(key), &stored);
+    if (got.ok() && schema::decode_u64(stored))
+      *value = *schema::decode_u64(stored);
+    else if (got.ok())
+      return make_error(errc::corrupt, "corrupt " + std::string{key} + " in database " + dir);
+    else if (!got.IsNotFound())
+      return db_error("cannot read " + std::string{key}, got);
+  }
   if (auto ok = st->migrate_results(); !ok)
     return ok.err();
   return st;
@@ -204,6 +215,7 @@ expected<std::vector<registry_record>> store::list_registries() {
 
 expected<void> store::delete_registry(const std::string& name) {
   std::lock_guard lock{cascade_mu_};
+  std::lock_guard image_lock{image_mu_}; // no result write between the scan and the delete
   std::string value;
   auto s = db_->Get(rocksdb::ReadOptions{}, cf(index(cf::registries)), name, &value);
   if (s.IsNotFound())
@@ -279,6 +291,8 @@ expected<std::vector<image_record>> store::list_images() {
 }
 
 expected<void> store::delete_image(const std::string& key) {
+  // A scan that read the image before the delete must not write it back after.
+  std::lock_guard lock{image_mu_};
   rocksdb::WriteBatch batch;
   batch.Delete(cf(index(cf::images)), key);
   forget_result(batch, key);
@@ -416,8 +430,90 @@ struct store::import_state {
   std::unordered_map<std::string, std::string> seen; // record id -> first entry name
   std::set<std::string> touched;                    // ecosystems whose status changes
   std::unordered_set<std::string> entry_ids;        // "<id>" of every <id>.json entry, even bad ones
+  std::set<std::string> bases;                      // ecosystems the archive exports, by base name
+  std::set<std::string> stale;                      // stored records it no longer has
   import_report report;
 };
+
+namespace {
+
+// Calls fn(entry name, bytes) for every <id>.json entry of the archive, in
+// archive order; bytes is null for an entry that cannot be read, and
+// `errors` (when not null) is told why. fn returns an error to stop.
+expected<void> for_each_json_entry(
+  zip_t* za, std::vector<std::string>* errors,
+  const std::function<expected<void>(std::string& name, std::string* data)>& fn) {
+  auto note = [&](std::string e) {
+    if (errors)
+      errors->push_back(std::move(e));
+  };
+  auto entries = zip_get_num_entries(za, 0);
+  if (entries < 0)
+    return make_error(errc::corrupt, std::string{"cannot read OSV archive: "} + zip_strerror(za));
+  std::string data;
+  for (zip_int64_t i = 0; i < entries; ++i) {
+    zip_stat_t zs;
+    zip_stat_init(&zs);
+    if (zip_stat_index(za, static_cast<zip_uint64_t>(i), 0, &zs) != 0) {
+      note("entry #" + std::to_string(i) + ": " + zip_strerror(za));
+      continue;
+    }
+    std::string name = (zs.valid & ZIP_STAT_NAME) && zs.name ? zs.name
+                                                             : "entry #" + std::to_string(i);
+    if (!name.ends_with(".json"))
+      continue; // directories and anything that is not a record
+    bool readable = false;
+    if (!(zs.valid & ZIP_STAT_SIZE) || zs.size > max_osv_entry_size) {
+      note(name + ": entry too large or of unknown size");
+    } else if (zip_file_t* zf = zip_fopen_index(za, static_cast<zip_uint64_t>(i), 0); !zf) {
+      note(name + ": " + zip_strerror(za));
+    } else {
+      data.resize(zs.size);
+      zip_uint64_t got = 0;
+      bool read_ok = true;
+      while (got < zs.size) {
+        auto r = zip_fread(zf, data.data() + got, zs.size - got);
+        if (r <= 0) {
+          read_ok = false;
+          break;
+        }
+        got += static_cast<zip_uint64_t>(r);
+      }
+      std::string read_err = read_ok ? "" : zip_file_strerror(zf);
+      zip_fclose(zf);
+      readable = read_ok;
+      if (!read_ok)
+        note(name + ": cannot decompress: " + read_err);
+    }
+    // An entry that cannot be read still names its record.
+    if (auto r = fn(name, readable ? &data : nullptr); !r)
+      return r;
+    data.clear();
+  }
+  return {};
+}
+
+} // namespace
+
+uint64_t store::db_generation() {
+  std::lock_guard lock{pending_mu_};
+  return db_generation_;
+}
+
+expected<void> store::write_import_batch(
+  rocksdb::WriteBatch& batch, const std::set<std::pair<std::string, std::string>>& changed) {
+  std::lock_guard lock{pending_mu_};
+  auto generation = db_generation_ + 1;
+  auto token = schema::encode_u64(generation);
+  for (auto& [eco, name] : changed)
+    batch.Put(cf(index(cf::rematch_pending)), schema::pending_package_key(eco, name), token);
+  batch.Put(cf(index(cf::meta)), slice(schema::meta_db_generation), token);
+  auto s = db_->Write(write_options(), &batch);
+  if (!s.ok())
+    return db_error("cannot write vulnerability records", s);
+  db_generation_ = generation;
+  return {};
+}
 
 expected<void> store::flush_import_batch(import_state& st) {
   if (st.pending.empty())
@@ -433,6 +529,7 @@ expected<void> store::flush_import_batch(import_state& st) {
                 statuses.data());
 
   rocksdb::WriteBatch batch;
+  std::set<std::pair<std::string, std::string>> changed; // this batch's
   auto* vulns = cf(index(cf::vulns));
   auto* vindex = cf(index(cf::vuln_index));
   for (std::size_t i = 0; i < n; ++i) {
@@ -457,11 +554,11 @@ expected<void> store::flush_import_batch(import_state& st) {
       // Remove the old record's index entries: its affected packages may differ.
       auto prev = parse_osv_record(stored);
       if (!prev)
-        return make_error("stored record " + id + " cannot be parsed any more: "
-                          + prev.err().message);
+        return make_error(errc::corrupt, "stored record " + id + " cannot be parsed any more: "
+                                           + prev.err().message);
       for (auto& [eco, name] : index_entries(*prev)) {
         batch.Delete(vindex, schema::vuln_index_key(eco, name, id));
-        st.report.changed_packages.emplace(eco, name);
+        changed.emplace(eco, name);
       }
       for (auto& eco : ecosystems_of(*prev))
         st.touched.insert(eco);
@@ -475,7 +572,7 @@ expected<void> store::flush_import_batch(import_state& st) {
     batch.Put(vulns, id, e.json);
     for (auto& [eco, name] : index_entries(e.rec)) {
       batch.Put(vindex, schema::vuln_index_key(eco, name, id), rocksdb::Slice{});
-      st.report.changed_packages.emplace(eco, name);
+      changed.emplace(eco, name);
     }
     ++st.report.written;
     for (auto& eco : ecosystems_of(e.rec))
@@ -484,44 +581,79 @@ expected<void> store::flush_import_batch(import_state& st) {
   st.pending.clear();
   if (batch.Count() == 0)
     return {};
-  auto s = db_->Write(write_options(), &batch);
-  if (!s.ok())
-    return db_error("cannot write vulnerability records", s);
+  if (auto r = write_import_batch(batch, changed); !r)
+    return r;
+  st.report.changed_packages.insert(changed.begin(), changed.end());
   return {};
+}
+
+// The first pass over an archive: the ids it has and the ecosystems it
+// exports, as the import proper will count them (parsable records with a
+// usable id, first of their id, not withdrawn), so that what it would remove
+// is known before anything is written.
+expected<void> store::read_archive_ids(zip_t* za, import_state& st) {
+  return for_each_json_entry(za, nullptr, [&](std::string& name, std::string* data) {
+    st.entry_ids.insert(std::filesystem::path(name).stem().string());
+    if (!data)
+      return expected<void>{};
+    auto rec = parse_osv_record(*data);
+    if (!rec || !schema::valid_key_part(rec->id) || !st.seen.emplace(rec->id, name).second)
+      return expected<void>{};
+    if (rec->withdrawn.empty())
+      for (auto& eco : ecosystems_of(*rec))
+        st.bases.insert(eco.substr(0, eco.find(':')));
+    return expected<void>{};
+  });
 }
 
 // An all.zip is the full export of its ecosystems: a stored record of one of
 // them that the archive no longer has was deleted upstream. Its ecosystems are
 // taken by base name ("Debian" for "Debian:12"), so that a release the export
 // dropped goes too. Entries that failed to parse still protect their id.
-expected<void> store::remove_stale_records(import_state& st) {
-  std::set<std::string> bases;
-  for (auto& [eco, n] : st.report.per_ecosystem)
-    bases.insert(eco.substr(0, eco.find(':')));
-  if (bases.empty())
-    return {};
-  auto covered = [&](std::string_view eco) {
-    return bases.count(std::string{eco.substr(0, eco.find(':'))}) > 0;
-  };
-  auto* vulns = cf(index(cf::vulns));
+// Unless allowed, an archive that would remove more than a tenth of the
+// stored records of an ecosystem it exports (by base name, as osv.dev exports
+// them) is refused: a truncated or hostile export would otherwise make every
+// image of it look clean.
+expected<void> store::find_stale_records(import_state& st, const import_options& opts) {
   auto* vindex = cf(index(cf::vuln_index));
-  std::set<std::string> stale;
-  for (auto& base : bases) {
+  std::map<std::string, std::set<std::string>> stored, removed; // base -> ids
+  for (auto& base : st.bases) {
     std::unique_ptr<rocksdb::Iterator> it{db_->NewIterator(rocksdb::ReadOptions{}, vindex)};
     for (it->Seek(slice(base)); it->Valid() && starts_with(it->key(), base); it->Next()) {
       std::string_view key{it->key().data(), it->key().size()};
       auto eco = key.substr(0, key.find('\0'));
-      if (!covered(eco) || eco.substr(0, eco.find(':')) != base)
+      if (eco.substr(0, eco.find(':')) != base)
         continue;
       std::string id{schema::third_key_part(key)};
-      if (!id.empty() && !st.seen.count(id) && !st.entry_ids.count(id))
-        stale.insert(std::move(id));
+      if (id.empty())
+        continue;
+      stored[base].insert(id);
+      if (!st.seen.count(id) && !st.entry_ids.count(id)) {
+        removed[base].insert(id);
+        st.stale.insert(std::move(id));
+      }
     }
     if (!it->status().ok())
       return db_error("cannot read the vulnerability index", it->status());
   }
+  if (opts.allow_shrink)
+    return {};
+  for (auto& [base, ids] : removed)
+    if (ids.size() * 10 > stored[base].size())
+      return make_error(errc::conflict,
+                        "the archive would remove " + std::to_string(ids.size()) + " of the "
+                          + std::to_string(stored[base].size()) + " stored records of " + base
+                          + " (more than 10%): refused; import it with --allow-shrink if the "
+                            "export really shrank");
+  return {};
+}
+
+expected<void> store::remove_stale_records(import_state& st) {
+  auto* vulns = cf(index(cf::vulns));
+  auto* vindex = cf(index(cf::vuln_index));
   rocksdb::WriteBatch batch;
-  for (auto& id : stale) {
+  std::set<std::pair<std::string, std::string>> changed;
+  for (auto& id : st.stale) {
     std::string json;
     auto s = db_->Get(rocksdb::ReadOptions{}, vulns, id, &json);
     if (s.IsNotFound())
@@ -530,11 +662,11 @@ expected<void> store::remove_stale_records(import_state& st) {
       return db_error("cannot read stored record " + id, s);
     auto prev = parse_osv_record(json);
     if (!prev)
-      return make_error("stored record " + id + " cannot be parsed any more: "
-                        + prev.err().message);
+      return make_error(errc::corrupt, "stored record " + id + " cannot be parsed any more: "
+                                         + prev.err().message);
     for (auto& [eco, name] : index_entries(*prev)) {
       batch.Delete(vindex, schema::vuln_index_key(eco, name, id));
-      st.report.changed_packages.emplace(eco, name);
+      changed.emplace(eco, name);
     }
     for (auto& eco : ecosystems_of(*prev))
       st.touched.insert(eco);
@@ -543,89 +675,84 @@ expected<void> store::remove_stale_records(import_state& st) {
   }
   if (batch.Count() == 0)
     return {};
-  auto s = db_->Write(write_options(), &batch);
-  if (!s.ok())
-    return db_error("cannot remove vulnerability records", s);
+  if (auto r = write_import_batch(batch, changed); !r)
+    return wrap_error("cannot remove vulnerability records", r.err());
+  st.report.changed_packages.insert(changed.begin(), changed.end());
   return {};
 }
 
 expected<import_report> store::import_osv_zip(const std::string& zip_path,
-                                              const std::string& source_label) {
-  std::lock_guard lock{import_mu_};
+                                              const std::string& source_label,
+                                              const import_options& opts) {
   int zerr = 0;
   zip_t* raw = zip_open(zip_path.c_str(), ZIP_RDONLY, &zerr);
   if (!raw)
-    return make_error("cannot open OSV archive " + zip_path + ": " + zip_message(zerr));
+    return make_error(zerr == ZIP_ER_NOENT ? errc::not_found : errc::invalid,
+                      "cannot open OSV archive " + zip_path + ": " + zip_message(zerr));
   std::unique_ptr<zip_t, void (*)(zip_t*)> za{raw, [](zip_t* z) { zip_discard(z); }};
+  return import_osv_archive(za.get(), source_label, opts);
+}
 
+expected<import_report> store::import_osv_bytes(std::string_view zip_bytes,
+                                                const std::string& source_label,
+                                                const import_options& opts) {
+  zip_error_t zerr;
+  zip_error_init(&zerr);
+  zip_source_t* src = zip_source_buffer_create(zip_bytes.data(), zip_bytes.size(), 0, &zerr);
+  if (!src) {
+    zip_error_fini(&zerr);
+    return make_error(errc::internal, "cannot read OSV archive " + source_label);
+  }
+  zip_t* raw = zip_open_from_source(src, ZIP_RDONLY, &zerr);
+  if (!raw) {
+    zip_source_free(src);
+    std::string msg = zip_error_strerror(&zerr);
+    zip_error_fini(&zerr);
+    return make_error(errc::invalid, "cannot open OSV archive " + source_label + ": " + msg);
+  }
+  zip_error_fini(&zerr);
+  std::unique_ptr<zip_t, void (*)(zip_t*)> za{raw, [](zip_t* z) { zip_discard(z); }};
+  return import_osv_archive(za.get(), source_label, opts);
+}
+
+expected<import_report> store::import_osv_archive(zip_t* za, const std::string& source_label,
+                                                  const import_options& opts) {
+  std::lock_guard lock{import_mu_};
   import_state st;
+  if (auto r = read_archive_ids(za, st); !r)
+    return wrap_error(source_label, r.err());
+  if (auto r = find_stale_records(st, opts); !r)
+    return wrap_error("importing " + source_label, r.err());
+  st.seen.clear(); // the second pass finds duplicates again, and reports them
   st.pending.reserve(import_batch_size);
-  auto entries = zip_get_num_entries(za.get(), 0);
-  if (entries < 0)
-    return make_error("cannot read OSV archive " + zip_path + ": " + zip_strerror(za.get()));
 
-  std::string data;
-  for (zip_int64_t i = 0; i < entries; ++i) {
-    zip_stat_t zs;
-    zip_stat_init(&zs);
-    if (zip_stat_index(za.get(), static_cast<zip_uint64_t>(i), 0, &zs) != 0) {
-      st.report.errors.push_back("entry #" + std::to_string(i) + ": "
-                                 + zip_strerror(za.get()));
-      continue;
-    }
-    std::string name = (zs.valid & ZIP_STAT_NAME) && zs.name ? zs.name
-                                                             : "entry #" + std::to_string(i);
-    if (!name.ends_with(".json"))
-      continue; // directories and anything that is not a record
+  auto read = for_each_json_entry(za, &st.report.errors, [&](std::string& name,
+                                                              std::string* data) {
     ++st.report.read;
-    st.entry_ids.insert(std::filesystem::path(name).stem().string());
-    if (!(zs.valid & ZIP_STAT_SIZE) || zs.size > max_osv_entry_size) {
-      st.report.errors.push_back(name + ": entry too large or of unknown size");
-      continue;
-    }
-    zip_file_t* zf = zip_fopen_index(za.get(), static_cast<zip_uint64_t>(i), 0);
-    if (!zf) {
-      st.report.errors.push_back(name + ": " + zip_strerror(za.get()));
-      continue;
-    }
-    data.resize(zs.size);
-    zip_uint64_t got = 0;
-    bool read_ok = true;
-    while (got < zs.size) {
-      auto r = zip_fread(zf, data.data() + got, zs.size - got);
-      if (r <= 0) {
-        read_ok = false;
-        break;
-      }
-      got += static_cast<zip_uint64_t>(r);
-    }
-    std::string read_err = read_ok ? "" : zip_file_strerror(zf);
-    zip_fclose(zf);
-    if (!read_ok) {
-      st.report.errors.push_back(name + ": cannot decompress: " + read_err);
-      continue;
-    }
-    auto rec = parse_osv_record(data);
+    if (!data)
+      return expected<void>{}; // reported by for_each_json_entry
+    auto rec = parse_osv_record(*data);
     if (!rec) {
       st.report.errors.push_back(name + ": " + rec.err().message);
-      continue;
+      return expected<void>{};
     }
     if (!schema::valid_key_part(rec->id)) {
       st.report.errors.push_back(name + ": record has no usable id");
-      continue;
+      return expected<void>{};
     }
     auto [seen, fresh] = st.seen.emplace(rec->id, name);
     if (!fresh) {
       st.report.errors.push_back(name + ": duplicate record id " + rec->id + " (also in "
                                  + seen->second + "), skipped");
-      continue;
+      return expected<void>{};
     }
-    st.pending.push_back({std::move(name), std::move(data), std::move(*rec)});
-    data.clear();
+    st.pending.push_back({std::move(name), std::move(*data), std::move(*rec)});
     if (st.pending.size() >= import_batch_size)
-      if (auto r = flush_import_batch(st); !r)
-        return r.err();
-  }
+      return flush_import_batch(st);
+    return expected<void>{};
+  });
+  if (!read)
+    return read.err();
   if (auto r = flush_import_batch(st); !r)
     return r.err();
   if (auto r = remove_stale_records(st); !r)
@@ -698,6 +825,63 @@ expected<std::vector<osv_record>> store::advisories_for(const std::string& ecosy
     out.push_back(std::move(*rec));
   }
   return out;
+}
+
+expected<rematch_backlog> store::pending_rematch() {
+  rematch_backlog out;
+  std::unique_ptr<rocksdb::Iterator> it{
+    db_->NewIterator(rocksdb::ReadOptions{}, cf(index(cf::rematch_pending)))};
+  for (it->SeekToFirst(); it->Valid(); it->Next()) {
+    auto key = detail::view(it->key());
+    auto token = schema::decode_u64(detail::view(it->value())).value_or(0);
+    if (key.starts_with(schema::pending_image_prefix)) {
+      out.images.emplace(key.substr(schema::pending_image_prefix.size()), token);
+    } else if (key.starts_with(schema::pending_package_prefix)) {
+      auto rest = key.substr(schema::pending_package_prefix.size());
+      auto sep = rest.find('\0');
+      if (sep != std::string_view::npos)
+        out.packages.emplace(std::pair{std::string{rest.substr(0, sep)},
+                                       std::string{rest.substr(sep + 1)}},
+                             token);
+    }
+  }
+  if (!it->status().ok())
+    return db_error("cannot read the re-match backlog", it->status());
+  return out;
+}
+
+expected<void> store::clear_pending_rematch(const rematch_backlog& done) {
+  std::lock_guard lock{pending_mu_}; // no entry is rewritten between the check and the delete
+  rocksdb::WriteBatch batch;
+  auto* h = cf(index(cf::rematch_pending));
+  auto clear = [&](const std::string& key, uint64_t token) -> expected<void> {
+    std::string value;
+    auto s = db_->Get(rocksdb::ReadOptions{}, h, key, &value);
+    if (s.IsNotFound())
+      return {};
+    if (!s.ok())
+      return db_error("cannot read the re-match backlog", s);
+    if (schema::decode_u64(value).value_or(0) == token)
+      batch.Delete(h, key);
+    return {};
+  };
+  for (auto& [pkg, token] : done.packages)
+    if (auto r = clear(schema::pending_package_key(pkg.first, pkg.second), token); !r)
+      return r;
+  for (auto& [image, token] : done.images)
+    if (auto r = clear(schema::pending_image_key(image), token); !r)
+      return r;
+  if (batch.Count() == 0)
+    return {};
+  auto s = db_->Write(write_options(), &batch);
+  if (!s.ok())
+    return db_error("cannot update the re-match backlog", s);
+  return {};
+}
+
+void store::on_rematch_pending(std::function<void()> fn) {
+  std::lock_guard lock{listener_mu_};
+  pending_listener_ = std::move(fn);
 }
 
 expected<std::vector<ecosystem_status>> store::db_status() {

@@ -8,6 +8,7 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <set>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -15,6 +16,8 @@
 #include "scanners/expected.hpp"
 #include "scanners/types.hpp"
 #include "storage/records.hpp"
+
+struct zip; // libzip's zip_t
 
 namespace rocksdb {
 class DB;
@@ -42,7 +45,8 @@ class store {
   /// Error "no registry named <name>" when absent.
   expected<registry_record> get_registry(const std::string& name);
   expected<std::vector<registry_record>> list_registries();
-  /// Deletes the registry with its images and their scan results, in one batch.
+  /// Deletes the registry with its images and their scan results, in one
+  /// batch, under the image lock (see delete_image).
   expected<void> delete_registry(const std::string& name);
 
   // --- images ---
@@ -57,7 +61,8 @@ class store {
   expected<void> update_image(const std::string& key,
                               const std::function<bool(image_record&, bool exists)>& change);
   expected<std::vector<image_record>> list_images();
-  /// Deletes the image and its scan result, in one batch.
+  /// Deletes the image and its scan result, in one batch, under the image
+  /// lock: a scan finishing at the same time cannot bring the image back.
   expected<void> delete_image(const std::string& key);
 
   // --- scan tasks ---
@@ -84,6 +89,9 @@ class store {
 
   /// Writes the result and the updated image record in one batch, so a crash
   /// never leaves an image marked scanned without its result (or the reverse).
+  /// A result whose db_generation is older than db_generation() was matched
+  /// against a database an import has changed since: its image goes into the
+  /// re-match backlog in the same batch, and the on_rematch_pending callback runs.
   expected<void> put_result(const scan_result& r, const image_record& updated_image);
   /// The same, with the image record read and changed under the lock
   /// (update_image's); error "no image <key>" when it is gone.
@@ -96,9 +104,9 @@ class store {
   expected<findings_record> get_findings(const std::string& image_key);
   /// A re-match's writes: replaces the findings of each image and its counts
   /// (vuln_count, severity_counts), all in one batch. An image that is gone,
-  /// or was scanned again since its findings were read (last_scan differs
-  /// from scanned_at), is skipped: the scan's findings are newer. Returns the
-  /// image keys written.
+  /// or whose stored result is not the one the re-match read (result_seq, or
+  /// last_scan and scanned_at, differ), is skipped: the scan's findings are
+  /// newer. Returns the image keys written.
   expected<std::vector<std::string>> put_rematched(const std::vector<findings_record>& records);
   /// Calls fn(image key, encoded inventory) for every stored result, in key
   /// order, until fn returns false. Decode with codec::decode_result.
@@ -129,23 +137,57 @@ class store {
   /// export of its ecosystems: stored records of them that it lacks are
   /// removed. Updates "db/<ecosystem>" status for every ecosystem the archive
   /// touches; report.changed_packages lists what a re-match must look at.
+  /// Every changed batch of records is written with the database generation
+  /// bumped and the changed packages put into the re-match backlog, so an
+  /// import cut short still leaves the re-match it owes. An archive that would
+  /// remove more than a tenth of the stored records of one of its ecosystems
+  /// is refused (errc::conflict, nothing written) unless opts.allow_shrink.
   expected<import_report> import_osv_zip(const std::string& zip_path,
-                                         const std::string& source_label);
+                                         const std::string& source_label,
+                                         const import_options& opts = {});
+  /// The same for an archive in memory (the bytes a client sent).
+  expected<import_report> import_osv_bytes(std::string_view zip_bytes,
+                                           const std::string& source_label,
+                                           const import_options& opts = {});
+  /// Bumped by every import write that changes records; kept across restarts.
+  uint64_t db_generation();
   /// Every stored record with an affected entry for (ecosystem, name), in id order.
   expected<std::vector<osv_record>> advisories_for(const std::string& ecosystem,
                                                    const std::string& name);
   /// One entry per imported ecosystem, in ecosystem order.
   expected<std::vector<ecosystem_status>> db_status();
 
+  // --- re-match backlog ---
+  /// What a re-match still owes: written with the imports and results that
+  /// cause it, so it survives a crash.
+  expected<rematch_backlog> pending_rematch();
+  /// Removes the entries of `done` (a pending_rematch() a re-match has
+  /// finished) whose token is unchanged: one written again meanwhile stays.
+  expected<void> clear_pending_rematch(const rematch_backlog& done);
+  /// Called, outside the store's locks, after a result went into the backlog
+  /// (see put_result). nullptr to stop.
+  void on_rematch_pending(std::function<void()> fn);
+
  private:
   struct import_state;
   store() = default;
   rocksdb::ColumnFamilyHandle* cf(std::size_t i) const { return handles_[i]; }
+  expected<import_report> import_osv_archive(::zip* za, const std::string& source_label,
+                                             const import_options& opts);
+  expected<void> read_archive_ids(::zip* za, import_state& st);
+  expected<void> find_stale_records(import_state& st, const import_options& opts);
+  /// Writes an import's batch with the generation bump and the re-match
+  /// backlog entries of `changed`.
+  expected<void> write_import_batch(rocksdb::WriteBatch& batch,
+                                    const std::set<std::pair<std::string, std::string>>& changed);
   expected<void> flush_import_batch(import_state& st);
   /// Adds to `batch` the deletes of an image's result: inventory, findings
   /// and package_index entries.
   void forget_result(rocksdb::WriteBatch& batch, const std::string& image_key);
-  expected<void> write_result(const scan_result& r, const image_record& updated_image);
+  /// Under image_mu_. True when the result went into the re-match backlog.
+  expected<bool> write_result(const scan_result& r, const image_record& updated_image);
+  /// Tells the listener when the result went into the backlog.
+  expected<void> after_result_written(const expected<bool>& written);
   /// Brings results written by an older layout to the current one.
   expected<void> migrate_results();
   expected<void> remove_stale_records(import_state& st);
@@ -158,6 +200,11 @@ class store {
   std::mutex cascade_mu_; // delete_registry's scan-then-delete
   std::mutex import_mu_;  // one import at a time: it reads before it writes
   std::mutex image_mu_;   // read-modify-write of image records: sync, scan, re-match
+  std::mutex pending_mu_; // the generation and the re-match backlog: read, compared, written
+  uint64_t db_generation_ = 0; // under pending_mu_
+  uint64_t result_seq_ = 0;    // under image_mu_
+  std::mutex listener_mu_;
+  std::function<void()> pending_listener_;
 };
 
 } // namespace regscan

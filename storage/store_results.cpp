@@ -41,8 +41,8 @@ index_entries index_entries_of(const inventory& inv) {
   return out;
 }
 
-findings_record findings_of(const scan_result& r) {
-  return {r.image_key, r.findings, r.scanned_at, r.matched_at};
+findings_record findings_of(const scan_result& r, uint64_t result_seq) {
+  return {r.image_key, r.findings, r.scanned_at, r.matched_at, result_seq};
 }
 
 } // namespace
@@ -61,24 +61,44 @@ void store::forget_result(rocksdb::WriteBatch& batch, const std::string& image_k
 }
 
 expected<void> store::put_result(const scan_result& r, const image_record& updated_image) {
-  std::lock_guard lock{image_mu_};
-  return write_result(r, updated_image);
+  std::unique_lock lock{image_mu_};
+  auto written = write_result(r, updated_image);
+  lock.unlock();
+  return after_result_written(written);
 }
 
 expected<void> store::put_result(const scan_result& r,
                                  const std::function<void(image_record&)>& change_image) {
-  std::lock_guard lock{image_mu_};
+  std::unique_lock lock{image_mu_};
   auto img = get_image(r.image_key);
   if (!img)
     return img.err();
   change_image(*img);
-  return write_result(r, *img);
+  auto written = write_result(r, *img);
+  lock.unlock();
+  return after_result_written(written);
 }
 
-expected<void> store::write_result(const scan_result& r, const image_record& updated_image) {
+expected<void> store::after_result_written(const expected<bool>& written) {
+  if (!written)
+    return written.err();
+  if (*written) {
+    std::function<void()> listener;
+    {
+      std::lock_guard lock{listener_mu_};
+      listener = pending_listener_;
+    }
+    if (listener)
+      listener();
+  }
+  return {};
+}
+
+expected<bool> store::write_result(const scan_result& r, const image_record& updated_image) {
   if (r.image_key.empty() || r.image_key != updated_image.key)
-    return make_error("scan result for '" + r.image_key + "' does not match image '"
-                      + updated_image.key + "'");
+    return make_error(errc::invalid, "scan result for '" + r.image_key
+                                       + "' does not match image '" + updated_image.key + "'");
+  auto seq = result_seq_ + 1;
   rocksdb::WriteBatch batch;
   forget_result(batch, r.image_key); // a rescan may have other packages
   for (auto& [key, pkgs] : index_entries_of(r.inv))
@@ -86,12 +106,22 @@ expected<void> store::write_result(const scan_result& r, const image_record& upd
               schema::package_index_key(key.first, key.second, r.image_key),
               codec::encode_packages(pkgs));
   batch.Put(cf(index(cf::results)), r.image_key, codec::encode(r));
-  batch.Put(cf(index(cf::findings)), r.image_key, codec::encode(findings_of(r)));
+  batch.Put(cf(index(cf::findings)), r.image_key, codec::encode(findings_of(r, seq)));
   batch.Put(cf(index(cf::images)), updated_image.key, codec::encode(updated_image));
+  batch.Put(cf(index(cf::meta)), slice(schema::meta_result_seq), schema::encode_u64(seq));
+  // Checked and written under the lock that imports write under: an import
+  // either comes before the check (and is seen) or after the write (and its
+  // re-match finds this result).
+  std::lock_guard lock{pending_mu_};
+  bool stale = r.db_generation && *r.db_generation < db_generation_;
+  if (stale)
+    batch.Put(cf(index(cf::rematch_pending)), schema::pending_image_key(r.image_key),
+              schema::encode_u64(seq));
   auto s = db_->Write(write_options(), &batch);
   if (!s.ok())
     return db_error("cannot store scan result for " + r.image_key, s);
-  return {};
+  result_seq_ = seq;
+  return stale;
 }
 
 expected<findings_record> store::get_findings(const std::string& image_key) {
@@ -141,6 +171,13 @@ expected<std::vector<std::string>> store::put_rematched(
   for (auto& f : records) {
     auto img = get_image(f.image_key);
     if (!img || img->last_scan != f.scanned_at)
+      continue;
+    // The result read may have been replaced within the same second.
+    std::string value;
+    if (!db_->Get(rocksdb::ReadOptions{}, cf(index(cf::findings)), f.image_key, &value).ok())
+      continue;
+    auto current = codec::decode_findings(value);
+    if (!current || current->result_seq != f.result_seq)
       continue;
     count_findings(*img, f.findings);
     batch.Put(cf(index(cf::findings)), f.image_key, codec::encode(f));
@@ -200,8 +237,10 @@ expected<void> store::migrate_results() {
   auto walked = for_each_result([&](std::string_view key, std::string_view v) {
     auto r = codec::decode_result(v);
     auto img = get_image(std::string{key});
-    if (r && img)
-      written = write_result(*r, *img);
+    if (r && img) {
+      auto w = write_result(*r, *img);
+      written = w ? expected<void>{} : expected<void>{w.err()};
+    }
     return bool(written);
   });
   if (!walked)

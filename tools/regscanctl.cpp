@@ -5,7 +5,10 @@
 #include <cstdio>
 #include <cstdlib>
 #include <ctime>
+#include <algorithm>
 #include <filesystem>
+#include <fstream>
+#include <iterator>
 #include <iostream>
 #include <thread>
 
@@ -36,7 +39,8 @@ struct reply {
   std::exit(1);
 }
 
-reply call(const std::string& method, const std::string& target, const std::string& body = {}) {
+reply call(const std::string& method, const std::string& target, const std::string& body = {},
+          const char* content_type = "application/json") {
   try {
     asio::io_context io;
     asio::local::stream_protocol::socket sock{io};
@@ -51,7 +55,7 @@ reply call(const std::string& method, const std::string& target, const std::stri
                                                               : http::verb::post,
                                          target, 11};
     req.set(http::field::host, "regscand");
-    req.set(http::field::content_type, "application/json");
+    req.set(http::field::content_type, content_type);
     req.body() = body;
     req.prepare_payload();
     http::write(sock, req);
@@ -141,6 +145,40 @@ simdjson::dom::element parse_ok(const reply& r) {
   return doc;
 }
 
+// What `db import` sends: the file itself, or every <Ecosystem>/all.zip below
+// a folder, in path order.
+std::vector<std::string> osv_archives(const std::string& path) {
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  if (!fs::is_directory(path, ec)) {
+    if (!fs::exists(path, ec))
+      die("cannot read " + path + ": no such file or folder");
+    return {path};
+  }
+  std::vector<std::string> out;
+  for (fs::recursive_directory_iterator it{path, fs::directory_options::skip_permission_denied, ec},
+       end;
+       !ec && it != end; it.increment(ec))
+    if (it->is_regular_file() && it->path().filename() == "all.zip")
+      out.push_back(it->path().string());
+  if (ec)
+    die("cannot read " + path + ": " + ec.message());
+  if (out.empty())
+    die("no <Ecosystem>/all.zip below " + path);
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+std::string read_file(const std::string& path) {
+  std::ifstream in{path, std::ios::binary};
+  if (!in.is_open())
+    die("cannot open " + path);
+  std::string data{std::istreambuf_iterator<char>{in}, std::istreambuf_iterator<char>{}};
+  if (in.bad())
+    die("cannot read " + path);
+  return data;
+}
+
 std::string str(simdjson::dom::element e, const char* key) {
   auto v = e[key];
   std::string_view s;
@@ -156,6 +194,70 @@ std::string str(simdjson::dom::element e, const char* key) {
   if (!v.get(b))
     return b ? "yes" : "no";
   return {};
+}
+
+// The sum of the import reports of `db import` (one per archive) or `db update`.
+struct import_totals {
+  uint64_t read = 0, written = 0, unchanged = 0, withdrawn = 0, removed = 0;
+  uint64_t changed = 0;    // packages with changed advisories
+  uint64_t generation = 0; // the re-match to wait for: the latest
+  std::vector<std::string> errors;
+
+  void add(simdjson::dom::element doc, const std::string& label) {
+    auto num = [&](const char* key) {
+      uint64_t v = 0;
+      return doc[key].get(v) ? uint64_t{0} : v;
+    };
+    read += num("read");
+    written += num("written");
+    unchanged += num("unchanged");
+    withdrawn += num("withdrawn");
+    removed += num("removed");
+    changed += num("changed_packages");
+    generation = std::max(generation, num("rematch"));
+    simdjson::dom::array errs;
+    if (!doc["errors"].get(errs))
+      for (auto e : errs) {
+        std::string_view s;
+        if (!e.get(s))
+          errors.push_back(label + std::string(s));
+      }
+  }
+};
+
+// After an import: waits for the re-match it started (unless --no-wait),
+// then fails when records or archives could not be imported.
+void wait_rematch_and_report(uint64_t generation, uint64_t changed, bool no_wait,
+                             const std::vector<std::string>& import_errors) {
+  if (changed > 0 && !no_wait) {
+    for (;;) {
+      auto st = parse_ok(call("GET", "/db/rematch"));
+      uint64_t completed = 0;
+      if (st["completed"].get(completed))
+        completed = 0;
+      if (completed >= generation) {
+        double secs = 0;
+        if (st["seconds"].get(secs))
+          secs = 0;
+        char took[32];
+        std::snprintf(took, sizeof took, "%.3f", secs);
+        std::cout << "re-matched " << str(st, "matched") << " of " << str(st, "inventories")
+                  << " stored inventories in " << took << " s: "
+                  << str(st, "updated") << " images changed, " << str(st, "new_findings")
+                  << " new findings (no image pulled)\n";
+        break;
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
+  } else if (changed > 0) {
+    std::cout << "stored images are being re-matched: see `regscanctl images list "
+                 "--new-since <time>`\n";
+  }
+  if (!import_errors.empty()) {
+    for (auto& e : import_errors)
+      std::cerr << "regscanctl: " << e << "\n";
+    die(std::to_string(import_errors.size()) + " record(s) or archive(s) could not be imported");
+  }
 }
 
 std::string join(simdjson::dom::element e, const char* key, const char* sep = ",") {
@@ -450,6 +552,9 @@ int main(int argc, char** argv) {
   db_import->add_option("path", path, "OSV all.zip, or a folder of <Ecosystem>/all.zip")
     ->required();
   db_import->add_flag("--no-wait", no_rematch_wait, "return before stored images are re-matched");
+  bool allow_shrink = false;
+  db_import->add_flag("--allow-shrink", allow_shrink,
+                      "accept an archive that removes more than 10% of an ecosystem's records");
   auto* db_update = db->add_subcommand("update", "download OSV all.zip files from the mirror");
   std::vector<std::string> ecosystems;
   std::string mirror;
@@ -458,6 +563,8 @@ int main(int argc, char** argv) {
   db_update->add_option("--mirror", mirror,
                         "base URL: <mirror>/<ecosystem>/all.zip (default: regscand's vulndb.mirror)");
   db_update->add_flag("--no-wait", no_rematch_wait, "return before stored images are re-matched");
+  db_update->add_flag("--allow-shrink", allow_shrink,
+                      "accept an archive that removes more than 10% of an ecosystem's records");
   auto* db_status = db->add_subcommand("status", "records per ecosystem");
   db_status->add_flag("--json", as_json, "print JSON");
 
@@ -730,18 +837,39 @@ int main(int argc, char** argv) {
     if (failed > 0)
       die(std::to_string(failed) + " scan(s) did not complete: see `regscanctl scan list`");
     std::cout << "all scans done\n";
-  } else if (*db_import || *db_update) {
+  } else if (*db_import) {
+    // regscand opens no path a client names: the archives' bytes go over the socket.
+    auto archives = osv_archives(path);
+    import_totals total;
+    for (auto& file : archives) {
+      auto target = "/db/import?source=" + url_encode(std::filesystem::absolute(file).string())
+                    + (allow_shrink ? "&allow_shrink=1" : "");
+      auto r = call("POST", target, read_file(file), "application/zip");
+      if (r.status >= 300 && archives.size() > 1) { // the other archives go on
+        std::string msg = "HTTP " + std::to_string(r.status);
+        simdjson::dom::element doc;
+        std::string_view text;
+        if (!parser.parse(r.body).get(doc) && !doc["error"].get(text))
+          msg = text;
+        total.errors.push_back(file + ": " + msg);
+        continue;
+      }
+      total.add(parse_ok(r), archives.size() > 1 ? file + ": " : "");
+    }
+    std::cout << "imported " << path << ": " << total.read << " records read, " << total.written
+              << " written, " << total.unchanged << " unchanged, " << total.withdrawn
+              << " withdrawn, " << total.removed << " removed\n";
+    wait_rematch_and_report(total.generation, total.changed, no_rematch_wait, total.errors);
+  } else if (*db_update) {
     json_writer w;
     w.begin_object();
-    if (*db_import) {
-      w.field("path", std::filesystem::absolute(path).string());
-    } else {
-      if (!mirror.empty())
-        w.field("mirror", mirror);
-      w.field("ecosystems", ecosystems);
-    }
+    if (!mirror.empty())
+      w.field("mirror", mirror);
+    w.field("ecosystems", ecosystems);
+    if (allow_shrink)
+      w.field("allow_shrink", true);
     w.end_object();
-    auto doc = parse_ok(call("POST", *db_import ? "/db/import" : "/db/update", w.str()));
+    auto doc = parse_ok(call("POST", "/db/update", w.str()));
     simdjson::dom::array archives;
     if (!doc["archives"].get(archives))
       for (auto a : archives)
@@ -749,53 +877,12 @@ int main(int argc, char** argv) {
                   << (str(a, "error").empty() ? "downloaded " + str(a, "url")
                                               : "failed: " + str(a, "error"))
                   << "\n";
-    std::cout << (*db_import ? "imported " + path : std::string{"updated"}) << ": "
-              << str(doc, "read") << " records read, " << str(doc, "written") << " written, "
-              << str(doc, "unchanged") << " unchanged, " << str(doc, "withdrawn")
-              << " withdrawn, " << str(doc, "removed") << " removed\n";
-    uint64_t generation = 0, changed = 0;
-    if (doc["rematch"].get(generation))
-      generation = 0;
-    if (doc["changed_packages"].get(changed))
-      changed = 0;
-    std::vector<std::string> import_errors;
-    simdjson::dom::array errs;
-    if (!doc["errors"].get(errs))
-      for (auto e : errs) {
-        std::string_view s;
-        if (!e.get(s))
-          import_errors.emplace_back(s);
-      }
-    if (changed > 0 && !no_rematch_wait) {
-      // Copied out above: polling re-uses the parser.
-      for (;;) {
-        auto st = parse_ok(call("GET", "/db/rematch"));
-        uint64_t completed = 0;
-        if (st["completed"].get(completed))
-          completed = 0;
-        if (completed >= generation) {
-          double secs = 0;
-          if (st["seconds"].get(secs))
-            secs = 0;
-          char took[32];
-          std::snprintf(took, sizeof took, "%.3f", secs);
-          std::cout << "re-matched " << str(st, "matched") << " of " << str(st, "inventories")
-                    << " stored inventories in " << took << " s: "
-                    << str(st, "updated") << " images changed, " << str(st, "new_findings")
-                    << " new findings (no image pulled)\n";
-          break;
-        }
-        std::this_thread::sleep_for(std::chrono::milliseconds(100));
-      }
-    } else if (changed > 0) {
-      std::cout << "stored images are being re-matched: see `regscanctl images list "
-                   "--new-since <time>`\n";
-    }
-    if (!import_errors.empty()) {
-      for (auto& e : import_errors)
-        std::cerr << "regscanctl: " << e << "\n";
-      die(std::to_string(import_errors.size()) + " record(s) or archive(s) could not be imported");
-    }
+    import_totals total;
+    total.add(doc, "");
+    std::cout << "updated: " << total.read << " records read, " << total.written << " written, "
+              << total.unchanged << " unchanged, " << total.withdrawn << " withdrawn, "
+              << total.removed << " removed\n";
+    wait_rematch_and_report(total.generation, total.changed, no_rematch_wait, total.errors);
   } else if (*db_status) {
     auto r = call("GET", "/db/status");
     if (as_json) {

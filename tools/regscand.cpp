@@ -5,6 +5,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <filesystem>
 #include <optional>
@@ -180,8 +181,15 @@ int main(int argc, char** argv) {
     nightly = sys.spawn(scheduler, &ctx, *window, [] { return std::time(nullptr); });
   }
 
+  http_limits control_limits;
+  control_limits.upload_paths = {"/db/import"};
+  control_limits.max_upload_body = cfg.osv_max_archive_bytes;
+  // An archive of max_archive_mib over a local socket: allow 10 s per 100 MiB.
+  control_limits.body_timeout = std::max(control_limits.body_timeout,
+                                         std::chrono::milliseconds(cfg.osv_max_archive_bytes / (10u << 20) * 1000));
   auto control = http_server::listen_unix(cfg.socket, cfg.socket_group,
-                                          [&api](const http_exchange& ex) { return api.handle(ex); });
+                                          [&api](const http_exchange& ex) { return api.handle(ex); },
+                                          control_limits);
   if (!control)
     return fail(control.err().message);
   auto prometheus = http_server::listen_tcp(cfg.metrics_address, [&ctx](const http_exchange& ex) {

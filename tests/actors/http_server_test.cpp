@@ -166,3 +166,43 @@ TEST(http_server, unix_requests_carry_the_peer_credentials) {
               + std::to_string(::getpid());
   EXPECT_NE(reply.find("\r\n\r\n" + want), std::string::npos) << reply;
 }
+
+namespace {
+
+/// Sends one request with a body and reads the reply to the end.
+std::string post(uint16_t port, const std::string& target, const std::string& body) {
+  int fd = connect_tcp(port);
+  if (fd < 0)
+    return {};
+  auto req = "POST " + target + " HTTP/1.1\r\nHost: test\r\nConnection: close\r\nContent-Length: "
+             + std::to_string(body.size()) + "\r\n\r\n" + body;
+  // The server may answer 413 and close before it has read every byte.
+  (void)!::send(fd, req.data(), req.size(), MSG_NOSIGNAL);
+  auto reply = read_until_closed(fd, 5s);
+  ::close(fd);
+  return reply;
+}
+
+} // namespace
+
+// Bodies are capped at max_body (413), except on the upload paths, which
+// take up to max_upload_body: `db import` sends an archive to /db/import.
+TEST(http_server, a_large_body_is_refused_except_on_an_upload_path) {
+  http_limits limits;
+  limits.max_body = 1000;
+  limits.upload_paths = {"/upload"};
+  limits.max_upload_body = 100'000;
+  auto port = test::free_port();
+  auto server = listen_tcp_or_die(port, [](const http_exchange& ex) {
+    return http_reply{200, std::to_string(ex.body.size()), "text/plain"};
+  }, limits);
+  ASSERT_TRUE(server);
+  EXPECT_NE(post(port, "/other", std::string(900, 'x')).find("\r\n\r\n900"), std::string::npos);
+  auto big = post(port, "/other", std::string(5000, 'x'));
+  EXPECT_EQ(big.rfind("HTTP/1.1 413", 0), 0u) << big;
+  EXPECT_NE(big.find("\"code\":\"limit\""), std::string::npos) << big;
+  auto upload = post(port, "/upload?source=a.zip", std::string(50'000, 'x'));
+  EXPECT_NE(upload.find("\r\n\r\n50000"), std::string::npos) << upload.substr(0, 200);
+  auto too_big = post(port, "/upload", std::string(200'000, 'x'));
+  EXPECT_EQ(too_big.rfind("HTTP/1.1 413", 0), 0u) << too_big.substr(0, 200);
+}

@@ -147,3 +147,70 @@ TEST(osv_mirror, tls_is_verified) {
 }
 
 } // namespace
+
+// A mirror must not fill the disk or hold an update forever: both are capped,
+// and nothing of an archive over a cap is imported or left behind.
+TEST(osv_mirror, downloads_are_capped_in_size_and_time) {
+  test::temp_dir dir;
+  auto db = store::open(dir / "db");
+  ASSERT_TRUE(db) << db.err().message;
+  test::test_http_server mirror{[](const test::request& req) {
+    if (std::string{req.target()} == "/slow/Debian/all.zip") {
+      test::reply r{200, {}, std::string(4000, 'x')};
+      r.trickle = std::chrono::milliseconds{5}; // 20 s in all, a byte at a time
+      return r;
+    }
+    return serve_osv(req);
+  }};
+  download_limits small;
+  small.max_bytes = 100 * 1024; // Debian's all.zip is about 600 KiB
+  auto big = update_ecosystem(**db, mirror.url() + "/osv", "Debian", dir / "tmp", {}, small);
+  ASSERT_FALSE(big);
+  EXPECT_EQ(big.err().code, errc::limit) << big.err().message;
+  EXPECT_TRUE(std::filesystem::is_empty(dir / "tmp"));
+  EXPECT_TRUE((*db)->db_status()->empty());
+
+  download_limits quick;
+  quick.max_time = std::chrono::seconds{1};
+  auto started = std::chrono::steady_clock::now();
+  auto slow = update_ecosystem(**db, mirror.url() + "/slow", "Debian", dir / "tmp", {}, quick);
+  ASSERT_FALSE(slow);
+  EXPECT_EQ(slow.err().code, errc::limit) << slow.err().message;
+  EXPECT_LT(std::chrono::steady_clock::now() - started, std::chrono::seconds{10});
+  EXPECT_TRUE(std::filesystem::is_empty(dir / "tmp"));
+
+  // Within the caps it works.
+  auto ok = update_ecosystem(**db, mirror.url() + "/osv", "Debian", dir / "tmp", {},
+                             download_limits{});
+  ASSERT_TRUE(ok) << ok.err().message;
+  EXPECT_GT(ok->written, 700u);
+}
+
+TEST(osv_mirror, only_the_configured_or_allowed_mirrors_and_https_unless_allowed) {
+  daemon_config cfg;
+  cfg.osv_mirror = "https://osv.example.org/";
+  cfg.osv_allowed_mirrors = {"https://mirror.example.org/osv", "http://plain.example.org"};
+  EXPECT_EQ(*choose_mirror(cfg, ""), "https://osv.example.org");
+  EXPECT_EQ(*choose_mirror(cfg, "https://osv.example.org"), "https://osv.example.org");
+  EXPECT_EQ(*choose_mirror(cfg, "https://mirror.example.org/osv/"),
+            "https://mirror.example.org/osv");
+  auto other = choose_mirror(cfg, "https://evil.example.com");
+  ASSERT_FALSE(other);
+  EXPECT_EQ(other.err().code, errc::forbidden);
+  auto plain = choose_mirror(cfg, "http://plain.example.org");
+  ASSERT_FALSE(plain);
+  EXPECT_EQ(plain.err().code, errc::forbidden);
+  cfg.osv_allow_http = true;
+  EXPECT_TRUE(choose_mirror(cfg, "http://plain.example.org"));
+
+  // The configuration itself: https unless allow_http.
+  daemon_config conf;
+  conf.osv_mirror = "http://osv.internal";
+  EXPECT_NE(conf.validate().find("allow_http"), std::string::npos);
+  conf.osv_allow_http = true;
+  EXPECT_EQ(conf.validate(), "");
+  conf.osv_allow_http = false;
+  conf.osv_mirror = "https://osv.internal";
+  conf.osv_allowed_mirrors = {"http://other.internal"};
+  EXPECT_NE(conf.validate().find("allowed_mirrors"), std::string::npos);
+}

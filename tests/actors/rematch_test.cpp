@@ -22,6 +22,7 @@
 #include "scanners/osv_record.hpp"
 #include "../storage/osv_zip_util.hpp"
 #include "../storage/test_util.hpp"
+#include "tests/test_support.hpp"
 
 using namespace regscan;
 using namespace std::chrono_literals;
@@ -323,14 +324,12 @@ struct api_test : rematch_test {
   }
 };
 
-TEST_F(api_test, import_of_a_folder_rematches_and_new_since_lists_the_image) {
+TEST_F(api_test, import_of_an_archive_rematches_and_new_since_lists_the_image) {
   store_scan("lab/a@sha256:a", {debian_pkg(pkg_new)}, 1000);
   store_scan("lab/b@sha256:b", {debian_pkg(pkg_old)}, 1000);
-  // An air-gapped mirror: <Ecosystem>/all.zip below a folder.
-  std::filesystem::create_directories(dir / "mirror/Debian");
-  std::filesystem::copy_file(debian_zip, dir / "mirror/Debian/all.zip");
   auto t0 = std::time(nullptr);
-  auto rep = call("POST", "/db/import", R"({"path":")" + (dir / "mirror") + R"("})");
+  // What regscanctl sends: the archive's bytes.
+  auto rep = call("POST", "/db/import?source=Debian%2Fall.zip", test::slurp(debian_zip));
   ASSERT_EQ(rep.status, 200) << rep.body;
   EXPECT_NE(rep.body.find("\"written\":" + std::to_string(held_back.size())), std::string::npos)
     << rep.body;
@@ -367,6 +366,106 @@ TEST_F(api_test, image_show_lists_the_other_paths_of_linked_files) {
   EXPECT_NE(shown.body.find(R"("linked_files":[{"file":"var/lib/dpkg/status","also_at":["var/lib/dpkg/status-hardlink"]}])"),
             std::string::npos)
     << shown.body;
+}
+
+// `db import PATH` used to make the daemon open any path it can read (and
+// tell whether it exists). Now the client sends the bytes; a path is refused.
+TEST_F(api_test, import_takes_the_archive_bytes_and_opens_no_path) {
+  auto before = ctx.db->db_status();
+  ASSERT_TRUE(before);
+  auto by_path = call("POST", "/db/import", R"({"path":")" + debian_zip + R"("})");
+  EXPECT_EQ(by_path.status, 400) << by_path.body;
+  EXPECT_NE(by_path.body.find("opens no path"), std::string::npos) << by_path.body;
+  auto secret = call("POST", "/db/import", R"({"path":"/etc/shadow"})");
+  EXPECT_EQ(secret.status, 400);
+  EXPECT_EQ(secret.body, by_path.body); // says nothing about the path
+  auto after = ctx.db->db_status();
+  ASSERT_TRUE(after);
+  ASSERT_EQ(after->size(), before->size());
+  for (std::size_t i = 0; i < after->size(); ++i)
+    EXPECT_EQ((*after)[i].source, "yesterday"); // nothing imported
+
+  auto by_bytes = call("POST", "/db/import?source=%2Fsrv%2Fosv%2FDebian%2Fall.zip",
+                       test::slurp(debian_zip));
+  ASSERT_EQ(by_bytes.status, 200) << by_bytes.body;
+  EXPECT_NE(by_bytes.body.find("\"written\":" + std::to_string(held_back.size())),
+            std::string::npos) << by_bytes.body;
+  EXPECT_NE(call("GET", "/db/status").body.find("\"source\":\"/srv/osv/Debian/all.zip\""),
+            std::string::npos);
+  auto junk = call("POST", "/db/import?source=junk.zip", "PK not really a zip");
+  EXPECT_EQ(junk.status, 400);
+  EXPECT_NE(junk.body.find("zip"), std::string::npos) << junk.body;
+}
+
+// A one-record "export" would remove every other Debian record: refused
+// (409) unless allow_shrink.
+TEST_F(api_test, an_archive_that_would_empty_an_ecosystem_needs_allow_shrink) {
+  ASSERT_TRUE(test::write_osv_zip(dir / "one.zip", {all.front()}));
+  auto one = test::slurp(dir / "one.zip");
+  auto refused = call("POST", "/db/import?source=one.zip", one);
+  EXPECT_EQ(refused.status, 409) << refused.body;
+  EXPECT_NE(refused.body.find("--allow-shrink"), std::string::npos) << refused.body;
+  EXPECT_FALSE(ctx.db->advisories_for("Debian:12", pkg_old)->empty());
+  auto allowed = call("POST", "/db/import?source=one.zip&allow_shrink=1", one);
+  EXPECT_EQ(allowed.status, 200) << allowed.body;
+  EXPECT_TRUE(ctx.db->advisories_for("Debian:12", pkg_old)->empty());
+}
+
+// Any socket user could point `db update` at any URL, plain http included.
+TEST_F(api_test, update_downloads_only_from_the_configured_or_allowed_https_mirrors) {
+  ctx.cfg.osv_mirror = "https://osv.example.org/";
+  ctx.cfg.osv_allowed_mirrors = {"https://mirror.example.org/osv"};
+  auto other = call("POST", "/db/update", R"({"mirror":"https://evil.example.com","ecosystems":["Debian"]})");
+  EXPECT_EQ(other.status, 403) << other.body;
+  auto plain = call("POST", "/db/update", R"({"mirror":"http://127.0.0.1:1","ecosystems":["Debian"]})");
+  EXPECT_EQ(plain.status, 403) << plain.body;
+  // Allowed by name, but plain http needs allow_http as well.
+  ctx.cfg.osv_allowed_mirrors.push_back("http://127.0.0.1:1");
+  plain = call("POST", "/db/update", R"({"mirror":"http://127.0.0.1:1/","ecosystems":["Debian"]})");
+  EXPECT_EQ(plain.status, 403) << plain.body;
+  EXPECT_NE(plain.body.find("allow_http"), std::string::npos) << plain.body;
+  ctx.cfg.osv_allow_http = true;
+  plain = call("POST", "/db/update", R"({"mirror":"http://127.0.0.1:1","ecosystems":["Debian"]})");
+  EXPECT_EQ(plain.status, 200) << plain.body; // allowed: the download itself fails
+  EXPECT_NE(plain.body.find("127.0.0.1:1/Debian/all.zip"), std::string::npos) << plain.body;
+}
+
+// A scan matched before an import and stored after it: the daemon re-matches
+// it on its own, against the new database.
+TEST_F(api_test, a_result_matched_before_an_import_is_rematched) {
+  store_scan("lab/a@sha256:a", {debian_pkg(pkg_old)}, 1000);
+  auto generation = ctx.db->db_generation(); // a scan of b starts matching
+  scan_result r;
+  r.image_key = "lab/b@sha256:b";
+  r.inv.packages = {debian_pkg(pkg_new)};
+  r.db_generation = generation;
+  auto matched = match_inventory(*ctx.db, r.inv);
+  ASSERT_TRUE(matched);
+  EXPECT_TRUE(matched->empty()); // yesterday has no record of pkg_new
+  r.findings = *matched;
+  r.scanned_at = r.matched_at = 1000;
+
+  auto rep = call("POST", "/db/import?source=today", test::slurp(debian_zip));
+  ASSERT_EQ(rep.status, 200) << rep.body;
+  auto pos = rep.body.find("\"rematch\":");
+  ASSERT_TRUE(wait_rematch(std::stoull(rep.body.substr(pos + 10))));
+
+  image_record img;
+  img.key = r.image_key;
+  img.registry = "lab";
+  img.repository = "app";
+  img.last_scan = 1000;
+  ASSERT_TRUE(ctx.db->put_result(r, img)); // the scan finishes now
+  bool rematched = false;
+  for (int i = 0; i < 3000 && !rematched; ++i) {
+    auto f = ctx.db->get_findings(r.image_key);
+    ASSERT_TRUE(f);
+    rematched = f->findings.size() == held_back.size();
+    if (!rematched)
+      std::this_thread::sleep_for(10ms);
+  }
+  EXPECT_TRUE(rematched) << "the stale result was not matched again";
+  EXPECT_EQ(ctx.db->get_image(r.image_key)->vuln_count, static_cast<int>(held_back.size()));
 }
 
 } // namespace

@@ -516,8 +516,9 @@ TEST_F(layer_cache, a_layer_whose_hardlinks_share_a_parse_is_walked_each_time) {
               (std::vector<std::string>{"srv/a/package-lock.json", "srv/copy/package-lock.json"}));
     std::map<std::string, int> seen;
     for (const auto& p : inv.packages)
-      if (p.ecosystem == "npm")
+      if (p.ecosystem == "npm") {
         EXPECT_EQ(++seen[p.name + "@" + p.version], 1) << p.name << " listed twice";
+      }
     EXPECT_TRUE(seen.contains("debug@4.3.4")) << describe(inv);
   }
 }
