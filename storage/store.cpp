@@ -430,7 +430,7 @@ struct store::import_state {
   std::unordered_map<std::string, std::string> seen; // record id -> first entry name
   std::set<std::string> touched;                    // ecosystems whose status changes
   std::unordered_set<std::string> entry_ids;        // "<id>" of every <id>.json entry, even bad ones
-  std::set<std::string> bases;                      // ecosystems the archive exports, by base name
+  std::map<std::string, size_t> bases;              // ecosystems the archive exports, by base name -> its records
   std::set<std::string> stale;                      // stored records it no longer has
   import_report report;
 };
@@ -599,9 +599,13 @@ expected<void> store::read_archive_ids(zip_t* za, import_state& st) {
     auto rec = parse_osv_record(*data);
     if (!rec || !schema::valid_key_part(rec->id) || !st.seen.emplace(rec->id, name).second)
       return expected<void>{};
-    if (rec->withdrawn.empty())
+    if (rec->withdrawn.empty()) {
+      std::set<std::string> bases;
       for (auto& eco : ecosystems_of(*rec))
-        st.bases.insert(eco.substr(0, eco.find(':')));
+        bases.insert(eco.substr(0, eco.find(':')));
+      for (auto& base : bases)
+        ++st.bases[base];
+    }
     return expected<void>{};
   });
 }
@@ -610,14 +614,16 @@ expected<void> store::read_archive_ids(zip_t* za, import_state& st) {
 // them that the archive no longer has was deleted upstream. Its ecosystems are
 // taken by base name ("Debian" for "Debian:12"), so that a release the export
 // dropped goes too. Entries that failed to parse still protect their id.
-// Unless allowed, an archive that would remove more than a tenth of the
-// stored records of an ecosystem it exports (by base name, as osv.dev exports
-// them) is refused: a truncated or hostile export would otherwise make every
-// image of it look clean.
+// Unless allowed, an archive that would shrink an ecosystem it exports (by
+// base name, as osv.dev exports them) by removing more than a tenth of its
+// stored records is refused: a truncated or hostile export would otherwise
+// make every image of it look clean. An archive that removes records but
+// brings as many in (a hand-made record replaced by the real export) is no
+// shrink.
 expected<void> store::find_stale_records(import_state& st, const import_options& opts) {
   auto* vindex = cf(index(cf::vuln_index));
   std::map<std::string, std::set<std::string>> stored, removed; // base -> ids
-  for (auto& base : st.bases) {
+  for (auto& [base, records] : st.bases) {
     std::unique_ptr<rocksdb::Iterator> it{db_->NewIterator(rocksdb::ReadOptions{}, vindex)};
     for (it->Seek(slice(base)); it->Valid() && starts_with(it->key(), base); it->Next()) {
       std::string_view key{it->key().data(), it->key().size()};
@@ -639,7 +645,7 @@ expected<void> store::find_stale_records(import_state& st, const import_options&
   if (opts.allow_shrink)
     return {};
   for (auto& [base, ids] : removed)
-    if (ids.size() * 10 > stored[base].size())
+    if (ids.size() * 10 > stored[base].size() && st.bases[base] * 10 < stored[base].size() * 9)
       return make_error(errc::conflict,
                         "the archive would remove " + std::to_string(ids.size()) + " of the "
                           + std::to_string(stored[base].size()) + " stored records of " + base

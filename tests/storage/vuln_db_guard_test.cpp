@@ -70,6 +70,28 @@ TEST(vuln_db_guard, an_archive_removing_more_than_a_tenth_of_an_ecosystem_is_ref
   EXPECT_EQ(records_of(*db, "PyPI"), pypi);
 }
 
+// A hand-made record (a test, a local advisory) replaced by the real export:
+// the one stored record goes, but the ecosystem grows; that is no shrink.
+TEST(vuln_db_guard, replacing_a_few_records_with_a_larger_export_is_no_shrink) {
+  temp_dir dir;
+  auto db = open_store(dir / "db");
+  ASSERT_TRUE(db);
+  auto all = test::read_zip(debian_zip);
+  ASSERT_FALSE(all.empty());
+  auto [name, json] = all.front();
+  auto id = name.substr(0, name.find(".json"));
+  for (auto pos = json.find(id); pos != std::string::npos; pos = json.find(id, pos + 1))
+    json.replace(pos, id.size(), "LOCAL-0001");
+  ASSERT_TRUE(test::write_osv_zip(dir / "local.zip", {{"LOCAL-0001.json", json}}));
+  auto local = db->import_osv_zip(dir / "local.zip", "local");
+  ASSERT_TRUE(local) << local.err().message;
+  ASSERT_EQ(local->written, 1u);
+  auto full = db->import_osv_zip(debian_zip, "full");
+  ASSERT_TRUE(full) << full.err().message;
+  EXPECT_EQ(full->removed, 1u);
+  EXPECT_GT(records_of(*db, "Debian"), 700u);
+}
+
 // What a client sends over the control socket: the archive's bytes.
 TEST(vuln_db_guard, an_archive_in_memory_imports_like_the_file) {
   temp_dir dir;
