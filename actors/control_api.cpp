@@ -14,7 +14,7 @@
 #include "actors/rate_limiter.hpp"
 #include "actors/registry.hpp"
 #include "connectors/registry_lister.hpp"
-#include "scanners/history.hpp"
+#include "scanners/layer/history.hpp"
 #include "scanners/json_writer.hpp"
 
 namespace regscan {

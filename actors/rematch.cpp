@@ -17,8 +17,8 @@
 #include <spdlog/spdlog.h>
 
 #include "actors/scan_task.hpp"
-#include "scanners/finding_merge.hpp"
-#include "scanners/vuln_matcher.hpp"
+#include "scanners/match/finding_merge.hpp"
+#include "scanners/match/vuln_matcher.hpp"
 #include "storage/record_codec.hpp"
 #include "storage/schema.hpp"
 #include "storage/store.hpp"

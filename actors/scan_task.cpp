@@ -9,9 +9,9 @@
 
 #include "actors/daemon_context.hpp"
 #include "connectors/sha256.hpp"
-#include "scanners/image_analyzer.hpp"
-#include "scanners/finding_merge.hpp"
-#include "scanners/vuln_matcher.hpp"
+#include "scanners/layer/image_analyzer.hpp"
+#include "scanners/match/finding_merge.hpp"
+#include "scanners/match/vuln_matcher.hpp"
 #include "storage/layer_codec.hpp"
 #include "storage/vuln_db.hpp"
 

@@ -6,7 +6,7 @@
 #include <string_view>
 
 #include "scanners/expected.hpp"
-#include "scanners/image_analyzer.hpp"
+#include "scanners/layer/image_analyzer.hpp"
 
 namespace regscan::codec {
 

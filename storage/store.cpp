@@ -1,6 +1,6 @@
 #include "storage/store.hpp"
 
-#include "scanners/vuln_matcher.hpp"
+#include "scanners/match/vuln_matcher.hpp"
 
 #include <algorithm>
 #include <chrono>
@@ -18,7 +18,7 @@
 #include <rocksdb/write_batch.h>
 #include <zip.h>
 
-#include "scanners/osv_record.hpp"
+#include "scanners/match/osv_record.hpp"
 #include "storage/record_codec.hpp"
 #include "storage/rocksdb_util.hpp"
 #include "storage/schema.hpp"

@@ -7,8 +7,8 @@
 
 #include <rocksdb/write_batch.h>
 
-#include "scanners/osv_record.hpp"
-#include "scanners/vuln_matcher.hpp"
+#include "scanners/match/osv_record.hpp"
+#include "scanners/match/vuln_matcher.hpp"
 #include "storage/record_codec.hpp"
 #include "storage/rocksdb_util.hpp"
 #include "storage/schema.hpp"

@@ -5,7 +5,7 @@
 #include <algorithm>
 #include <set>
 
-#include "scanners/vuln_matcher.hpp"
+#include "scanners/match/vuln_matcher.hpp"
 
 namespace regscan {
 

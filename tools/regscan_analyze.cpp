@@ -7,7 +7,7 @@
 #include <string>
 #include <vector>
 
-#include "scanners/image_analyzer.hpp"
+#include "scanners/layer/image_analyzer.hpp"
 #include "scanners/json_writer.hpp"
 
 namespace {

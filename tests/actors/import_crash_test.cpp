@@ -21,8 +21,8 @@
 #include "actors/rematch.hpp"
 #include "actors/scan_task.hpp"
 #include "actors/supervisor.hpp"
-#include "scanners/finding_merge.hpp"
-#include "scanners/osv_record.hpp"
+#include "scanners/match/finding_merge.hpp"
+#include "scanners/match/osv_record.hpp"
 #include "../storage/osv_zip_util.hpp"
 #include "../storage/test_util.hpp"
 

@@ -25,7 +25,7 @@
 #include "actors/daemon_context.hpp"
 #include "actors/scan_task.hpp"
 #include "actors/sync_job.hpp"
-#include "scanners/image_analyzer.hpp"
+#include "scanners/layer/image_analyzer.hpp"
 #include "tests/test_support.hpp"
 
 extern char** environ;

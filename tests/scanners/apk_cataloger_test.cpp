@@ -1,4 +1,4 @@
-#include "scanners/apk_cataloger.hpp"
+#include "scanners/os/apk_cataloger.hpp"
 
 #include <gtest/gtest.h>
 

@@ -2,7 +2,7 @@
 // checks: apk-tools' own test vectors (test/version.data), a table checked
 // by hand against apk-tools 2.x's src/version.c, and the real Alpine
 // versions against basic properties of an order.
-#include "scanners/apk_version.hpp"
+#include "scanners/versions/apk_version.hpp"
 
 #include <algorithm>
 #include <fstream>

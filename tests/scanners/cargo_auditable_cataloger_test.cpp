@@ -1,4 +1,4 @@
-#include "scanners/cargo_auditable_cataloger.hpp"
+#include "scanners/lang/cargo_auditable_cataloger.hpp"
 
 #include <gtest/gtest.h>
 

@@ -1,4 +1,4 @@
-#include "scanners/composer_cataloger.hpp"
+#include "scanners/lang/composer_cataloger.hpp"
 
 #include <gtest/gtest.h>
 

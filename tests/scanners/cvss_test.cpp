@@ -1,4 +1,4 @@
-#include "scanners/cvss.hpp"
+#include "scanners/match/cvss.hpp"
 
 #include <gtest/gtest.h>
 

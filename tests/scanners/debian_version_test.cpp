@@ -1,4 +1,4 @@
-#include "scanners/debian_version.hpp"
+#include "scanners/versions/debian_version.hpp"
 
 #include <gtest/gtest.h>
 

@@ -1,7 +1,7 @@
 // The decompressor's memory bound for zstd: a frame whose window is larger
 // than max_zstd_window_log is refused as a limit, one at the limit decodes.
 // Frames are made by the real zstd tool.
-#include "scanners/decompressor.hpp"
+#include "scanners/layer/decompressor.hpp"
 
 #include <gtest/gtest.h>
 

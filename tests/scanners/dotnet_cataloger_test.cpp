@@ -1,4 +1,4 @@
-#include "scanners/dotnet_cataloger.hpp"
+#include "scanners/lang/dotnet_cataloger.hpp"
 
 #include <gtest/gtest.h>
 

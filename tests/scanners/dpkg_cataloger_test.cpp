@@ -1,4 +1,4 @@
-#include "scanners/dpkg_cataloger.hpp"
+#include "scanners/os/dpkg_cataloger.hpp"
 
 #include <gtest/gtest.h>
 

@@ -1,4 +1,4 @@
-#include "scanners/finding_merge.hpp"
+#include "scanners/match/finding_merge.hpp"
 
 #include <gtest/gtest.h>
 

@@ -1,4 +1,4 @@
-#include "scanners/gem_cataloger.hpp"
+#include "scanners/lang/gem_cataloger.hpp"
 
 #include <gtest/gtest.h>
 

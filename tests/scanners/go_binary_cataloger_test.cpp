@@ -1,4 +1,4 @@
-#include "scanners/go_binary_cataloger.hpp"
+#include "scanners/lang/go_binary_cataloger.hpp"
 
 #include <gtest/gtest.h>
 

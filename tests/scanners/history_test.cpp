@@ -1,4 +1,4 @@
-#include "scanners/history.hpp"
+#include "scanners/layer/history.hpp"
 
 #include <gtest/gtest.h>
 

@@ -1,4 +1,4 @@
-#include "scanners/java_cataloger.hpp"
+#include "scanners/lang/java_cataloger.hpp"
 
 #include <gtest/gtest.h>
 

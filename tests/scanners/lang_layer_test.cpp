@@ -4,11 +4,11 @@
 
 #include <cstdlib>
 
-#include "scanners/go_binary_cataloger.hpp"
-#include "scanners/image_analyzer.hpp"
-#include "scanners/npm_cataloger.hpp"
-#include "scanners/python_cataloger.hpp"
-#include "scanners/runtime_cataloger.hpp"
+#include "scanners/lang/go_binary_cataloger.hpp"
+#include "scanners/layer/image_analyzer.hpp"
+#include "scanners/lang/npm_cataloger.hpp"
+#include "scanners/lang/python_cataloger.hpp"
+#include "scanners/lang/runtime_cataloger.hpp"
 #include "tests/scanners/lang_test_util.hpp"
 
 namespace regscan {

@@ -18,9 +18,9 @@
 #include <vector>
 
 #include "scanners/catalogers.hpp"
-#include "scanners/decompressor.hpp"
-#include "scanners/image_analyzer.hpp"
-#include "scanners/tar_reader.hpp"
+#include "scanners/layer/decompressor.hpp"
+#include "scanners/layer/image_analyzer.hpp"
+#include "scanners/layer/tar_reader.hpp"
 
 namespace regscan {
 namespace {

@@ -9,7 +9,7 @@
 #include <string>
 #include <vector>
 
-#include "scanners/image_analyzer.hpp"
+#include "scanners/layer/image_analyzer.hpp"
 #include "tests/scanners/linked_image_util.hpp"
 
 namespace regscan {

@@ -1,4 +1,4 @@
-#include "scanners/maven_version.hpp"
+#include "scanners/versions/maven_version.hpp"
 
 #include <cctype>
 

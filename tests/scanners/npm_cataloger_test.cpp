@@ -1,4 +1,4 @@
-#include "scanners/npm_cataloger.hpp"
+#include "scanners/lang/npm_cataloger.hpp"
 
 #include <gtest/gtest.h>
 #include <simdjson.h>

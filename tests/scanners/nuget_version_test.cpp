@@ -1,7 +1,7 @@
 // NuGet's own comparer (NuGet.Versioning, .NET) is not packaged for Debian,
 // so this table is checked by hand against NuGet's documented rules
 // (https://learn.microsoft.com/nuget/concepts/package-versioning).
-#include "scanners/nuget_version.hpp"
+#include "scanners/versions/nuget_version.hpp"
 
 #include "tests/scanners/version_reference.hpp"
 

@@ -1,4 +1,4 @@
-#include "scanners/os_release.hpp"
+#include "scanners/os/os_release.hpp"
 
 #include <gtest/gtest.h>
 

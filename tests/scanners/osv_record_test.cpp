@@ -1,4 +1,4 @@
-#include "scanners/osv_record.hpp"
+#include "scanners/match/osv_record.hpp"
 
 #include <gtest/gtest.h>
 

@@ -1,4 +1,4 @@
-#include "scanners/packagist_version.hpp"
+#include "scanners/versions/packagist_version.hpp"
 
 #include "tests/scanners/version_reference.hpp"
 

@@ -1,4 +1,4 @@
-#include "scanners/pep440_version.hpp"
+#include "scanners/versions/pep440_version.hpp"
 
 #include "tests/scanners/version_reference.hpp"
 

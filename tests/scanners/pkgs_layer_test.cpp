@@ -7,7 +7,7 @@
 #include <cstdlib>
 #include <set>
 
-#include "scanners/image_analyzer.hpp"
+#include "scanners/layer/image_analyzer.hpp"
 #include "tests/scanners/testdata_util.hpp"
 
 namespace regscan {

@@ -1,4 +1,4 @@
-#include "scanners/python_cataloger.hpp"
+#include "scanners/lang/python_cataloger.hpp"
 
 #include <gtest/gtest.h>
 

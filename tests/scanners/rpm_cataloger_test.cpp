@@ -1,4 +1,4 @@
-#include "scanners/rpm_cataloger.hpp"
+#include "scanners/os/rpm_cataloger.hpp"
 
 #include <gtest/gtest.h>
 
@@ -11,8 +11,8 @@
 #include <set>
 #include <unistd.h>
 
-#include "scanners/rpm_db.hpp"
-#include "scanners/rpm_header.hpp"
+#include "scanners/os/rpm_db.hpp"
+#include "scanners/os/rpm_header.hpp"
 #include "tests/scanners/testdata_util.hpp"
 
 namespace regscan {

@@ -1,4 +1,4 @@
-#include "scanners/rpm_version.hpp"
+#include "scanners/versions/rpm_version.hpp"
 
 #include "tests/scanners/version_reference.hpp"
 

@@ -1,4 +1,4 @@
-#include "scanners/rubygems_version.hpp"
+#include "scanners/versions/rubygems_version.hpp"
 
 #include "tests/scanners/version_reference.hpp"
 

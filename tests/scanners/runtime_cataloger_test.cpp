@@ -1,4 +1,4 @@
-#include "scanners/runtime_cataloger.hpp"
+#include "scanners/lang/runtime_cataloger.hpp"
 
 #include <gtest/gtest.h>
 

@@ -1,4 +1,4 @@
-#include "scanners/semver_version.hpp"
+#include "scanners/versions/semver_version.hpp"
 
 #include "tests/scanners/version_reference.hpp"
 

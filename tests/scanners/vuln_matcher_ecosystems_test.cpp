@@ -1,6 +1,6 @@
 // Matching per ecosystem, with real OSV records from ../shared/data/osv
 // copied to scanners/testdata/osv_record.
-#include "scanners/vuln_matcher.hpp"
+#include "scanners/match/vuln_matcher.hpp"
 
 #include <gtest/gtest.h>
 
@@ -8,8 +8,8 @@
 #include <sstream>
 #include <string>
 
-#include "scanners/osv_record.hpp"
-#include "scanners/runtime_cataloger.hpp"
+#include "scanners/match/osv_record.hpp"
+#include "scanners/lang/runtime_cataloger.hpp"
 
 namespace regscan {
 namespace {

@@ -1,4 +1,4 @@
-#include "scanners/vuln_matcher.hpp"
+#include "scanners/match/vuln_matcher.hpp"
 
 #include <gtest/gtest.h>
 
@@ -6,7 +6,7 @@
 #include <sstream>
 #include <string>
 
-#include "scanners/osv_record.hpp"
+#include "scanners/match/osv_record.hpp"
 
 namespace regscan {
 namespace {

@@ -17,7 +17,7 @@
 #include <string>
 #include <vector>
 
-#include "scanners/image_analyzer.hpp"
+#include "scanners/layer/image_analyzer.hpp"
 #include "storage/layer_codec.hpp"
 #include "storage/store.hpp"
 #include "tests/storage/test_util.hpp"

@@ -5,7 +5,7 @@
 
 #include <gtest/gtest.h>
 
-#include "scanners/osv_record.hpp"
+#include "scanners/match/osv_record.hpp"
 #include "storage/record_codec.hpp"
 #include "storage/store.hpp"
 #include "storage/vuln_db.hpp"

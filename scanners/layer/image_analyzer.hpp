@@ -1,0 +1,222 @@
+#pragma once
+// The streaming layer walk. The caller pushes each layer's compressed blob as
+// it arrives from the registry (base layer first); the analyzer decompresses
+// and untars it on the fly and applies OCI whiteouts. Each file a cataloger
+// wants is parsed when its entry ends, into a record keyed by its path; a
+// later layer that deletes or replaces the path drops the record. Only what
+// needs the final view stays as bytes: the OS release files and the targets
+// of wanted symlinks. Nothing touches disk, and memory stays flat however big
+// the layers are. finish() settles the OS and gathers the records.
+//
+// A layer can also come from the layer cache: take_delta() gives what a walked
+// layer did, on its own, and replay_layer() adds it to another image's walk in
+// place of the layer's bytes, with the same outcome as walking it.
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "scanners/cataloger.hpp"
+#include "scanners/expected.hpp"
+#include "scanners/layer/tar_reader.hpp"
+#include "scanners/types.hpp"
+
+namespace regscan {
+
+struct analysis_limits {
+  uint64_t max_layer_bytes = 16ull << 30;       // decompressed bytes per layer (bomb guard)
+  uint64_t max_entries = 1'000'000;             // tar entries per layer
+  uint64_t max_file_size = 256ull << 20;        // one wanted file read into memory
+  uint64_t max_executable_size = 512ull << 20;  // one executable offered to wants_executable
+  uint64_t max_deferred_bytes = 64ull << 20;    // held per layer while no OS is known yet
+  uint64_t max_symlinks = 200'000;              // kept for the whole image, to follow links
+  uint64_t max_packages = 200'000;              // held for the whole image
+  uint64_t max_records = 200'000;               // parsed files held for the whole image
+  uint64_t max_notes = 10'000;                  // notes in the inventory; the rest are counted
+};
+
+class image_analyzer {
+ public:
+  /// Sees every decompressed byte of a layer, in order (e.g. to verify its diffID).
+  using byte_observer = std::function<void(const uint8_t*, size_t)>;
+
+  /// Uses default_catalogers().
+  explicit image_analyzer(analysis_limits limits = {});
+  image_analyzer(std::vector<std::unique_ptr<cataloger>> catalogers, analysis_limits limits = {});
+  ~image_analyzer();
+  image_analyzer(const image_analyzer&) = delete;
+  image_analyzer& operator=(const image_analyzer&) = delete;
+
+  /// Starts the next layer (base first). Ends a layer still open. `observer`,
+  /// when given, sees the layer's decompressed bytes. With `record_delta`,
+  /// the layer's paths are kept for take_delta() (bounded).
+  void begin_layer(std::string digest, byte_observer observer = {}, bool record_delta = false);
+  /// Compressed blob bytes as they arrive. An error is sticky for the layer;
+  /// the caller may stop pulling it. The error is also kept for finish().
+  expected<void> feed(const uint8_t* data, size_t size);
+  /// An error when the stream was truncated or corrupt.
+  expected<void> end_layer();
+  /// Settles the OS, fixes what was parsed before it was known, sets package
+  /// owners, and returns the inventory of the final filesystem.
+  inventory finish();
+  /// A note of the caller's, e.g. a layer whose bytes do not match its diffID.
+  void add_note(std::string text, bool incomplete);
+
+  /// Records one cataloger's output for one file.
+  struct part {
+    size_t cataloger = 0; // index into the catalogers
+    std::vector<package> packages;
+    std::vector<owned_file> owned;
+    std::vector<std::string> notes;
+    bool complete = true;
+  };
+  /// What the catalogers made of one file's content. Every path that reaches
+  /// the same content (a hardlink, a symlink) shares it: parsed and listed once.
+  struct parsed_file {
+    parsed_file(std::string path, std::vector<size_t> parsers, std::vector<part> parts,
+                uint64_t* held_packages);
+    ~parsed_file();
+    parsed_file(const parsed_file&) = delete;
+    parsed_file& operator=(const parsed_file&) = delete;
+
+    std::string path;           // the path it was parsed as: its packages' `file`
+    std::vector<size_t> parsers; // the catalogers that parsed it
+    std::vector<part> parts;
+    size_t packages = 0;
+    uint64_t* held = nullptr;   // the analyzer's count of packages held, while this lives
+  };
+  /// One path of the final filesystem and what was parsed from it.
+  struct record {
+    size_t layer = 0;
+    size_t os = 0; // index into os_seen_: the OS the parts were parsed with
+    std::shared_ptr<parsed_file> parsed;
+  };
+
+  /// What one walked layer did, independent of the image it was walked in:
+  /// the unit of the layer cache (stored under the layer's diffID).
+  struct layer_delta {
+    /// The paths the layer writes or whites out, sorted: each deletes what
+    /// lower layers had at the path (remove_path_bit) and/or below it.
+    std::vector<std::pair<std::string, uint8_t>> removals;
+    std::vector<std::pair<std::string, std::string>> symlinks; // path, target
+    std::vector<std::pair<std::string, std::string>> files;    // kept bytes: path, content
+    struct parsed {
+      std::string path;
+      os_info os; // the OS the parts were parsed with; finish() rebases them
+      std::vector<part> parts;
+    };
+    std::vector<parsed> records;
+    std::vector<std::string> link_targets; // targets of wanted symlinks, sorted
+    /// Its paths that were targets of lower layers' wanted symlinks: a
+    /// replay needs the same, since those decide which bytes were kept.
+    std::vector<std::string> lower_link_targets;
+    uint64_t unsafe_entries = 0;
+    std::string layer; // the name it was walked under, which its packages carry
+  };
+  static constexpr uint8_t remove_path_bit = 1;
+  static constexpr uint8_t remove_below_bit = 2;
+
+  /// The delta of the layer just ended (begun with record_delta), or why it
+  /// must not be cached: an error, a limit hit, a result that depends on
+  /// the layers below it.
+  expected<layer_delta> take_delta();
+  /// Adds the next layer from its delta instead of its bytes. Returns false,
+  /// changing nothing, when the layers below differ from those it was walked
+  /// over in a way that would change it: walk the layer then.
+  bool replay_layer(std::string digest, const layer_delta& delta);
+  /// Part of the layer cache key: the catalogers' versions and the limits.
+  std::string cache_version() const;
+
+ private:
+  class layer_walk;
+  friend class layer_walk;
+
+  struct kept_file {
+    std::shared_ptr<const std::string> content;
+    size_t layer = 0; // index into layers_
+  };
+  struct kept_link {
+    std::string target;
+    size_t layer = 0;
+  };
+  // What to do with an entry's content when it ends.
+  struct entry_plan {
+    bool keep = false;     // OS file or a wanted symlink's target: keep the bytes
+    std::vector<size_t> parsers; // catalogers that want it
+  };
+  struct deferred_file {
+    std::shared_ptr<const std::string> content;
+    std::vector<size_t> parsers;
+  };
+  // The open layer's paths and link targets, for take_delta().
+  struct delta_recorder {
+    std::vector<std::pair<std::string, uint8_t>> removals;
+    uint64_t bytes = 0;
+    std::vector<std::string> link_targets;
+    std::string not_cacheable; // why, once known
+  };
+
+  entry_plan plan(const tar_entry& entry) const;
+  bool wanted_by_name(std::string_view path) const;
+  bool entry_begin(const tar_entry& entry, entry_plan& out);
+  void entry_end(std::string path, std::string content, entry_plan plan);
+  void parse_into_record(const std::string& path, const std::string& content,
+                         const std::vector<size_t>& parsers, size_t layer);
+  /// `path` reaches the file `from` was parsed from: it shares that parse.
+  void share_record(const std::string& path, const record& from, size_t layer);
+  /// False, noted once, when `path` would be a record past max_records.
+  bool room_for_record(std::string_view path);
+  /// Holds a file of the open layer until its end; false when over max_deferred_bytes.
+  bool defer(std::string path, std::shared_ptr<const std::string> content,
+             std::vector<size_t> parsers);
+  void flush_deferred();
+  void remove_path(std::string_view path, bool any_layer);
+  void remove_below(std::string_view dir);
+  /// Follows symlinks lexically inside the image (at most 40 hops, ".."
+  /// stops at the root). Returns the file it lands on, or nullptr; `resolved`
+  /// gets the path it lands on either way ("" after a loop).
+  const kept_file* find_file(std::string_view path, std::string* resolved = nullptr) const;
+  /// The OS as the final view known so far says; cached until an OS file changes.
+  size_t current_os();
+  void note(std::string text, bool incomplete);
+  void record_removal(std::string_view path, uint8_t bits);
+  void not_cacheable(std::string why);
+  expected<layer_delta> make_delta(size_t layer, uint64_t unsafe_entries);
+  /// The delta's paths that lower wanted symlinks point at, as recorded.
+  std::vector<std::string> lower_link_targets(
+    const std::vector<std::pair<std::string, uint8_t>>& removals, size_t layer) const;
+
+  analysis_limits limits_;
+  std::vector<std::unique_ptr<cataloger>> catalogers_;
+  std::vector<std::string> layers_;
+  std::unique_ptr<layer_walk> walk_;
+  // Packages in the parsed files alive: declared before the records, whose
+  // parsed files count themselves out of it when they go.
+  uint64_t held_packages_ = 0;
+  std::map<std::string, kept_file, std::less<>> files_;
+  std::map<std::string, kept_link, std::less<>> symlinks_;
+  std::map<std::string, record, std::less<>> records_;
+  std::map<std::string, deferred_file, std::less<>> deferred_; // the open layer's, OS unknown
+  uint64_t deferred_bytes_ = 0; // each content once, however many hardlinks share it
+  std::map<const std::string*, size_t> deferred_uses_; // content -> its deferred paths
+  // Wanted because a wanted symlink points there -> the layer that added it.
+  std::map<std::string, size_t, std::less<>> link_targets_;
+  std::vector<os_info> os_seen_;
+  bool os_dirty_ = true;
+  std::vector<std::string> notes_;
+  uint64_t notes_dropped_ = 0;     // past max_notes
+  bool records_full_ = false;      // max_records was reached and noted
+  bool complete_ = true;
+  bool layer_error_noted_ = false; // the open layer's error is in notes_
+  bool layer_complete_ = true;     // the open layer made nothing incomplete
+  bool symlinks_full_ = false;     // max_symlinks was reached and noted
+  std::unique_ptr<delta_recorder> recorder_;
+  expected<layer_delta> delta_ = make_error("no layer was walked with record_delta");
+};
+
+} // namespace regscan
