@@ -15,49 +15,20 @@
 #include <caf/typed_actor.hpp>
 
 #include "scanners/expected.hpp"
+#include "daemon/rematch.hpp"
+#include "daemon/sync.hpp"
+#include "daemon/vulndb_update.hpp"
 #include "storage/records.hpp"
 
 namespace regscan {
 
 // ---- payloads ---------------------------------------------------------------
 
-enum class sync_state { never, running, done, failed };
-
-constexpr const char* to_string(sync_state s) {
-  switch (s) {
-    case sync_state::never: return "never";
-    case sync_state::running: return "running";
-    case sync_state::done: return "done";
-    case sync_state::failed: return "failed";
-  }
-  return "never";
-}
-
-/// The current or last sync of one registry.
-struct sync_progress {
-  sync_state state = sync_state::never;
-  uint64_t repositories = 0;
-  uint64_t repositories_done = 0;
-  uint64_t tags = 0;
-  uint64_t images = 0;
-  uint64_t resolved = 0; // tags whose manifest was fetched (the rest were unchanged)
-  uint64_t removed = 0;
-  int64_t started_at = 0;
-  int64_t finished_at = 0;
-  std::string error;
-};
-
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, sync_progress& x) {
   return f(caf::meta::type_name("sync_progress"), x.state, x.repositories, x.repositories_done,
            x.tags, x.images, x.resolved, x.removed, x.started_at, x.finished_at, x.error);
 }
-
-/// One check of `registry test`: what it tried and, when it failed, why.
-struct registry_check {
-  std::string what;
-  std::string error; // "" = passed
-};
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, registry_check& x) {
@@ -87,6 +58,62 @@ typename Inspector::result_type inspect(Inspector& f, task_record& x) {
            x.error, x.error_code);
 }
 
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, import_report& x) {
+  return f(caf::meta::type_name("import_report"), x.read, x.written, x.unchanged, x.withdrawn,
+           x.removed, x.changed_packages, x.errors, x.per_ecosystem);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, archive_outcome& x) {
+  return f(caf::meta::type_name("archive_outcome"), x.ecosystem, x.url, x.error, x.read,
+           x.written, x.removed);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, vulndb_update_request& x) {
+  return f(caf::meta::type_name("vulndb_update_request"), x.mirror, x.ecosystems, x.allow_shrink);
+}
+
+/// The answer to an import or an update: what it did, and the re-match
+/// generation to wait for (rematch_status.completed >= it).
+struct vulndb_change {
+  bool ok = false;
+  errc code = errc::internal;
+  std::string error;
+  std::vector<archive_outcome> archives; // update only
+  import_report total;                   // its changed_packages are left out
+  uint64_t rematch = 0;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, vulndb_change& x) {
+  return f(caf::meta::type_name("vulndb_change"), x.ok, x.code, x.error, x.archives, x.total,
+           x.rematch);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, rematch_report& x) {
+  return f(caf::meta::type_name("rematch_report"), x.inventories, x.matched, x.updated,
+           x.new_findings, x.advisory_keys, x.seconds, x.errors);
+}
+
+/// Where re-matching stands.
+struct rematch_status {
+  bool running = false;
+  uint64_t requested = 0; // generation of the latest request
+  uint64_t completed = 0; // every request up to this generation is done
+  int64_t finished_at = 0;
+  rematch_report last;
+  std::string last_error;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, rematch_status& x) {
+  return f(caf::meta::type_name("rematch_status"), x.running, x.requested, x.completed,
+           x.finished_at, x.last, x.last_error);
+}
+
 } // namespace regscan
 
 CAF_BEGIN_TYPE_ID_BLOCK(regscan, caf::first_custom_type_id)
@@ -98,6 +125,13 @@ CAF_BEGIN_TYPE_ID_BLOCK(regscan, caf::first_custom_type_id)
   CAF_ADD_TYPE_ID(regscan, (regscan::scan_outcome))
   CAF_ADD_TYPE_ID(regscan, (regscan::task_record))
   CAF_ADD_TYPE_ID(regscan, (std::vector<regscan::task_record>))
+  CAF_ADD_TYPE_ID(regscan, (regscan::package_keys))
+  CAF_ADD_TYPE_ID(regscan, (regscan::import_report))
+  CAF_ADD_TYPE_ID(regscan, (regscan::archive_outcome))
+  CAF_ADD_TYPE_ID(regscan, (regscan::vulndb_update_request))
+  CAF_ADD_TYPE_ID(regscan, (regscan::vulndb_change))
+  CAF_ADD_TYPE_ID(regscan, (regscan::rematch_report))
+  CAF_ADD_TYPE_ID(regscan, (regscan::rematch_status))
   CAF_ADD_ATOM(regscan, regscan, sync_atom, "sync")
   CAF_ADD_ATOM(regscan, regscan, status_atom, "status")
   CAF_ADD_ATOM(regscan, regscan, test_atom, "test")
@@ -112,6 +146,9 @@ CAF_BEGIN_TYPE_ID_BLOCK(regscan, caf::first_custom_type_id)
   CAF_ADD_ATOM(regscan, regscan, configure_atom, "configure")
   CAF_ADD_ATOM(regscan, regscan, list_atom, "list")
   CAF_ADD_ATOM(regscan, regscan, stop_atom, "stop")
+  CAF_ADD_ATOM(regscan, regscan, import_atom, "import")
+  CAF_ADD_ATOM(regscan, regscan, update_atom, "update")
+  CAF_ADD_ATOM(regscan, regscan, rematch_atom, "rematch")
 CAF_END_TYPE_ID_BLOCK(regscan)
 
 namespace regscan {
@@ -173,5 +210,23 @@ using supervisor_actor = caf::typed_actor<
 
 /// Ticks once a minute and starts due nightly syncs.
 using scheduler_actor = caf::typed_actor<caf::reacts_to<run_atom>>;
+
+/// Matches stored inventories again when the vulnerability database
+/// changes, one run at a time on a thread of its own; requests that come
+/// while one runs are folded into the next run.
+using rematch_actor = caf::typed_actor<
+  /// Queues these packages (empty: what the store's backlog owes); answers
+  /// the generation to wait for.
+  caf::replies_to<rematch_atom, package_keys>::with<uint64_t>,
+  caf::replies_to<status_atom>::with<rematch_status>,
+  /// From its worker: the run of this generation ended (an error, or "").
+  caf::reacts_to<done_atom, uint64_t, rematch_report, std::string>>;
+
+/// Imports and updates of the vulnerability database, one at a time on a
+/// thread of its own; each asks the re-match of what it changed.
+using vulndb_actor = caf::typed_actor<
+  /// The bytes of an all.zip, its label, and whether it may shrink an ecosystem.
+  caf::replies_to<import_atom, std::string, std::string, bool>::with<vulndb_change>,
+  caf::replies_to<update_atom, vulndb_update_request>::with<vulndb_change>>;
 
 } // namespace regscan

@@ -1,7 +1,6 @@
 #pragma once
-// What every actor of regscand shares: settings, the store, the secret box,
-// the metrics and the directory of registry actors.
-#include <atomic>
+// What the actors of regscand share: the use-cases' services and the
+// directory of registry actors.
 #include <map>
 #include <memory>
 #include <mutex>
@@ -10,26 +9,12 @@
 #include <vector>
 
 #include "actors/actors.hpp"
-#include "actors/metrics.hpp"
-#include "config/daemon_config.hpp"
-#include "connectors/oci_client.hpp"
-#include "storage/secret_box.hpp"
-#include "storage/store.hpp"
+#include "daemon/services.hpp"
 
 namespace regscan {
 
-class daemon_context {
+class daemon_context : public services {
  public:
-  daemon_config cfg;
-  std::unique_ptr<store> db;
-  std::optional<secret_box> secrets;
-  metrics stats;
-
-  /// An OCI client for a stored registry, with its password decrypted;
-  /// `cancel`, when set, stops its exchanges and retry waits (errc::cancelled).
-  expected<oci_client> client_for(const registry_record& rec,
-                                  const std::atomic<bool>* cancel = nullptr) const;
-
   void add_registry_actor(const std::string& name, registry_actor handle);
   std::optional<registry_actor> registry_actor_for(const std::string& name) const;
   /// Removes and returns the actor, so the caller can stop it.

@@ -26,13 +26,6 @@ int64_t pull_window::try_acquire(int64_t now) {
   return until > now ? until : now + 1;
 }
 
-bool valid_rate_limit(int per_hour) {
-  for (int allowed : {0, 5, 10, 20, 50, 100, 500, 1000})
-    if (per_hour == allowed)
-      return true;
-  return false;
-}
-
 rate_limiter_actor::behavior_type
 rate_limiter(rate_limiter_actor::stateful_pointer<rate_limiter_state> self, daemon_context* ctx,
              std::string registry, int per_hour) {

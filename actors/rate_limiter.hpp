@@ -28,9 +28,6 @@ class pull_window {
   std::vector<int64_t> pulls_; // oldest first
 };
 
-/// The pull rates a user may choose (images per hour); 0 is unlimited.
-bool valid_rate_limit(int per_hour);
-
 struct rate_limiter_state {
   static inline const char* name = "rate-limiter";
   std::string registry;

@@ -1,45 +1,14 @@
 #pragma once
-// A scan task: pulls one image's layers once, streams them through the
-// analyzer, matches the inventory and stores the result.
+// A scan task: runs one scan (daemon/scan.hpp) on a detached thread.
 #include <atomic>
-#include <functional>
 #include <memory>
 #include <string>
-#include <vector>
-
-#include <caf/fwd.hpp>
 
 #include "actors/actors.hpp"
-#include "scanners/expected.hpp"
-#include "scanners/types.hpp"
 
 namespace regscan {
 
 class daemon_context;
-class store;
-class advisory_cache;
-
-/// Matches an inventory against the vulnerability database; the findings of
-/// one package that name the same vulnerability are merged (aliases).
-expected<std::vector<finding>> match_inventory(store& db, const inventory& inv);
-/// The same through a cache that outlives one inventory (re-match).
-expected<std::vector<finding>> match_inventory(advisory_cache& advisories, const inventory& inv);
-
-/// What a scan needs from outside the image: its cancel flag and the
-/// registry's pull budget.
-struct scan_hooks {
-  /// Set by another thread: the scan stops within a second (errc::cancelled).
-  const std::atomic<bool>* cancel = nullptr;
-  /// Asked once, before the first layer blob is fetched: 0 = granted, > 0 =
-  /// the budget is spent until that unix time, < 0 = no answer. Unset = unlimited.
-  std::function<int64_t()> acquire_pull;
-  /// Out: when the budget was spent, until when (the scan ends with errc::limit).
-  int64_t budget_until = 0;
-};
-
-/// Scans one image and stores its result. A manifest or config request, or
-/// a layer replayed from the layer cache, uses no pull permit.
-expected<void> run_scan(daemon_context& ctx, const std::string& image_key, scan_hooks& hooks);
 
 /// Runs one scan on `run_atom`, sends its scan_outcome to `parent`, quits.
 scan_task_actor::behavior_type scan_task(scan_task_actor::pointer self, daemon_context* ctx,

@@ -15,13 +15,14 @@
 #include <caf/all.hpp>
 #include <spdlog/spdlog.h>
 
-#include "actors/control_access.hpp"
-#include "actors/control_api.hpp"
+#include "daemon/front/control_access.hpp"
+#include "daemon/front/control_api.hpp"
 #include "actors/daemon_context.hpp"
-#include "actors/http_server.hpp"
+#include "daemon/front/http_server.hpp"
 #include "actors/registry.hpp"
 #include "actors/scheduler.hpp"
 #include "actors/supervisor.hpp"
+#include "actors/vulndb.hpp"
 
 using namespace regscan;
 
@@ -172,7 +173,8 @@ int main(int argc, char** argv) {
   for (auto& rec : *registries)
     start_registry(sys, ctx, rec);
   auto sup = sys.spawn(supervisor, &ctx);
-  control_api api{sys, ctx, sup};
+  auto vulndb = start_vulndb(sys, ctx);
+  control_api api{sys, ctx, sup, vulndb};
   std::optional<scheduler_actor> nightly;
   if (cfg.sync_nightly) {
     auto window = parse_sync_window(cfg.sync_window);
@@ -218,13 +220,14 @@ int main(int argc, char** argv) {
                [](caf::error& err) { spdlog::warn("scans did not stop in time: {}", to_string(err)); });
   }
   caf::anon_send_exit(sup, caf::exit_reason::user_shutdown);
+  stop_vulndb(ctx, vulndb);
   if (nightly)
     caf::anon_send_exit(*nightly, caf::exit_reason::user_shutdown);
   for (auto& handle : ctx.take_registry_actors())
     caf::anon_send(handle, stop_atom::value);
   while (sys.registry().running() > 0 && std::chrono::steady_clock::now() < deadline)
     std::this_thread::sleep_for(std::chrono::milliseconds{20});
-  if (sys.registry().running() > 0 || api.rematch_running()) {
+  if (sys.registry().running() > 0) {
     // Something is stuck in a blocking call: every change is in RocksDB's
     // log already, so leaving now is no worse than a crash.
     spdlog::warn("{} actors still running after 9 s: exiting without waiting",

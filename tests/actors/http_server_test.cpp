@@ -1,6 +1,6 @@
 // The control socket's and the metrics port's HTTP server, on real sockets:
 // deadlines, the connection cap, handlers off the I/O thread, peer credentials.
-#include "actors/http_server.hpp"
+#include "daemon/front/http_server.hpp"
 
 #include <sys/socket.h>
 #include <unistd.h>

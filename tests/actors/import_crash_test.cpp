@@ -16,11 +16,12 @@
 #include <caf/all.hpp>
 #include <gtest/gtest.h>
 
-#include "actors/control_api.hpp"
+#include "daemon/front/control_api.hpp"
 #include "actors/daemon_context.hpp"
-#include "actors/rematch.hpp"
-#include "actors/scan_task.hpp"
+#include "daemon/rematch.hpp"
+#include "daemon/scan.hpp"
 #include "actors/supervisor.hpp"
+#include "actors/vulndb.hpp"
 #include "scanners/match/finding_merge.hpp"
 #include "scanners/match/osv_record.hpp"
 #include "../storage/osv_zip_util.hpp"
@@ -194,8 +195,9 @@ TEST(import_crash, a_killed_import_is_rematched_after_the_restart) {
   sys_cfg.add_message_types<caf::id_block::regscan>();
   caf::actor_system sys{sys_cfg};
   auto sup = sys.spawn(supervisor, &ctx);
+  auto vulndb = start_vulndb(sys, ctx);
   {
-    control_api api{sys, ctx, sup};
+    control_api api{sys, ctx, sup, vulndb};
     bool done = false;
     for (int i = 0; i < 3000 && !done; ++i) {
       auto backlog = ctx.db->pending_rematch();
@@ -212,6 +214,7 @@ TEST(import_crash, a_killed_import_is_rematched_after_the_restart) {
       std::this_thread::sleep_for(10ms);
   }
   caf::anon_send_exit(sup, caf::exit_reason::user_shutdown);
+  stop_vulndb(ctx, vulndb);
 
   // Equal to a fresh full match: matching everything again changes nothing.
   auto full = rematch_inventories(*ctx.db, nullptr, std::time(nullptr) + 100);

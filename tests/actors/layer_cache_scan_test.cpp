@@ -23,8 +23,8 @@
 #include <thread>
 
 #include "actors/daemon_context.hpp"
-#include "actors/scan_task.hpp"
-#include "actors/sync_job.hpp"
+#include "daemon/scan.hpp"
+#include "daemon/sync.hpp"
 #include "scanners/layer/image_analyzer.hpp"
 #include "tests/test_support.hpp"
 

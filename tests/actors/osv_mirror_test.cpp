@@ -1,6 +1,6 @@
 // `db update` against a local HTTP mirror serving the real osv.dev-style
 // exports, and `db import` of a folder.
-#include "actors/osv_mirror.hpp"
+#include "daemon/vulndb_update.hpp"
 
 #include <filesystem>
 #include <fstream>

@@ -1,4 +1,5 @@
 #include "actors/rate_limiter.hpp"
+#include "daemon/registry_form.hpp"
 
 #include <gtest/gtest.h>
 

@@ -11,9 +11,10 @@
 #include <caf/all.hpp>
 #include <gtest/gtest.h>
 
-#include "actors/control_api.hpp"
+#include "daemon/front/control_api.hpp"
 #include "actors/daemon_context.hpp"
 #include "actors/supervisor.hpp"
+#include "actors/vulndb.hpp"
 #include "../connectors/test_http_server.hpp"
 #include "../storage/test_util.hpp"
 
@@ -80,6 +81,7 @@ struct registry_edit_test : testing::Test {
   std::unique_ptr<caf::actor_system> sys;
   std::unique_ptr<control_api> api;
   supervisor_actor sup;
+  std::optional<vulndb_actors> vulndb;
   test::test_http_server home_server{home};
   test::test_http_server attacker_server{attacker};
 
@@ -95,10 +97,14 @@ struct registry_edit_test : testing::Test {
     sys_cfg.add_message_types<caf::id_block::regscan>();
     sys = std::make_unique<caf::actor_system>(sys_cfg);
     sup = sys->spawn(supervisor, &ctx);
-    api = std::make_unique<control_api>(*sys, ctx, sup);
+    vulndb = start_vulndb(*sys, ctx);
+    api = std::make_unique<control_api>(*sys, ctx, sup, *vulndb);
   }
   void TearDown() override {
     caf::anon_send_exit(sup, caf::exit_reason::user_shutdown);
+    if (vulndb)
+      stop_vulndb(ctx, *vulndb);
+    vulndb.reset(); // a handle kept would keep the actor system waiting
     for (auto& r : ctx.take_registry_actors())
       caf::anon_send_exit(r, caf::exit_reason::user_shutdown);
     api.reset();

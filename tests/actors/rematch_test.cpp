@@ -1,6 +1,6 @@
 // Re-match over a real store and the real Debian OSV export: "yesterday's"
 // archive is the export minus a few records, today's is the whole of it.
-#include "actors/rematch.hpp"
+#include "daemon/rematch.hpp"
 
 #include <algorithm>
 #include <map>
@@ -14,10 +14,11 @@
 #include <caf/all.hpp>
 #include <gtest/gtest.h>
 
-#include "actors/control_api.hpp"
+#include "daemon/front/control_api.hpp"
 #include "actors/daemon_context.hpp"
-#include "actors/scan_task.hpp"
+#include "daemon/scan.hpp"
 #include "actors/supervisor.hpp"
+#include "actors/vulndb.hpp"
 #include "scanners/match/finding_merge.hpp"
 #include "scanners/match/osv_record.hpp"
 #include "../storage/osv_zip_util.hpp"
@@ -286,6 +287,7 @@ struct api_test : rematch_test {
   std::unique_ptr<caf::actor_system> sys;
   std::unique_ptr<control_api> api;
   supervisor_actor sup;
+  std::optional<vulndb_actors> vulndb;
 
   void SetUp() override {
     rematch_test::SetUp();
@@ -294,10 +296,14 @@ struct api_test : rematch_test {
     sys_cfg.add_message_types<caf::id_block::regscan>();
     sys = std::make_unique<caf::actor_system>(sys_cfg);
     sup = sys->spawn(supervisor, &ctx);
-    api = std::make_unique<control_api>(*sys, ctx, sup);
+    vulndb = start_vulndb(*sys, ctx);
+    api = std::make_unique<control_api>(*sys, ctx, sup, *vulndb);
   }
   void TearDown() override {
     caf::anon_send_exit(sup, caf::exit_reason::user_shutdown);
+    if (vulndb)
+      stop_vulndb(ctx, *vulndb);
+    vulndb.reset(); // a handle kept would keep the actor system waiting
     api.reset();
     sys.reset();
   }

@@ -5,7 +5,7 @@
 // API (the real docker-registry is exercised in tests/connectors), and the
 // records land in a real store. A second sync with nothing changed must
 // pull nothing.
-#include "actors/sync_job.hpp"
+#include "daemon/sync.hpp"
 
 #include <gtest/gtest.h>
 

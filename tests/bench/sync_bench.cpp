@@ -9,7 +9,7 @@
 #include <string>
 
 #include "actors/daemon_context.hpp"
-#include "actors/sync_job.hpp"
+#include "daemon/sync.hpp"
 #include "connectors/sha256.hpp"
 #include "../connectors/test_http_server.hpp"
 

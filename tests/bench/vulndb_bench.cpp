@@ -14,8 +14,8 @@
 #include <set>
 #include <sstream>
 
-#include "actors/rematch.hpp"
-#include "actors/scan_task.hpp"
+#include "daemon/rematch.hpp"
+#include "daemon/scan.hpp"
 #include "scanners/os/dpkg_cataloger.hpp"
 #include "scanners/match/finding_merge.hpp"
 #include "scanners/os/os_release.hpp"

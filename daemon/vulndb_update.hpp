@@ -15,6 +15,7 @@
 namespace regscan {
 
 class store;
+struct services;
 
 inline constexpr const char* default_osv_mirror = "https://osv-vulnerabilities.storage.googleapis.com";
 
@@ -53,5 +54,35 @@ void add_report(import_report& total, import_report&& part, const std::string& l
 /// The ecosystems a database already has, by export name ("Debian" for
 /// "Debian:12"): what `db update` refreshes when none is named.
 std::vector<std::string> export_names(const std::vector<ecosystem_status>& status);
+
+/// One archive of a `db update`: where it came from and what it did.
+struct archive_outcome {
+  std::string ecosystem;
+  std::string url;
+  std::string error; // "" = imported
+  uint64_t read = 0;
+  uint64_t written = 0;
+  uint64_t removed = 0;
+};
+
+struct vulndb_update_request {
+  std::string mirror; // "" = the configured one
+  std::vector<std::string> ecosystems; // empty = those the database has
+  bool allow_shrink = false;
+};
+
+struct vulndb_update_result {
+  std::vector<archive_outcome> archives;
+  import_report total;
+};
+
+/// Downloads and imports each ecosystem's archive from an allowed mirror
+/// (errc::forbidden otherwise); one archive's failure is listed and the
+/// others go on. errc::invalid when there is nothing to update.
+expected<vulndb_update_result> update_vulndb(const services& s, const vulndb_update_request& req);
+
+/// Imports the bytes of one all.zip a client sent, labelled `source`.
+expected<import_report> import_vulndb_bytes(const services& s, std::string_view bytes,
+                                            const std::string& source, bool allow_shrink);
 
 } // namespace regscan

@@ -10,8 +10,8 @@
 #include <caf/fwd.hpp>
 
 #include "actors/actors.hpp"
-#include "actors/http_server.hpp"
-#include "actors/rematch.hpp"
+#include "daemon/front/http_server.hpp"
+#include "actors/vulndb.hpp"
 #include "storage/records.hpp"
 
 namespace regscan {
@@ -20,16 +20,10 @@ class daemon_context;
 
 class control_api {
  public:
-  /// Resumes the re-match the store's backlog still owes (an import or a
-  /// re-match cut short by a crash) and runs one whenever a result is stored
-  /// that an import has made stale.
-  control_api(caf::actor_system& sys, daemon_context& ctx, supervisor_actor supervisor);
-  ~control_api();
+  control_api(caf::actor_system& sys, daemon_context& ctx, supervisor_actor supervisor,
+              vulndb_actors vulndb);
 
   http_reply handle(const http_exchange& ex);
-
-  /// Whether a re-match is writing (shutdown waits for it).
-  bool rematch_running() const;
 
  private:
   http_reply route(const http_exchange& ex);
@@ -52,17 +46,15 @@ class control_api {
   http_reply db_update(const std::string& body);
   http_reply db_status();
   http_reply rematch_status();
-  /// Re-matches stored inventories after an import changed these packages.
-  uint64_t start_rematch(package_keys changed);
-
-  /// The images a user's reference names: [registry/]repo[:tag|@digest], a
-  /// digest or image ID (or a prefix of one of at least 12 hex digits).
-  std::vector<image_record> find_images(const std::string& ref, std::string& error);
+  /// Sends an import or update to the vulnerability-database actor and
+  /// renders its answer.
+  template <class... Ts>
+  http_reply vulndb_reply(Ts&&... request);
 
   caf::actor_system& sys_;
   daemon_context& ctx_;
   supervisor_actor supervisor_;
-  std::shared_ptr<rematch_queue> rematch_;
+  vulndb_actors vulndb_;
 };
 
 } // namespace regscan

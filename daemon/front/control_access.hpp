@@ -11,7 +11,7 @@
 #include <optional>
 #include <string>
 
-#include "actors/http_server.hpp"
+#include "daemon/front/http_server.hpp"
 #include "config/daemon_config.hpp"
 #include "scanners/expected.hpp"
 

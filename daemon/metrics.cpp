@@ -1,4 +1,4 @@
-#include "actors/metrics.hpp"
+#include "daemon/metrics.hpp"
 
 #include <map>
 

@@ -1,4 +1,4 @@
-#include "actors/osv_mirror.hpp"
+#include "daemon/vulndb_update.hpp"
 
 #include <sys/stat.h>
 #include <unistd.h>
@@ -9,6 +9,9 @@
 #include <filesystem>
 #include <set>
 
+#include <spdlog/spdlog.h>
+
+#include "daemon/services.hpp"
 #include "storage/store.hpp"
 
 namespace regscan {
@@ -168,6 +171,67 @@ std::vector<std::string> export_names(const std::vector<ecosystem_status>& statu
   for (auto& s : status)
     names.insert(s.ecosystem.substr(0, s.ecosystem.find(':')));
   return {names.begin(), names.end()};
+}
+
+expected<vulndb_update_result> update_vulndb(const services& s, const vulndb_update_request& req) {
+  auto mirror = choose_mirror(s.cfg, req.mirror);
+  if (!mirror)
+    return mirror.err();
+  import_options import;
+  import.allow_shrink = req.allow_shrink;
+  download_limits limits{s.cfg.osv_max_archive_bytes,
+                         std::chrono::seconds{s.cfg.osv_download_timeout_seconds}};
+  auto ecosystems = req.ecosystems;
+  if (ecosystems.empty()) {
+    auto status = s.db->db_status();
+    if (!status)
+      return status.err();
+    ecosystems = export_names(*status);
+  }
+  if (ecosystems.empty())
+    return make_error(errc::invalid, "the database is empty: name the ecosystems to download "
+                                     "(--ecosystem Debian --ecosystem npm ...)");
+  vulndb_update_result out;
+  for (auto& eco : ecosystems) {
+    archive_outcome a;
+    a.ecosystem = eco;
+    a.url = osv_archive_url(*mirror, eco);
+    auto one = update_ecosystem(*s.db, *mirror, eco, s.cfg.data_dir + "/tmp", {}, limits, import);
+    if (!one) {
+      spdlog::error("vulnerability update of {} failed: {}", eco, one.err().message);
+      a.error = one.err().message;
+      out.total.errors.push_back(eco + ": " + one.err().message);
+    } else {
+      spdlog::info("vulnerability update of {}: {} read, {} written, {} unchanged, {} withdrawn, "
+                   "{} removed", eco, one->read, one->written, one->unchanged, one->withdrawn,
+                   one->removed);
+      a.read = one->read;
+      a.written = one->written;
+      a.removed = one->removed;
+      add_report(out.total, std::move(*one), eco);
+    }
+    out.archives.push_back(std::move(a));
+  }
+  return out;
+}
+
+expected<import_report> import_vulndb_bytes(const services& s, std::string_view bytes,
+                                            const std::string& source, bool allow_shrink) {
+  if (bytes.size() > s.cfg.osv_max_archive_bytes)
+    return make_error(errc::limit, "the archive is larger than vulndb.max_archive_mib");
+  import_options opts;
+  opts.allow_shrink = allow_shrink;
+  auto report = s.db->import_osv_bytes(bytes, source, opts);
+  if (!report) {
+    spdlog::error("vulnerability import of {} failed: {}", source, report.err().message);
+    return report.err();
+  }
+  for (auto& e : report->errors)
+    spdlog::warn("vulnerability import of {}: {}", source, e);
+  spdlog::info("vulnerability import of {}: {} read, {} written, {} unchanged, {} withdrawn, "
+               "{} removed", source, report->read, report->written, report->unchanged,
+               report->withdrawn, report->removed);
+  return report;
 }
 
 } // namespace regscan

@@ -1,4 +1,4 @@
-#include "actors/control_access.hpp"
+#include "daemon/front/control_access.hpp"
 
 #include <grp.h>
 #include <pwd.h>

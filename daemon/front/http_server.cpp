@@ -1,4 +1,4 @@
-#include "actors/http_server.hpp"
+#include "daemon/front/http_server.hpp"
 
 #include <grp.h>
 #include <sys/socket.h>

@@ -1,4 +1,4 @@
-#include "actors/rematch.hpp"
+#include "daemon/rematch.hpp"
 
 #include <algorithm>
 #include <chrono>
@@ -13,10 +13,9 @@
 #include <ctime>
 #include <tuple>
 
-#include <caf/all.hpp>
 #include <spdlog/spdlog.h>
 
-#include "actors/scan_task.hpp"
+#include "daemon/scan.hpp"
 #include "scanners/match/finding_merge.hpp"
 #include "scanners/match/vuln_matcher.hpp"
 #include "storage/record_codec.hpp"
@@ -309,57 +308,6 @@ expected<rematch_report> rematch_pending(store& db, const package_keys& also, in
   if (auto cleared = db.clear_pending_rematch(*backlog); !cleared)
     return cleared.err();
   return rep;
-}
-
-uint64_t rematch_queue::request(caf::actor_system& sys, package_keys changed) {
-  std::lock_guard lock{mu_};
-  pending_.merge(changed);
-  auto generation = ++status_.requested;
-  if (!running_) {
-    running_ = true;
-    status_.running = true;
-    // Blocking RocksDB work: a detached actor has a thread of its own.
-    sys.spawn<caf::detached>([self = shared_from_this()](caf::blocking_actor*) { self->run(); });
-  }
-  return generation;
-}
-
-rematch_queue::status rematch_queue::get() const {
-  std::lock_guard lock{mu_};
-  return status_;
-}
-
-void rematch_queue::run() {
-  for (;;) {
-    package_keys keys;
-    uint64_t generation = 0;
-    {
-      std::lock_guard lock{mu_};
-      if (pending_.empty() && status_.completed == status_.requested) {
-        running_ = false;
-        status_.running = false;
-        return;
-      }
-      keys.swap(pending_);
-      generation = status_.requested;
-    }
-    auto rep = rematch_pending(db_, keys, std::time(nullptr));
-    std::lock_guard lock{mu_};
-    status_.completed = generation;
-    status_.finished_at = std::time(nullptr);
-    if (rep) {
-      spdlog::info("re-match: {} inventories, {} matched again, {} updated, {} new findings in "
-                   "{:.3f} s",
-                   rep->inventories, rep->matched, rep->updated, rep->new_findings, rep->seconds);
-      for (auto& e : rep->errors)
-        spdlog::warn("re-match: {}", e);
-      status_.last = std::move(*rep);
-      status_.last_error.clear();
-    } else {
-      spdlog::error("re-match failed: {}", rep.err().message);
-      status_.last_error = rep.err().message;
-    }
-  }
 }
 
 } // namespace regscan

@@ -1,16 +1,12 @@
 #pragma once
 // Re-match: when the vulnerability database changes, every stored inventory
 // whose packages have changed advisories is matched again, without pulling
-// any image. Runs on a detached actor, never on the CAF scheduler.
+// any image. Blocking RocksDB work: actors/ runs it on a thread of its own.
 #include <cstdint>
-#include <memory>
-#include <mutex>
 #include <set>
 #include <string>
 #include <utility>
 #include <vector>
-
-#include <caf/fwd.hpp>
 
 #include "scanners/expected.hpp"
 
@@ -43,36 +39,5 @@ expected<rematch_report> rematch_inventories(store& db, const package_keys* chan
 /// with the packages in `also`; then removes from the backlog what it read.
 /// What was added to it meanwhile stays for the next run.
 expected<rematch_report> rematch_pending(store& db, const package_keys& also, int64_t now);
-
-/// One re-match at a time: a request while one runs is folded into the next
-/// run. Shared by the control API and its detached worker.
-class rematch_queue : public std::enable_shared_from_this<rematch_queue> {
- public:
-  struct status {
-    bool running = false;
-    uint64_t requested = 0; // generation of the latest request
-    uint64_t completed = 0; // every request up to this generation is done
-    int64_t finished_at = 0;
-    rematch_report last;
-    std::string last_error;
-  };
-
-  explicit rematch_queue(store& db) : db_(db) {}
-
-  /// Queues the packages and starts a detached worker unless one runs. The
-  /// worker also does what the store's re-match backlog owes.
-  /// Returns the generation to wait for (status().completed >= it).
-  uint64_t request(caf::actor_system& sys, package_keys changed);
-  status get() const;
-
- private:
-  void run();
-
-  store& db_;
-  mutable std::mutex mu_;
-  package_keys pending_;
-  bool running_ = false;
-  status status_;
-};
 
 } // namespace regscan

@@ -1,0 +1,41 @@
+#pragma once
+// JSON views of what the control API answers, and errors as HTTP replies:
+// one table maps an error code to its status.
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "daemon/front/http_server.hpp"
+#include "daemon/sync.hpp"
+#include "scanners/expected.hpp"
+#include "scanners/json_writer.hpp"
+#include "scanners/types.hpp"
+#include "storage/records.hpp"
+
+namespace regscan {
+
+/// The HTTP status of an error code.
+int http_status(errc code);
+
+/// {"error": message, "code": code}.
+http_reply json_error(int status, const std::string& message, errc code);
+/// The same with the code the status stands for.
+http_reply json_error(int status, const std::string& message);
+/// An error as the reply its code calls for.
+http_reply error_reply(const error& e);
+http_reply json_ok(std::string body);
+
+/// dropped: an edit's secrets dropped because the registry's destination changed.
+void write_registry(json_writer& w, const registry_record& r,
+                    const std::vector<std::string>* dropped = nullptr);
+/// new_findings >= 0: findings first seen after the asked time (--new-since).
+void write_image(json_writer& w, const image_record& img, const std::string& registry_type,
+                 const std::string& address, int64_t new_findings = -1);
+void write_finding(json_writer& w, const finding& f);
+void write_import_report(json_writer& w, const import_report& r, uint64_t rematch);
+void write_package(json_writer& w, const package& p, std::string_view step = {});
+void write_task(json_writer& w, const task_record& t);
+std::string sync_progress_json(const sync_progress& p);
+
+} // namespace regscan

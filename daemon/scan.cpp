@@ -1,0 +1,219 @@
+#include "daemon/scan.hpp"
+
+#include <ctime>
+#include <iterator>
+
+#include <spdlog/spdlog.h>
+
+#include "daemon/services.hpp"
+#include "connectors/sha256.hpp"
+#include "scanners/layer/image_analyzer.hpp"
+#include "scanners/match/finding_merge.hpp"
+#include "scanners/match/vuln_matcher.hpp"
+#include "storage/layer_codec.hpp"
+#include "storage/vuln_db.hpp"
+
+namespace regscan {
+
+expected<std::vector<finding>> match_inventory(advisory_cache& advisories,
+                                               const inventory& inv) {
+  std::vector<finding> out;
+  std::vector<finding> found;
+  for (auto& pkg : inv.packages) {
+    if (auto* known = advisories.matched(pkg)) {
+      for (auto& f : *known)
+        out.emplace_back(f).layer = pkg.layer;
+      continue;
+    }
+    auto records = advisories.for_package(pkg);
+    if (!records)
+      return records.err();
+    found.clear();
+    for (auto* rec : *records)
+      if (auto f = match_package(pkg, *rec))
+        found.push_back(std::move(*f));
+    out.insert(out.end(), found.begin(), found.end());
+    advisories.remember(pkg, std::move(found));
+  }
+  // After the loop: the same package may be listed by more than one file.
+  merge_inventory_findings(out);
+  sort_findings(out);
+  return out;
+}
+
+expected<std::vector<finding>> match_inventory(store& db, const inventory& inv) {
+  advisory_cache advisories{db};
+  return match_inventory(advisories, inv);
+}
+
+namespace {
+
+// Larger deltas are not cached (a layer of a million small wanted files).
+constexpr size_t max_cached_layer_size = 16u << 20;
+
+bool replay_cached_layer(services& ctx, image_analyzer& analyzer, const std::string& digest,
+                         const std::string& diff_id, const std::string& version) {
+  auto stored = ctx.db->get_layer(diff_id, version);
+  if (!stored) {
+    spdlog::warn("layer cache: {}", stored.err().message);
+    return false;
+  }
+  if (!*stored)
+    return false;
+  auto delta = codec::decode_layer_delta(**stored);
+  if (!delta) {
+    spdlog::warn("layer cache: {}: {}", diff_id, delta.err().message);
+    return false;
+  }
+  return analyzer.replay_layer(digest, *delta);
+}
+
+void cache_layer(services& ctx, image_analyzer& analyzer, const std::string& diff_id,
+                 const std::string& version) {
+  auto delta = analyzer.take_delta();
+  if (!delta) {
+    spdlog::debug("layer cache: {}", delta.err().message);
+    return;
+  }
+  auto encoded = codec::encode(*delta);
+  if (encoded.size() > max_cached_layer_size) {
+    spdlog::debug("layer cache: {} is {} bytes encoded: not cached", diff_id, encoded.size());
+    return;
+  }
+  if (auto put = ctx.db->put_layer(diff_id, version, encoded); !put)
+    spdlog::warn("layer cache: {}", put.err().message);
+}
+
+} // namespace
+
+expected<void> run_scan(services& ctx, const std::string& image_key, scan_hooks& hooks) {
+  auto is_cancelled = [&] { return hooks.cancel && *hooks.cancel; };
+  auto cancelled_error = [&] { return make_error(errc::cancelled, "scan of " + image_key + " cancelled"); };
+  auto img = ctx.db->get_image(image_key);
+  if (!img)
+    return img.err();
+  auto rec = ctx.db->get_registry(img->registry);
+  if (!rec)
+    return rec.err();
+  auto client = ctx.client_for(*rec, hooks.cancel);
+  if (!client)
+    return client.err();
+  // The manifest is fetched again by digest: it is small, and verified.
+  auto resolved = client->resolve(img->repository, img->digest);
+  if (!resolved)
+    return resolved.err();
+  if (resolved->size() != 1)
+    return make_error(errc::invalid, "manifest " + img->digest + " is not a single-platform image");
+  auto& oci = resolved->front();
+  bool permitted = false;
+  // One pull permit per image, taken before its first blob is fetched.
+  auto take_permit = [&]() -> expected<void> {
+    if (permitted || !hooks.acquire_pull)
+      return {};
+    auto until = hooks.acquire_pull();
+    if (until < 0)
+      return make_error(errc::unavailable, "registry " + img->registry + " did not grant a pull");
+    if (until > 0) {
+      hooks.budget_until = until;
+      return make_error(errc::limit, "the pull budget of registry " + img->registry
+                                       + " is spent until " + std::to_string(until));
+    }
+    permitted = true;
+    ctx.stats.images_pulled++;
+    return {};
+  };
+
+  image_analyzer analyzer;
+  // The layer cache is keyed by diffID: the config lists them in layer order.
+  bool use_cache = oci.diff_ids.size() == oci.layers.size();
+  auto version = analyzer.cache_version();
+  size_t cached = 0;
+  for (size_t i = 0; i < oci.layers.size(); ++i) {
+    auto& layer = oci.layers[i];
+    if (is_cancelled())
+      return cancelled_error();
+    if (use_cache) {
+      if (replay_cached_layer(ctx, analyzer, layer.digest, oci.diff_ids[i], version)) {
+        ctx.stats.layer_cache_hits++;
+        ++cached;
+        continue;
+      }
+      ctx.stats.layer_cache_misses++;
+    }
+    if (auto ok = take_permit(); !ok)
+      return ok.err();
+    sha256 content;
+    analyzer.begin_layer(
+      layer.digest, [&](const uint8_t* data, size_t size) { content.update(data, size); },
+      use_cache);
+    expected<void> fed;
+    auto sink = [&](const uint8_t* data, size_t size) -> expected<void> {
+      if (is_cancelled())
+        return cancelled_error();
+      ctx.stats.layer_bytes_pulled += size;
+      fed = analyzer.feed(data, size);
+      return fed;
+    };
+    auto got = client->fetch_blob(img->repository, layer.digest, sink, layer.size);
+    if (is_cancelled())
+      return cancelled_error();
+    // A layer whose bytes are bad (corrupt, truncated, a bomb, over a limit)
+    // stays bad: the analyzer notes it, marks the inventory incomplete, and
+    // the other layers are still analyzed. Only transport errors fail the scan.
+    if (!fed) {
+      (void)analyzer.end_layer();
+      continue;
+    }
+    if (!got)
+      return wrap_error("layer " + layer.digest, got.err());
+    if (!analyzer.end_layer() || !use_cache)
+      continue;
+    // Any image can claim any diffID: only what was checked is cached.
+    auto diff_id = content.digest();
+    if (diff_id != oci.diff_ids[i]) {
+      analyzer.add_note("layer " + layer.digest + ": its content is " + diff_id
+                          + ", not the diffID " + oci.diff_ids[i] + " that the image config says",
+                        true);
+      continue;
+    }
+    cache_layer(ctx, analyzer, diff_id, version);
+  }
+  if (use_cache)
+    spdlog::info("scan of {}: {} of {} layers from the layer cache", image_key, cached,
+                 oci.layers.size());
+  scan_result result;
+  result.image_key = image_key;
+  result.inv = analyzer.finish();
+  if (!result.inv.complete) {
+    std::string why;
+    for (auto& note : result.inv.notes)
+      why += (why.empty() ? "" : "; ") + note;
+    spdlog::warn("scan of {} is incomplete: {}", image_key, why);
+  }
+  if (is_cancelled())
+    return cancelled_error();
+  // An import that lands after this point leaves the result to a re-match.
+  result.db_generation = ctx.db->db_generation();
+  auto findings = match_inventory(*ctx.db, result.inv);
+  if (!findings)
+    return findings.err();
+  if (is_cancelled())
+    return cancelled_error();
+  result.findings = std::move(*findings);
+  result.scanned_at = std::time(nullptr);
+  result.matched_at = result.scanned_at;
+  // A rescan keeps when each finding was first seen, for --new-since.
+  auto previous = ctx.db->get_findings(image_key);
+  carry_first_seen(previous ? previous->findings : std::vector<finding>{}, result.findings,
+                   result.scanned_at);
+
+  return ctx.db->put_result(result, [&](image_record& img) {
+    img.scan_status = scan_status::scanned;
+    img.last_scan = result.scanned_at;
+    img.last_error.clear();
+    img.incomplete = !result.inv.complete;
+    count_findings(img, result.findings);
+  });
+}
+
+} // namespace regscan

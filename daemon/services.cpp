@@ -1,0 +1,23 @@
+#include "daemon/services.hpp"
+
+namespace regscan {
+
+expected<oci_client> services::client_for(const registry_record& rec,
+                                         const std::atomic<bool>* cancel) const {
+  registry_credentials creds;
+  creds.username = rec.username;
+  if (!rec.password_sealed.empty()) {
+    auto pw = secrets->open(rec.password_sealed);
+    if (!pw)
+      return make_error("registry " + rec.name + ": " + pw.err().message);
+    creds.password = *pw;
+  }
+  http_options opts;
+  opts.verify_tls = rec.verify_tls;
+  opts.cancel = cancel;
+  opts.min_transfer_bytes_per_second = static_cast<uint64_t>(cfg.min_transfer_bytes_per_second);
+  opts.min_transfer_window = std::chrono::seconds(cfg.min_transfer_window_seconds);
+  return oci_client{rec.address, std::move(creds), opts};
+}
+
+} // namespace regscan
