@@ -91,7 +91,7 @@ class reader {
   bool ok_ = true;
 };
 
-void write_part(writer& w, const image_analyzer::part& p) {
+void write_part(writer& w, const cataloger_output& p) {
   w.number(p.cataloger);
   w.number(p.complete ? 1 : 0);
   w.number(p.packages.size());
@@ -110,8 +110,8 @@ void write_part(writer& w, const image_analyzer::part& p) {
     w.text(n);
 }
 
-image_analyzer::part read_part(reader& r) {
-  image_analyzer::part p;
+cataloger_output read_part(reader& r) {
+  cataloger_output p;
   p.cataloger = static_cast<size_t>(r.number());
   p.complete = r.number() != 0;
   for (auto n = r.count(); n > 0 && r.ok(); --n) {
@@ -144,7 +144,7 @@ std::vector<std::string> read_strings(reader& r) {
 
 } // namespace
 
-std::string encode(const image_analyzer::layer_delta& d) {
+std::string encode(const layer_delta& d) {
   writer w;
   w.number(format_version);
   w.text(d.layer);
@@ -183,7 +183,7 @@ std::string encode(const image_analyzer::layer_delta& d) {
   return out;
 }
 
-expected<image_analyzer::layer_delta> decode_layer_delta(std::string_view bytes) {
+expected<layer_delta> decode_layer_delta(std::string_view bytes) {
   auto size = ZSTD_getFrameContentSize(bytes.data(), bytes.size());
   if (size == ZSTD_CONTENTSIZE_ERROR || size == ZSTD_CONTENTSIZE_UNKNOWN || size > max_decoded_size)
     return make_error("layer cache entry: not a zstd frame of a known size");
@@ -195,7 +195,7 @@ expected<image_analyzer::layer_delta> decode_layer_delta(std::string_view bytes)
   reader r(raw);
   if (r.number() != format_version)
     return make_error("layer cache entry: unknown format");
-  image_analyzer::layer_delta d;
+  layer_delta d;
   d.layer = r.text();
   d.unsafe_entries = r.number();
   for (auto n = r.count(); n > 0 && r.ok(); --n) {

@@ -169,18 +169,23 @@ class store {
   void on_rematch_pending(std::function<void()> fn);
 
  private:
-  struct import_state;
   store() = default;
   rocksdb::ColumnFamilyHandle* cf(std::size_t i) const { return handles_[i]; }
+
+  // The OSV import (osv_import.cpp).
+  struct import_state;
   expected<import_report> import_osv_archive(::zip* za, const std::string& source_label,
                                              const import_options& opts);
   expected<void> read_archive_ids(::zip* za, import_state& st);
   expected<void> find_stale_records(import_state& st, const import_options& opts);
+  expected<void> remove_stale_records(import_state& st);
   /// Writes an import's batch with the generation bump and the re-match
   /// backlog entries of `changed`.
   expected<void> write_import_batch(rocksdb::WriteBatch& batch,
                                     const std::set<std::pair<std::string, std::string>>& changed);
   expected<void> flush_import_batch(import_state& st);
+
+  // Scan results (store_results.cpp).
   /// Adds to `batch` the deletes of an image's result: inventory, findings
   /// and package_index entries.
   void forget_result(rocksdb::WriteBatch& batch, const std::string& image_key);
@@ -190,7 +195,6 @@ class store {
   expected<void> after_result_written(const expected<bool>& written);
   /// Brings results written by an older layout to the current one.
   expected<void> migrate_results();
-  expected<void> remove_stale_records(import_state& st);
 
   std::string dir_;
   rocksdb::DB* db_ = nullptr;

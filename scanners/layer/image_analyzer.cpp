@@ -1,7 +1,7 @@
 #include "scanners/layer/image_analyzer.hpp"
 
 #include <algorithm>
-#include <deque>
+#include <limits>
 #include <unordered_map>
 #include <vector>
 
@@ -13,65 +13,9 @@ namespace regscan {
 
 namespace {
 
-constexpr std::string_view whiteout_prefix = ".wh.";
-constexpr std::string_view opaque_whiteout = ".wh..wh..opq";
-constexpr int max_symlink_hops = 40; // as Linux's MAXSYMLINKS
-constexpr size_t max_link_targets = 10000;
-// Paths recorded for one layer's delta; a layer with more is not cached.
-constexpr uint64_t max_delta_path_bytes = 32ull << 20;
-// Bump when the walk itself changes what it records (catalogers have their own
-// versions): it is part of the layer cache key.
-constexpr int analyzer_version = 3; // 2: rpm module streams; 3: a hardlink shares its target's parse
-
-std::string join(std::string_view dir, std::string_view name) {
-  if (dir.empty())
-    return std::string(name);
-  std::string out(dir);
-  out += '/';
-  out.append(name);
-  return out;
-}
-
-// Where a symlink in `dir` points, without following other links; ".." stops
-// at the root.
-std::string lexical_target(std::string_view dir, std::string_view target) {
-  std::vector<std::string_view> parts;
-  auto add = [&](std::string_view p) {
-    size_t i = 0;
-    while (i <= p.size()) {
-      auto j = std::min(p.find('/', i), p.size());
-      auto part = p.substr(i, j - i);
-      i = j + 1;
-      if (part.empty() || part == ".")
-        continue;
-      if (part == "..") {
-        if (!parts.empty())
-          parts.pop_back();
-        continue;
-      }
-      parts.push_back(part);
-    }
-  };
-  if (!target.starts_with('/'))
-    add(dir);
-  add(target);
-  std::string out;
-  for (auto part : parts) {
-    if (!out.empty())
-      out += '/';
-    out.append(part);
-  }
-  return out;
-}
-
 // Every cataloger in `wanted` (sorted) is in `ran` (sorted).
 bool covers(const std::vector<size_t>& ran, const std::vector<size_t>& wanted) {
   return std::includes(ran.begin(), ran.end(), wanted.begin(), wanted.end());
-}
-
-std::string unsafe_entries_note(std::string_view layer, uint64_t count) {
-  return "layer " + std::string(layer) + ": " + std::to_string(count)
-         + " entries with paths outside the image root skipped";
 }
 
 bool same_os(const os_info& a, const os_info& b) {
@@ -185,7 +129,8 @@ image_analyzer::image_analyzer(std::vector<std::unique_ptr<cataloger>> cataloger
 image_analyzer::~image_analyzer() = default;
 
 image_analyzer::parsed_file::parsed_file(std::string path_, std::vector<size_t> parsers_,
-                                         std::vector<part> parts_, uint64_t* held_packages)
+                                         std::vector<cataloger_output> parts_,
+                                         uint64_t* held_packages)
   : path(std::move(path_)), parsers(std::move(parsers_)), parts(std::move(parts_)),
     held(held_packages) {
   for (const auto& p : parts)
@@ -214,11 +159,22 @@ void image_analyzer::add_note(std::string text, bool incomplete) {
   note(std::move(text), incomplete);
 }
 
+void image_analyzer::note_unsafe_entries(size_t layer, uint64_t count) {
+  if (count > 0)
+    note("layer " + layers_[layer] + ": " + std::to_string(count)
+           + " entries with paths outside the image root skipped",
+         false);
+}
+
+void image_analyzer::end_unended_layer(std::string_view before) {
+  if (!walk_)
+    return;
+  note("layer " + layers_[walk_->index()] + ": not ended before " + std::string(before), true);
+  (void)end_layer();
+}
+
 void image_analyzer::begin_layer(std::string digest, byte_observer observer, bool record_delta) {
-  if (walk_) {
-    note("layer " + layers_[walk_->index()] + ": not ended before the next layer began", true);
-    (void)end_layer();
-  }
+  end_unended_layer("the next layer began");
   layers_.push_back(std::move(digest));
   layer_error_noted_ = false;
   layer_complete_ = true;
@@ -248,8 +204,7 @@ expected<void> image_analyzer::end_layer() {
   // What the layer delivered before any error still counts.
   flush_deferred();
   auto walk = std::move(walk_);
-  if (walk->unsafe_entries() > 0)
-    note(unsafe_entries_note(layers_[walk->index()], walk->unsafe_entries()), false);
+  note_unsafe_entries(walk->index(), walk->unsafe_entries());
   if (!r && !layer_error_noted_) {
     layer_error_noted_ = true;
     note("layer " + layers_[walk->index()] + ": " + r.err().message, true);
@@ -261,160 +216,6 @@ expected<void> image_analyzer::end_layer() {
     recorder_.reset();
   }
   return r;
-}
-
-// --- the layer cache ----------------------------------------------------------
-
-void image_analyzer::not_cacheable(std::string why) {
-  if (!recorder_ || !recorder_->not_cacheable.empty())
-    return;
-  recorder_->not_cacheable = std::move(why);
-  recorder_->removals = {};
-  recorder_->link_targets = {};
-}
-
-void image_analyzer::record_removal(std::string_view path, uint8_t bits) {
-  if (!recorder_ || !recorder_->not_cacheable.empty())
-    return;
-  recorder_->bytes += path.size() + sizeof(std::string);
-  if (recorder_->bytes > max_delta_path_bytes) {
-    not_cacheable("it has over " + std::to_string(max_delta_path_bytes) + " bytes of paths");
-    return;
-  }
-  recorder_->removals.emplace_back(path, bits);
-}
-
-std::vector<std::string> image_analyzer::lower_link_targets(
-  const std::vector<std::pair<std::string, uint8_t>>& removals, size_t layer) const {
-  std::vector<std::string> out;
-  for (const auto& [path, bits] : removals)
-    if (auto it = link_targets_.find(path); it != link_targets_.end() && it->second < layer)
-      out.push_back(path);
-  return out;
-}
-
-expected<image_analyzer::layer_delta> image_analyzer::make_delta(size_t layer,
-                                                                 uint64_t unsafe_entries) {
-  auto& rec = *recorder_;
-  if (!rec.not_cacheable.empty())
-    return make_error("layer " + layers_[layer] + " is not cacheable: " + rec.not_cacheable);
-  layer_delta d;
-  d.layer = layers_[layer];
-  d.unsafe_entries = unsafe_entries;
-  // One entry per path, its bits merged; the order does not matter, since
-  // each only deletes what lower layers had.
-  std::sort(rec.removals.begin(), rec.removals.end());
-  for (auto& [path, bits] : rec.removals) {
-    if (!d.removals.empty() && d.removals.back().first == path)
-      d.removals.back().second |= bits;
-    else
-      d.removals.emplace_back(std::move(path), bits);
-  }
-  for (const auto& [path, link] : symlinks_)
-    if (link.layer == layer)
-      d.symlinks.emplace_back(path, link.target);
-  for (const auto& [path, file] : files_)
-    if (file.layer == layer)
-      d.files.emplace_back(path, *file.content);
-  for (const auto& [path, r] : records_) {
-    if (r.layer != layer)
-      continue;
-    for (const auto& p : r.parsed->parts)
-      if (!p.complete)
-        return make_error("layer " + layers_[layer] + " is not cacheable: "
-                          + std::string(catalogers_[p.cataloger]->name()) + " hit a limit in "
-                          + path);
-    d.records.push_back(layer_delta::parsed{path, os_seen_[r.os], r.parsed->parts});
-  }
-  std::sort(rec.link_targets.begin(), rec.link_targets.end());
-  rec.link_targets.erase(std::unique(rec.link_targets.begin(), rec.link_targets.end()),
-                         rec.link_targets.end());
-  d.link_targets = std::move(rec.link_targets);
-  d.lower_link_targets = lower_link_targets(d.removals, layer);
-  return d;
-}
-
-expected<image_analyzer::layer_delta> image_analyzer::take_delta() {
-  auto out = std::move(delta_);
-  delta_ = make_error("the delta was taken already");
-  return out;
-}
-
-bool image_analyzer::replay_layer(std::string digest, const layer_delta& delta) {
-  if (walk_) {
-    note("layer " + layers_[walk_->index()] + ": not ended before the next layer began", true);
-    (void)end_layer();
-  }
-  // What the walk consulted of the layers below: the wanted symlinks'
-  // targets among its paths, and room for its own targets and symlinks
-  // (counted before its deletions: it may refuse more than needed). The OS it parsed
-  // with may differ: finish() rebases, as for a walked layer.
-  // Past the image's caps, the walk says what was left out.
-  uint64_t packages = 0;
-  for (const auto& r : delta.records)
-    for (const auto& part : r.parts)
-      packages += part.packages.size();
-  if (link_targets_.size() + delta.link_targets.size() > max_link_targets
-      || symlinks_.size() + delta.symlinks.size() > limits_.max_symlinks
-      || records_.size() + delta.records.size() > limits_.max_records
-      || held_packages_ + packages > limits_.max_packages
-      || lower_link_targets(delta.removals, layers_.size()) != delta.lower_link_targets)
-    return false;
-  for (const auto& r : delta.records)
-    for (const auto& part : r.parts)
-      if (part.cataloger >= catalogers_.size())
-        return false; // from other catalogers: the cache key should have told
-  layers_.push_back(std::move(digest));
-  auto layer = layers_.size() - 1;
-  for (const auto& [path, bits] : delta.removals) {
-    if (bits & remove_path_bit)
-      remove_path(path, false);
-    if (bits & remove_below_bit)
-      remove_below(path);
-  }
-  for (const auto& [path, target] : delta.symlinks)
-    symlinks_[path] = kept_link{target, layer};
-  for (const auto& [path, content] : delta.files)
-    files_[path] = kept_file{std::make_shared<const std::string>(content), layer};
-  os_dirty_ = true;
-  for (const auto& r : delta.records) {
-    record rec;
-    rec.layer = layer;
-    auto seen = std::find_if(os_seen_.begin(), os_seen_.end(),
-                             [&](const os_info& os) { return same_os(os, r.os); });
-    rec.os = static_cast<size_t>(seen - os_seen_.begin());
-    if (seen == os_seen_.end())
-      os_seen_.push_back(r.os);
-    auto parts = r.parts;
-    // The catalogers that would parse it here (those that found something, at least).
-    std::vector<size_t> parsers;
-    for (size_t i = 0; i < catalogers_.size(); ++i)
-      if (catalogers_[i]->wants(r.path)
-          || std::any_of(parts.begin(), parts.end(), [&](const part& p) { return p.cataloger == i; }))
-        parsers.push_back(i);
-    for (auto& part : parts)
-      for (auto& pkg : part.packages)
-        if (pkg.layer == delta.layer)
-          pkg.layer = layers_[layer];
-    rec.parsed = std::make_shared<parsed_file>(r.path, std::move(parsers), std::move(parts),
-                                               &held_packages_);
-    records_[r.path] = std::move(rec);
-  }
-  for (const auto& target : delta.link_targets)
-    link_targets_.emplace(target, layer);
-  if (delta.unsafe_entries > 0)
-    note(unsafe_entries_note(layers_[layer], delta.unsafe_entries), false);
-  return true;
-}
-
-std::string image_analyzer::cache_version() const {
-  auto out = "analyzer=" + std::to_string(analyzer_version);
-  for (const auto& c : catalogers_)
-    out += ";" + std::string(c->name()) + "=" + std::to_string(c->version());
-  out += ";limits=" + std::to_string(limits_.max_layer_bytes) + "/"
-         + std::to_string(limits_.max_entries) + "/" + std::to_string(limits_.max_file_size) + "/"
-         + std::to_string(limits_.max_executable_size);
-  return out;
 }
 
 bool image_analyzer::wanted_by_name(std::string_view path) const {
@@ -442,11 +243,20 @@ size_t image_analyzer::current_os() {
     return os_seen_.size() - 1;
   os_dirty_ = false;
   auto os = detect_os([this](std::string_view path) -> const std::string* {
-    auto f = find_file(path);
+    auto f = fs_.resolve(path);
     return f ? f->content.get() : nullptr;
   });
   if (!same_os(os, os_seen_.back()))
     os_seen_.push_back(std::move(os));
+  return os_seen_.size() - 1;
+}
+
+size_t image_analyzer::os_index(const os_info& os) {
+  auto seen = std::find_if(os_seen_.begin(), os_seen_.end(),
+                           [&](const os_info& o) { return same_os(o, os); });
+  if (seen != os_seen_.end())
+    return static_cast<size_t>(seen - os_seen_.begin());
+  os_seen_.push_back(os);
   return os_seen_.size() - 1;
 }
 
@@ -457,7 +267,7 @@ void image_analyzer::parse_into_record(const std::string& path, const std::strin
   rec.layer = layer;
   rec.os = current_os();
   const auto& os = os_seen_[rec.os];
-  std::vector<part> parts;
+  std::vector<cataloger_output> parts;
   uint64_t packages = 0;
   for (auto i : parsers) {
     inventory scratch;
@@ -466,8 +276,9 @@ void image_analyzer::parse_into_record(const std::string& path, const std::strin
         && scratch.complete)
       continue;
     packages += scratch.packages.size();
-    parts.push_back(part{i, std::move(scratch.packages), std::move(scratch.owned_files),
-                         std::move(scratch.notes), scratch.complete});
+    parts.push_back(cataloger_output{i, std::move(scratch.packages),
+                                     std::move(scratch.owned_files), std::move(scratch.notes),
+                                     scratch.complete});
   }
   if (parts.empty() || !room_for_record(path))
     return;
@@ -525,84 +336,51 @@ void image_analyzer::flush_deferred() {
   }
 }
 
-// Drops `path` itself: from any layer when the same layer rewrites it.
-void image_analyzer::remove_path(std::string_view path, bool any_layer) {
+void image_analyzer::remove(std::string_view path, uint8_t bits, bool any_layer) {
   auto current = walk_ ? walk_->index() : layers_.size();
-  if (auto it = files_.find(path); it != files_.end() && (any_layer || it->second.layer < current)) {
-    files_.erase(it);
-    os_dirty_ = true;
-  }
-  if (auto it = symlinks_.find(path);
-      it != symlinks_.end() && (any_layer || it->second.layer < current)) {
-    symlinks_.erase(it);
-    os_dirty_ = true;
-  }
-  if (auto it = records_.find(path);
-      it != records_.end() && (any_layer || it->second.layer < current))
-    records_.erase(it);
-  if (any_layer)
-    if (auto it = deferred_.find(path); it != deferred_.end()) {
-      auto uses = deferred_uses_.find(it->second.content.get());
-      if (uses != deferred_uses_.end() && --uses->second == 0) {
-        deferred_bytes_ -= it->second.content->size();
-        deferred_uses_.erase(uses);
+  if (bits & remove_path_bit) {
+    auto below = any_layer ? std::numeric_limits<size_t>::max() : current;
+    if (fs_.remove_path(path, below))
+      os_dirty_ = true;
+    erase_lower(records_, path, below);
+    if (any_layer)
+      if (auto it = deferred_.find(path); it != deferred_.end()) {
+        auto uses = deferred_uses_.find(it->second.content.get());
+        if (uses != deferred_uses_.end() && --uses->second == 0) {
+          deferred_bytes_ -= it->second.content->size();
+          deferred_uses_.erase(uses);
+        }
+        deferred_.erase(it);
       }
-      deferred_.erase(it);
-    }
-}
-
-// Drops everything lower layers put under `dir` ("" is the root).
-void image_analyzer::remove_below(std::string_view dir) {
-  auto current = walk_ ? walk_->index() : layers_.size();
-  auto prefix = dir.empty() ? std::string() : std::string(dir) + '/';
-  auto sweep = [&](auto& map) {
-    bool erased = false;
-    for (auto it = map.lower_bound(prefix); it != map.end() && it->first.starts_with(prefix);) {
-      if (it->second.layer < current) {
-        it = map.erase(it);
-        erased = true;
-      } else {
-        ++it;
-      }
-    }
-    return erased;
-  };
-  if (sweep(files_) | sweep(symlinks_))
-    os_dirty_ = true;
-  sweep(records_);
+  }
+  if (bits & remove_below_bit) {
+    if (fs_.remove_below(path, current))
+      os_dirty_ = true;
+    erase_lower_below(records_, path, current);
+  }
 }
 
 bool image_analyzer::entry_begin(const tar_entry& entry, entry_plan& out) {
   std::string_view path = entry.path;
-  auto slash = path.rfind('/');
-  auto dir = slash == std::string_view::npos ? std::string_view{} : path.substr(0, slash);
-  auto base = slash == std::string_view::npos ? path : path.substr(slash + 1);
-
-  if (base.starts_with(whiteout_prefix)) {
-    if (base == opaque_whiteout) {
-      remove_below(dir);
-      record_removal(dir, remove_below_bit);
-    } else if (!base.starts_with(".wh..wh.")) { // other ".wh..wh." names are aufs metadata
-      auto victim = join(dir, base.substr(whiteout_prefix.size()));
-      remove_path(victim, false);
-      remove_below(victim);
-      record_removal(victim, remove_path_bit | remove_below_bit);
+  if (auto w = as_whiteout(path)) {
+    if (w->removes != 0) {
+      remove(w->path, w->removes, false);
+      record_removal(w->path, w->removes);
     }
     return false;
   }
 
   // Whatever this entry is, it replaces what was at its path; a non-directory
   // also hides everything lower layers had below it.
-  remove_path(path, true);
-  if (entry.type != tar_entry_type::dir)
-    remove_below(path);
-  record_removal(path, entry.type == tar_entry_type::dir ? remove_path_bit
-                                                         : remove_path_bit | remove_below_bit);
+  uint8_t removes =
+    entry.type == tar_entry_type::dir ? remove_path_bit : remove_path_bit | remove_below_bit;
+  remove(path, removes, true);
+  record_removal(path, removes);
 
   auto layer = walk_->index();
   switch (entry.type) {
     case tar_entry_type::symlink:
-      if (symlinks_.size() >= limits_.max_symlinks) {
+      if (fs_.symlinks().size() >= limits_.max_symlinks) {
         // Links past the bound are not followed: what they lead to may be missed.
         if (!symlinks_full_) {
           symlinks_full_ = true;
@@ -612,15 +390,15 @@ bool image_analyzer::entry_begin(const tar_entry& entry, entry_plan& out) {
         }
         return false;
       }
-      symlinks_[entry.path] = kept_link{entry.link_target, layer};
+      fs_.add_symlink(entry.path, entry.link_target, layer);
       os_dirty_ = true;
       // Keep what a wanted symlink points at when it shows up later (in this
       // or an upper layer); bounded, since each wanted symlink adds one path.
       if (is_os_file(path) || link_targets_.contains(path) || wanted_by_name(path)) {
         if (link_targets_.size() < max_link_targets) {
-          auto target = lexical_target(dir, entry.link_target);
+          auto target = lexical_target(path, entry.link_target);
           if (recorder_)
-            recorder_->link_targets.push_back(target);
+            recorder_->add_link_target(target);
           link_targets_.emplace(std::move(target), layer);
         } else {
           // Another image may have room for it: what this walk kept depends on it.
@@ -638,7 +416,7 @@ bool image_analyzer::entry_begin(const tar_entry& entry, entry_plan& out) {
       // cached.
       const auto& target = entry.link_target;
       std::shared_ptr<const std::string> content;
-      if (auto it = files_.find(target); it != files_.end()) {
+      if (auto it = fs_.files().find(target); it != fs_.files().end()) {
         content = it->second.content;
         if (it->second.layer != layer)
           not_cacheable("a hardlink to a lower layer's file");
@@ -650,7 +428,7 @@ bool image_analyzer::entry_begin(const tar_entry& entry, entry_plan& out) {
       auto parsed = records_.find(target);
       if (content) {
         if (p.keep) {
-          files_[entry.path] = kept_file{content, layer};
+          fs_.add_file(entry.path, content, layer);
           os_dirty_ = true;
         }
         if (p.parsers.empty())
@@ -663,10 +441,10 @@ bool image_analyzer::entry_begin(const tar_entry& entry, entry_plan& out) {
         } else {
           parse_into_record(entry.path, *content, p.parsers, layer);
         }
-      } else if (auto l = symlinks_.find(target); l != symlinks_.end()) {
+      } else if (auto l = fs_.symlinks().find(target); l != fs_.symlinks().end()) {
         if (l->second.layer != layer)
           not_cacheable("a hardlink to a lower layer's symlink");
-        symlinks_[entry.path] = kept_link{l->second.target, layer};
+        fs_.add_symlink(entry.path, l->second.target, layer);
         os_dirty_ = true;
       } else if (parsed != records_.end() && !p.parsers.empty()) {
         share_record(entry.path, parsed->second, layer);
@@ -704,7 +482,7 @@ void image_analyzer::entry_end(std::string path, std::string content, entry_plan
   auto layer = walk_->index();
   auto shared = std::make_shared<const std::string>(std::move(content));
   if (plan.keep) {
-    files_[path] = kept_file{shared, layer};
+    fs_.add_file(path, shared, layer);
     os_dirty_ = true;
   }
   if (plan.parsers.empty())
@@ -731,68 +509,8 @@ bool image_analyzer::defer(std::string path, std::shared_ptr<const std::string> 
   return true;
 }
 
-const image_analyzer::kept_file* image_analyzer::find_file(std::string_view path,
-                                                           std::string* resolved) const {
-  std::vector<std::string> done;
-  std::deque<std::string> todo;
-  auto push_parts = [&](std::string_view p) {
-    std::vector<std::string> parts;
-    size_t i = 0;
-    while (i <= p.size()) {
-      auto j = std::min(p.find('/', i), p.size());
-      parts.emplace_back(p.substr(i, j - i));
-      i = j + 1;
-    }
-    todo.insert(todo.begin(), parts.begin(), parts.end());
-  };
-  auto joined = [&] {
-    std::string out;
-    for (const auto& part : done) {
-      if (!out.empty())
-        out += '/';
-      out += part;
-    }
-    return out;
-  };
-  push_parts(path);
-  int hops = 0;
-  while (!todo.empty()) {
-    auto part = std::move(todo.front());
-    todo.pop_front();
-    if (part.empty() || part == ".")
-      continue;
-    if (part == "..") {
-      if (!done.empty()) // ".." at the root stays at the root, as in a chroot
-        done.pop_back();
-      continue;
-    }
-    done.push_back(std::move(part));
-    auto link = symlinks_.find(joined());
-    if (link == symlinks_.end())
-      continue;
-    if (++hops > max_symlink_hops) {
-      if (resolved)
-        resolved->clear();
-      return nullptr;
-    }
-    done.pop_back();
-    const auto& target = link->second.target;
-    if (target.starts_with('/'))
-      done.clear();
-    push_parts(target);
-  }
-  auto final_path = joined();
-  auto it = files_.find(final_path);
-  if (resolved)
-    *resolved = std::move(final_path);
-  return it == files_.end() ? nullptr : &it->second;
-}
-
 inventory image_analyzer::finish() {
-  if (walk_) {
-    note("layer " + layers_[walk_->index()] + ": not ended before finish", true);
-    (void)end_layer();
-  }
+  end_unended_layer("finish");
   inventory out;
   auto final_index = current_os();
   out.os = os_seen_[final_index];
@@ -804,7 +522,7 @@ inventory image_analyzer::finish() {
   std::map<std::string, record, std::less<>> via_links;
   std::map<std::pair<std::string, std::vector<size_t>>, record> link_parses;
   std::vector<size_t> link_parsers;
-  for (const auto& [path, link] : symlinks_) {
+  for (const auto& [path, link] : fs_.symlinks()) {
     link_parsers.clear();
     for (size_t i = 0; i < catalogers_.size(); ++i)
       if (catalogers_[i]->wants(path))
@@ -812,7 +530,7 @@ inventory image_analyzer::finish() {
     if (link_parsers.empty())
       continue;
     std::string resolved;
-    const auto* f = find_file(path, &resolved);
+    const auto* f = fs_.resolve(path, &resolved);
     auto r = resolved.empty() ? records_.end() : records_.find(resolved);
     if (r != records_.end() && (f == nullptr || covers(r->second.parsed->parsers, link_parsers))) {
       via_links[path] = r->second;

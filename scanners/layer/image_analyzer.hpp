@@ -6,11 +6,13 @@
 // later layer that deletes or replaces the path drops the record. Only what
 // needs the final view stays as bytes: the OS release files and the targets
 // of wanted symlinks. Nothing touches disk, and memory stays flat however big
-// the layers are. finish() settles the OS and gathers the records.
+// the layers are. finish() settles the OS and gathers the records. The merged
+// view of the layers is an overlay_fs.
 //
 // A layer can also come from the layer cache: take_delta() gives what a walked
 // layer did, on its own, and replay_layer() adds it to another image's walk in
-// place of the layer's bytes, with the same outcome as walking it.
+// place of the layer's bytes, with the same outcome as walking it (both in
+// layer_delta.cpp).
 #include <cstddef>
 #include <cstdint>
 #include <functional>
@@ -23,6 +25,8 @@
 
 #include "scanners/cataloger.hpp"
 #include "scanners/expected.hpp"
+#include "scanners/layer/layer_delta.hpp"
+#include "scanners/layer/overlay_fs.hpp"
 #include "scanners/layer/tar_reader.hpp"
 #include "scanners/types.hpp"
 
@@ -67,26 +71,18 @@ class image_analyzer {
   /// A note of the caller's, e.g. a layer whose bytes do not match its diffID.
   void add_note(std::string text, bool incomplete);
 
-  /// Records one cataloger's output for one file.
-  struct part {
-    size_t cataloger = 0; // index into the catalogers
-    std::vector<package> packages;
-    std::vector<owned_file> owned;
-    std::vector<std::string> notes;
-    bool complete = true;
-  };
   /// What the catalogers made of one file's content. Every path that reaches
   /// the same content (a hardlink, a symlink) shares it: parsed and listed once.
   struct parsed_file {
-    parsed_file(std::string path, std::vector<size_t> parsers, std::vector<part> parts,
-                uint64_t* held_packages);
+    parsed_file(std::string path, std::vector<size_t> parsers,
+                std::vector<cataloger_output> parts, uint64_t* held_packages);
     ~parsed_file();
     parsed_file(const parsed_file&) = delete;
     parsed_file& operator=(const parsed_file&) = delete;
 
     std::string path;           // the path it was parsed as: its packages' `file`
     std::vector<size_t> parsers; // the catalogers that parsed it
-    std::vector<part> parts;
+    std::vector<cataloger_output> parts;
     size_t packages = 0;
     uint64_t* held = nullptr;   // the analyzer's count of packages held, while this lives
   };
@@ -96,30 +92,6 @@ class image_analyzer {
     size_t os = 0; // index into os_seen_: the OS the parts were parsed with
     std::shared_ptr<parsed_file> parsed;
   };
-
-  /// What one walked layer did, independent of the image it was walked in:
-  /// the unit of the layer cache (stored under the layer's diffID).
-  struct layer_delta {
-    /// The paths the layer writes or whites out, sorted: each deletes what
-    /// lower layers had at the path (remove_path_bit) and/or below it.
-    std::vector<std::pair<std::string, uint8_t>> removals;
-    std::vector<std::pair<std::string, std::string>> symlinks; // path, target
-    std::vector<std::pair<std::string, std::string>> files;    // kept bytes: path, content
-    struct parsed {
-      std::string path;
-      os_info os; // the OS the parts were parsed with; finish() rebases them
-      std::vector<part> parts;
-    };
-    std::vector<parsed> records;
-    std::vector<std::string> link_targets; // targets of wanted symlinks, sorted
-    /// Its paths that were targets of lower layers' wanted symlinks: a
-    /// replay needs the same, since those decide which bytes were kept.
-    std::vector<std::string> lower_link_targets;
-    uint64_t unsafe_entries = 0;
-    std::string layer; // the name it was walked under, which its packages carry
-  };
-  static constexpr uint8_t remove_path_bit = 1;
-  static constexpr uint8_t remove_below_bit = 2;
 
   /// The delta of the layer just ended (begun with record_delta), or why it
   /// must not be cached: an error, a limit hit, a result that depends on
@@ -136,14 +108,6 @@ class image_analyzer {
   class layer_walk;
   friend class layer_walk;
 
-  struct kept_file {
-    std::shared_ptr<const std::string> content;
-    size_t layer = 0; // index into layers_
-  };
-  struct kept_link {
-    std::string target;
-    size_t layer = 0;
-  };
   // What to do with an entry's content when it ends.
   struct entry_plan {
     bool keep = false;     // OS file or a wanted symlink's target: keep the bytes
@@ -153,14 +117,9 @@ class image_analyzer {
     std::shared_ptr<const std::string> content;
     std::vector<size_t> parsers;
   };
-  // The open layer's paths and link targets, for take_delta().
-  struct delta_recorder {
-    std::vector<std::pair<std::string, uint8_t>> removals;
-    uint64_t bytes = 0;
-    std::vector<std::string> link_targets;
-    std::string not_cacheable; // why, once known
-  };
 
+  /// Ends a layer still open, noting it was not ended before `before`.
+  void end_unended_layer(std::string_view before);
   entry_plan plan(const tar_entry& entry) const;
   bool wanted_by_name(std::string_view path) const;
   bool entry_begin(const tar_entry& entry, entry_plan& out);
@@ -175,15 +134,15 @@ class image_analyzer {
   bool defer(std::string path, std::shared_ptr<const std::string> content,
              std::vector<size_t> parsers);
   void flush_deferred();
-  void remove_path(std::string_view path, bool any_layer);
-  void remove_below(std::string_view dir);
-  /// Follows symlinks lexically inside the image (at most 40 hops, ".."
-  /// stops at the root). Returns the file it lands on, or nullptr; `resolved`
-  /// gets the path it lands on either way ("" after a loop).
-  const kept_file* find_file(std::string_view path, std::string* resolved = nullptr) const;
+  /// Deletes what lower layers had at `path` and/or below it (remove_*_bit);
+  /// with `any_layer`, also what the open layer put at `path`.
+  void remove(std::string_view path, uint8_t bits, bool any_layer);
   /// The OS as the final view known so far says; cached until an OS file changes.
   size_t current_os();
+  /// The index of `os` in os_seen_, added when new.
+  size_t os_index(const os_info& os);
   void note(std::string text, bool incomplete);
+  void note_unsafe_entries(size_t layer, uint64_t count);
   void record_removal(std::string_view path, uint8_t bits);
   void not_cacheable(std::string why);
   expected<layer_delta> make_delta(size_t layer, uint64_t unsafe_entries);
@@ -198,14 +157,14 @@ class image_analyzer {
   // Packages in the parsed files alive: declared before the records, whose
   // parsed files count themselves out of it when they go.
   uint64_t held_packages_ = 0;
-  std::map<std::string, kept_file, std::less<>> files_;
-  std::map<std::string, kept_link, std::less<>> symlinks_;
+  overlay_fs fs_;
   std::map<std::string, record, std::less<>> records_;
   std::map<std::string, deferred_file, std::less<>> deferred_; // the open layer's, OS unknown
   uint64_t deferred_bytes_ = 0; // each content once, however many hardlinks share it
   std::map<const std::string*, size_t> deferred_uses_; // content -> its deferred paths
   // Wanted because a wanted symlink points there -> the layer that added it.
   std::map<std::string, size_t, std::less<>> link_targets_;
+  static constexpr size_t max_link_targets = 10000;
   std::vector<os_info> os_seen_;
   bool os_dirty_ = true;
   std::vector<std::string> notes_;
