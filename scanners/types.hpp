@@ -55,7 +55,7 @@ void fields(P& p, F&& f) {
   f("file", p.file);
   f("layer", p.layer);
   f("owner", p.owner);
-  f("module", p.module, field_use{.omit_empty = true});
+  f("module", p.module, {.omit_empty = true});
 }
 
 /// A file an OS package installed (dpkg's info/*.list, apk's R: lines, rpm's file list).

@@ -131,7 +131,7 @@ void fields(T& x, F&& f) {
   f("last_scan", x.last_scan);
   f("last_error", x.last_error);
   f("incomplete", x.incomplete);
-  f("vuln_count", x.vuln_count, field_use{.shown_as = "vulnerabilities"});
+  f("vuln_count", x.vuln_count, {.shown_as = "vulnerabilities"});
   f("severity_counts", x.severity_counts);
   f("layers", x.layers, not_shown);
   // Kept as a string, not inlined: it must come back byte for byte.
@@ -164,7 +164,7 @@ struct task_record {
 template <maybe_const<task_record> T, class F>
 void fields(T& x, F&& f) {
   f("id", x.id);
-  f("image_key", x.image_key, field_use{.shown_as = "image"});
+  f("image_key", x.image_key, {.shown_as = "image"});
   f("registry", x.registry);
   f("state", x.state);
   f("attempts", x.attempts);
