@@ -1,10 +1,28 @@
 #pragma once
 // The data that flows out of scanners/: an image's inventory and its findings.
+#include <concepts>
 #include <cstdint>
 #include <string>
+#include <string_view>
+#include <type_traits>
 #include <vector>
 
 namespace regscan {
+
+/// How a record's field is used. Each record lists its fields once, in a
+/// fields() template beside its struct; the store's codec and the API's JSON
+/// view both walk that list, calling f(name, member) or f(name, member, field_use).
+struct field_use {
+  bool stored = true;        // the codec writes it (it reads every field)
+  bool shown = true;         // the API view writes it
+  bool sealed = false;       // a secret: the view writes only whether it is set
+  bool omit_empty = false;   // left out of both when empty
+  std::string_view shown_as = {}; // its name in the API view, when not `name`
+};
+
+/// T or const T: one fields() serves reading and writing.
+template <class T, class R>
+concept maybe_const = std::same_as<std::remove_const_t<T>, R>;
 
 /// What /etc/os-release (or its fallbacks) says.
 struct os_info {
@@ -26,6 +44,19 @@ struct package {
   std::string owner;          // for a language package: the OS package that owns its file
   std::string module;         // rpm: the module stream it was built in ("nodejs:18"), if any
 };
+
+template <maybe_const<package> P, class F>
+void fields(P& p, F&& f) {
+  f("ecosystem", p.ecosystem);
+  f("name", p.name);
+  f("version", p.version);
+  f("source_name", p.source_name);
+  f("source_version", p.source_version);
+  f("file", p.file);
+  f("layer", p.layer);
+  f("owner", p.owner);
+  f("module", p.module, {.omit_empty = true});
+}
 
 /// A file an OS package installed (dpkg's info/*.list, apk's R: lines, rpm's file list).
 struct owned_file {
@@ -115,5 +146,24 @@ struct finding {
   std::string layer;
   int64_t first_seen = 0;           // unix seconds: when a match first reported it for this image
 };
+
+template <maybe_const<finding> T, class F>
+void fields(T& x, F&& f) {
+  constexpr field_use advisory_text{.stored = false};
+  f("id", x.id);
+  f("aliases", x.aliases);
+  f("ecosystem", x.ecosystem);
+  f("package", x.package);
+  f("source_package", x.source_package);
+  f("installed_version", x.installed_version);
+  f("fixed_version", x.fixed_version);
+  f("severity", x.severity);
+  f("title", x.title, advisory_text);
+  f("description", x.description, advisory_text);
+  f("references", x.references, advisory_text);
+  f("fix_advice", x.fix_advice);
+  f("layer", x.layer);
+  f("first_seen", x.first_seen);
+}
 
 } // namespace regscan

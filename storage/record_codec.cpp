@@ -1,7 +1,9 @@
 #include "storage/record_codec.hpp"
 
 #include <limits>
+#include <map>
 #include <optional>
+#include <type_traits>
 
 #include <simdjson.h>
 
@@ -20,60 +22,67 @@ std::string_view safe(std::string_view s, std::string& scratch) {
   return scratch;
 }
 
-void put_str(json_writer& w, std::string_view k, std::string_view v) {
+void put(json_writer& w, const std::string& v) {
   std::string scratch;
-  w.key(k);
   w.value(safe(v, scratch));
 }
 
-void put_strs(json_writer& w, std::string_view k, const std::vector<std::string>& v) {
-  w.key(k);
+void put(json_writer& w, const std::vector<std::string>& v) {
   w.begin_array();
-  std::string scratch;
   for (auto& s : v)
-    w.value(safe(s, scratch));
+    put(w, s);
   w.end_array();
+}
+
+void put(json_writer& w, const std::map<std::string, int>& m) {
+  w.begin_object();
+  std::string scratch;
+  for (auto& [k, v] : m)
+    w.key(safe(k, scratch)).value(v);
+  w.end_object();
+}
+
+template <class M>
+void put(json_writer& w, const M& v) {
+  if constexpr (std::is_enum_v<M>)
+    w.value(to_string(v)); // by name (records.hpp's to_string / parse_*)
+  else
+    w.value(v);
+}
+
+template <class M>
+void put_field(json_writer& w, std::string_view k, const M& v) {
+  put(w.key(k), v);
 }
 
 void write_os(json_writer& w, const os_info& os) {
   w.begin_object();
-  put_str(w, "id", os.id);
-  put_str(w, "version_id", os.version_id);
-  put_str(w, "version_codename", os.version_codename);
-  put_str(w, "pretty_name", os.pretty_name);
+  put_field(w, "id", os.id);
+  put_field(w, "version_id", os.version_id);
+  put_field(w, "version_codename", os.version_codename);
+  put_field(w, "pretty_name", os.pretty_name);
   w.end_object();
 }
 
-void write_package(json_writer& w, const package& p) {
+// Writes what the store keeps of a record: the fields of its fields() list.
+template <class T>
+void write_fields(json_writer& w, const T& x) {
   w.begin_object();
-  put_str(w, "ecosystem", p.ecosystem);
-  put_str(w, "name", p.name);
-  put_str(w, "version", p.version);
-  put_str(w, "source_name", p.source_name);
-  put_str(w, "source_version", p.source_version);
-  put_str(w, "file", p.file);
-  put_str(w, "layer", p.layer);
-  put_str(w, "owner", p.owner);
-  if (!p.module.empty())
-    put_str(w, "module", p.module);
+  fields(x, [&](std::string_view k, const auto& v, field_use u = {}) {
+    if constexpr (std::is_same_v<std::decay_t<decltype(v)>, std::string>)
+      if (u.omit_empty && v.empty())
+        return;
+    if (u.stored)
+      put_field(w, k, v);
+  });
   w.end_object();
 }
 
-// Without the advisory text: the store reads it from the advisory.
-void write_finding(json_writer& w, const finding& f) {
-  w.begin_object();
-  put_str(w, "id", f.id);
-  put_strs(w, "aliases", f.aliases);
-  put_str(w, "ecosystem", f.ecosystem);
-  put_str(w, "package", f.package);
-  put_str(w, "source_package", f.source_package);
-  put_str(w, "installed_version", f.installed_version);
-  put_str(w, "fixed_version", f.fixed_version);
-  put_str(w, "severity", f.severity);
-  put_str(w, "fix_advice", f.fix_advice);
-  put_str(w, "layer", f.layer);
-  w.field("first_seen", f.first_seen);
-  w.end_object();
+template <class T>
+std::string encode_fields(const T& x) {
+  json_writer w;
+  write_fields(w, x);
+  return w.take();
 }
 
 // ---- reading ----------------------------------------------------------------
@@ -269,33 +278,22 @@ void read_objects(reader& r, std::string_view k, std::vector<T>& out, Fill fill)
   }
 }
 
-void read_package(reader& r, package& p) {
-  r.str("ecosystem", p.ecosystem);
-  r.str("name", p.name);
-  r.str("version", p.version);
-  r.str("source_name", p.source_name);
-  r.str("source_version", p.source_version);
-  r.str("file", p.file);
-  r.str("layer", p.layer);
-  r.str("owner", p.owner);
-  r.str("module", p.module);
-}
+void get(reader& r, std::string_view k, std::string& v) { r.str(k, v); }
+void get(reader& r, std::string_view k, std::vector<std::string>& v) { r.strs(k, v); }
+void get(reader& r, std::string_view k, std::map<std::string, int>& v) { r.int_map(k, v); }
+void get(reader& r, std::string_view k, bool& v) { r.boolean(k, v); }
+void get(reader& r, std::string_view k, int& v) { r.i32(k, v); }
+void get(reader& r, std::string_view k, int64_t& v) { r.i64(k, v); }
+void get(reader& r, std::string_view k, uint64_t& v) { r.u64(k, v); }
+void get(reader& r, std::string_view k, scan_status& v) { r.name(k, v, parse_scan_status); }
+void get(reader& r, std::string_view k, task_state& v) { r.name(k, v, parse_task_state); }
+void get(reader& r, std::string_view k, wait_reason& v) { r.name(k, v, parse_wait_reason); }
 
-void read_finding(reader& r, finding& f) {
-  r.str("id", f.id);
-  r.strs("aliases", f.aliases);
-  r.str("ecosystem", f.ecosystem);
-  r.str("package", f.package);
-  r.str("source_package", f.source_package);
-  r.str("installed_version", f.installed_version);
-  r.str("fixed_version", f.fixed_version);
-  r.str("severity", f.severity);
-  r.str("title", f.title);
-  r.str("description", f.description);
-  r.strs("references", f.references);
-  r.str("fix_advice", f.fix_advice);
-  r.str("layer", f.layer);
-  r.i64("first_seen", f.first_seen);
+// Reads every field of the list, stored or not: results of layout 1 kept the
+// advisory text of their findings.
+template <class T>
+void read_fields(reader& r, T& x) {
+  fields(x, [&](std::string_view k, auto& v, field_use = {}) { get(r, k, v); });
 }
 
 } // namespace
@@ -325,154 +323,22 @@ std::string utf8_safe(std::string_view s) {
   return out;
 }
 
-// ---- registry ---------------------------------------------------------------
+// ---- registry, image, task: their fields() lists ---------------------------
 
-std::string encode(const registry_record& r) {
-  json_writer w;
-  w.begin_object();
-  put_str(w, "name", r.name);
-  put_str(w, "type", r.type);
-  put_str(w, "address", r.address);
-  put_str(w, "username", r.username);
-  put_str(w, "password_sealed", r.password_sealed);
-  w.field("verify_tls", r.verify_tls);
-  w.field("rate_limit", r.rate_limit);
-  w.field("created_at", r.created_at);
-  put_str(w, "version", r.version);
-  put_str(w, "network_type", r.network_type);
-  put_str(w, "region", r.region);
-  put_str(w, "instance_id", r.instance_id);
-  put_str(w, "api_endpoint", r.api_endpoint);
-  put_str(w, "secret_id", r.secret_id);
-  put_str(w, "secret_key_sealed", r.secret_key_sealed);
-  put_strs(w, "repositories", r.repositories);
-  w.end_object();
-  return w.take();
-}
+std::string encode(const registry_record& r) { return encode_fields(r); }
+std::string encode(const image_record& r) { return encode_fields(r); }
+std::string encode(const task_record& r) { return encode_fields(r); }
 
 expected<registry_record> decode_registry(std::string_view json) {
-  return decode<registry_record>(json, "registry record", [](reader& r, registry_record& v) {
-    r.str("name", v.name);
-    r.str("type", v.type);
-    r.str("address", v.address);
-    r.str("username", v.username);
-    r.str("password_sealed", v.password_sealed);
-    r.boolean("verify_tls", v.verify_tls);
-    r.i32("rate_limit", v.rate_limit);
-    r.i64("created_at", v.created_at);
-    r.str("version", v.version);
-    r.str("network_type", v.network_type);
-    r.str("region", v.region);
-    r.str("instance_id", v.instance_id);
-    r.str("api_endpoint", v.api_endpoint);
-    r.str("secret_id", v.secret_id);
-    r.str("secret_key_sealed", v.secret_key_sealed);
-    r.strs("repositories", v.repositories);
-  });
-}
-
-// ---- image ------------------------------------------------------------------
-
-std::string encode(const image_record& r) {
-  json_writer w;
-  w.begin_object();
-  put_str(w, "key", r.key);
-  put_str(w, "registry", r.registry);
-  put_str(w, "repository", r.repository);
-  put_strs(w, "tags", r.tags);
-  put_str(w, "digest", r.digest);
-  put_str(w, "index_digest", r.index_digest);
-  put_str(w, "image_id", r.image_id);
-  put_str(w, "media_type", r.media_type);
-  put_str(w, "os", r.os);
-  put_str(w, "architecture", r.architecture);
-  w.field("size", r.size);
-  put_str(w, "created", r.created);
-  put_str(w, "pushed", r.pushed);
-  put_str(w, "index_media_type", r.index_media_type);
-  w.field("synced_at", r.synced_at);
-  put_str(w, "scan_status", to_string(r.scan_status));
-  w.field("last_scan", r.last_scan);
-  put_str(w, "last_error", r.last_error);
-  w.field("incomplete", r.incomplete);
-  w.key("severity_counts");
-  w.begin_object();
-  std::string scratch;
-  for (auto& [k, v] : r.severity_counts)
-    w.key(safe(k, scratch)).value(v);
-  w.end_object();
-  w.field("vuln_count", r.vuln_count);
-  put_strs(w, "layers", r.layers);
-  // Kept as a string, not inlined: it must come back byte for byte.
-  put_str(w, "config_json", r.config_json);
-  w.end_object();
-  return w.take();
+  return decode<registry_record>(json, "registry record", read_fields<registry_record>);
 }
 
 expected<image_record> decode_image(std::string_view json) {
-  return decode<image_record>(json, "image record", [](reader& r, image_record& v) {
-    r.str("key", v.key);
-    r.str("registry", v.registry);
-    r.str("repository", v.repository);
-    r.strs("tags", v.tags);
-    r.str("digest", v.digest);
-    r.str("index_digest", v.index_digest);
-    r.str("image_id", v.image_id);
-    r.str("media_type", v.media_type);
-    r.str("os", v.os);
-    r.str("architecture", v.architecture);
-    r.u64("size", v.size);
-    r.str("created", v.created);
-    r.str("pushed", v.pushed);
-    r.str("index_media_type", v.index_media_type);
-    r.i64("synced_at", v.synced_at);
-    r.name("scan_status", v.scan_status, parse_scan_status);
-    r.i64("last_scan", v.last_scan);
-    r.str("last_error", v.last_error);
-    r.boolean("incomplete", v.incomplete);
-    r.int_map("severity_counts", v.severity_counts);
-    r.i32("vuln_count", v.vuln_count);
-    r.strs("layers", v.layers);
-    r.str("config_json", v.config_json);
-  });
-}
-
-// ---- task -------------------------------------------------------------------
-
-std::string encode(const task_record& r) {
-  json_writer w;
-  w.begin_object();
-  w.field("id", r.id);
-  put_str(w, "image_key", r.image_key);
-  put_str(w, "registry", r.registry);
-  put_str(w, "state", to_string(r.state));
-  w.field("attempts", r.attempts);
-  w.field("interruptions", r.interruptions);
-  w.field("created_at", r.created_at);
-  w.field("updated_at", r.updated_at);
-  put_str(w, "waits_for", to_string(r.waits_for));
-  w.field("not_before", r.not_before);
-  put_str(w, "error", r.error);
-  put_str(w, "error_code", r.error_code);
-  w.end_object();
-  return w.take();
+  return decode<image_record>(json, "image record", read_fields<image_record>);
 }
 
 expected<task_record> decode_task(std::string_view json) {
-  return decode<task_record>(json, "task record", [](reader& r, task_record& v) {
-    r.u64("id", v.id);
-    r.str("image_key", v.image_key);
-    r.str("registry", v.registry);
-    r.name("state", v.state, parse_task_state);
-    r.i32("attempts", v.attempts);
-    r.i32("interruptions", v.interruptions);
-    r.i64("created_at", v.created_at);
-    r.i64("updated_at", v.updated_at);
-    r.name("waits_for", v.waits_for, parse_wait_reason);
-    r.i64("not_before", v.not_before);
-    r.str("error", v.error);
-    r.str("error_code", v.error_code);
-  });
+  return decode<task_record>(json, "task record", read_fields<task_record>);
 }
 
 // ---- scan result ------------------------------------------------------------
@@ -480,7 +346,7 @@ expected<task_record> decode_task(std::string_view json) {
 std::string encode(const scan_result& r) {
   json_writer w;
   w.begin_object();
-  put_str(w, "image_key", r.image_key);
+  put_field(w, "image_key", r.image_key);
   w.field("scanned_at", r.scanned_at);
   w.field("matched_at", r.matched_at);
   w.key("inventory");
@@ -490,21 +356,21 @@ std::string encode(const scan_result& r) {
   w.key("packages");
   w.begin_array();
   for (auto& p : r.inv.packages)
-    write_package(w, p);
+    write_fields(w, p);
   w.end_array();
   if (!r.inv.linked_files.empty()) {
     w.key("linked_files");
     w.begin_array();
     for (auto& l : r.inv.linked_files) {
       w.begin_object();
-      put_str(w, "file", l.file);
-      put_strs(w, "also_at", l.also_at);
+      put_field(w, "file", l.file);
+      put_field(w, "also_at", l.also_at);
       w.end_object();
     }
     w.end_array();
   }
   w.field("complete", r.inv.complete);
-  put_strs(w, "notes", r.inv.notes);
+  put_field(w, "notes", r.inv.notes);
   w.end_object();
   w.end_object();
   return w.take();
@@ -528,7 +394,7 @@ expected<scan_result> decode_result(std::string_view json) {
         if (!osr.ok())
           ir.fail_raw(osr.bad());
       }
-      read_objects(ir, "packages", v.inv.packages, read_package);
+      read_objects(ir, "packages", v.inv.packages, read_fields<package>);
       read_objects(ir, "linked_files", v.inv.linked_files, [](reader& lr, linked_file& l) {
         lr.str("file", l.file);
         lr.strs("also_at", l.also_at);
@@ -539,7 +405,7 @@ expected<scan_result> decode_result(std::string_view json) {
         r.fail_raw(ir.bad());
     }
     // Results of layout 1 kept their findings here, with the advisory text.
-    read_objects(r, "findings", v.findings, read_finding);
+    read_objects(r, "findings", v.findings, read_fields<finding>);
   });
 }
 
@@ -548,14 +414,14 @@ expected<scan_result> decode_result(std::string_view json) {
 std::string encode(const findings_record& r) {
   json_writer w;
   w.begin_object();
-  put_str(w, "image_key", r.image_key);
+  put_field(w, "image_key", r.image_key);
   w.field("scanned_at", r.scanned_at);
   w.field("matched_at", r.matched_at);
   w.field("result_seq", r.result_seq);
   w.key("findings");
   w.begin_array();
   for (auto& f : r.findings)
-    write_finding(w, f);
+    write_fields(w, f);
   w.end_array();
   w.end_object();
   return w.take();
@@ -567,7 +433,7 @@ expected<findings_record> decode_findings(std::string_view json) {
     r.i64("scanned_at", v.scanned_at);
     r.i64("matched_at", v.matched_at);
     r.u64("result_seq", v.result_seq);
-    read_objects(r, "findings", v.findings, read_finding);
+    read_objects(r, "findings", v.findings, read_fields<finding>);
   });
 }
 
@@ -577,7 +443,7 @@ std::string encode_packages(const std::vector<const package*>& packages) {
   w.key("packages");
   w.begin_array();
   for (auto* p : packages)
-    write_package(w, *p);
+    write_fields(w, *p);
   w.end_array();
   w.end_object();
   return w.take();
@@ -588,7 +454,7 @@ expected<std::vector<package>> decode_packages(std::string_view json) {
     std::vector<package> packages;
   };
   auto got = decode<list>(json, "package index entry", [](reader& r, list& v) {
-    read_objects(r, "packages", v.packages, read_package);
+    read_objects(r, "packages", v.packages, read_fields<package>);
   });
   if (!got)
     return got.err();
@@ -600,10 +466,10 @@ expected<std::vector<package>> decode_packages(std::string_view json) {
 std::string encode(const ecosystem_status& r) {
   json_writer w;
   w.begin_object();
-  put_str(w, "ecosystem", r.ecosystem);
+  put_field(w, "ecosystem", r.ecosystem);
   w.field("records", r.records);
   w.field("imported_at", r.imported_at);
-  put_str(w, "source", r.source);
+  put_field(w, "source", r.source);
   w.end_object();
   return w.take();
 }

@@ -32,6 +32,27 @@ struct registry_record {
   std::vector<std::string> repositories; // docker-v2 without a catalog: the repositories to list
 };
 
+template <maybe_const<registry_record> T, class F>
+void fields(T& x, F&& f) {
+  // The password never leaves the daemon, sealed or not.
+  f("name", x.name);
+  f("type", x.type);
+  f("address", x.address);
+  f("username", x.username);
+  f("password_sealed", x.password_sealed, {.sealed = true, .shown_as = "password_set"});
+  f("verify_tls", x.verify_tls);
+  f("rate_limit", x.rate_limit);
+  f("created_at", x.created_at);
+  f("version", x.version);
+  f("network_type", x.network_type);
+  f("region", x.region);
+  f("instance_id", x.instance_id);
+  f("api_endpoint", x.api_endpoint);
+  f("secret_id", x.secret_id);
+  f("secret_key_sealed", x.secret_key_sealed, {.sealed = true, .shown_as = "secret_key_set"});
+  f("repositories", x.repositories);
+}
+
 /// Where an image stands with scanning. The supervisor sets it (its
 /// set_image_status); a finished scan's result write sets `scanned`.
 enum class scan_status { unscanned, queued, scanning, scanned, failed, cancelled };
@@ -86,6 +107,37 @@ struct image_record {
   std::string config_json;
 };
 
+// In the API's order. The view adds registry_type and registry_address after
+// `registry`.
+template <maybe_const<image_record> T, class F>
+void fields(T& x, F&& f) {
+  constexpr field_use not_shown{.shown = false};
+  f("key", x.key);
+  f("registry", x.registry);
+  f("repository", x.repository);
+  f("tags", x.tags);
+  f("digest", x.digest);
+  f("index_digest", x.index_digest);
+  f("index_media_type", x.index_media_type);
+  f("image_id", x.image_id);
+  f("media_type", x.media_type);
+  f("os", x.os);
+  f("architecture", x.architecture);
+  f("size", x.size);
+  f("created", x.created);
+  f("pushed", x.pushed);
+  f("synced_at", x.synced_at);
+  f("scan_status", x.scan_status);
+  f("last_scan", x.last_scan);
+  f("last_error", x.last_error);
+  f("incomplete", x.incomplete);
+  f("vuln_count", x.vuln_count, {.shown_as = "vulnerabilities"});
+  f("severity_counts", x.severity_counts);
+  f("layers", x.layers, not_shown);
+  // Kept as a string, not inlined: it must come back byte for byte.
+  f("config_json", x.config_json, not_shown);
+}
+
 /// Sets the image's vuln_count and severity_counts from its findings.
 inline void count_findings(image_record& img, const std::vector<finding>& findings) {
   img.severity_counts.clear();
@@ -108,6 +160,22 @@ struct task_record {
   std::string error;
   std::string error_code; // errc name of the last error, "" when none
 };
+
+template <maybe_const<task_record> T, class F>
+void fields(T& x, F&& f) {
+  f("id", x.id);
+  f("image_key", x.image_key, {.shown_as = "image"});
+  f("registry", x.registry);
+  f("state", x.state);
+  f("attempts", x.attempts);
+  f("interruptions", x.interruptions);
+  f("created_at", x.created_at);
+  f("updated_at", x.updated_at);
+  f("waits_for", x.waits_for);
+  f("not_before", x.not_before);
+  f("error", x.error);
+  f("error_code", x.error_code);
+}
 
 struct scan_result {
   std::string image_key;

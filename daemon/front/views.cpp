@@ -1,5 +1,8 @@
 #include "daemon/front/views.hpp"
 
+#include <map>
+#include <type_traits>
+
 namespace regscan {
 
 int http_status(errc code) {
@@ -42,29 +45,43 @@ http_reply json_ok(std::string body) {
   return {200, std::move(body)};
 }
 
+namespace {
+
+// Writes one field of a record's fields() list as the API shows it.
+template <class M>
+void show(json_writer& w, std::string_view k, const M& v, field_use u) {
+  if (!u.shown)
+    return;
+  auto name = u.shown_as.empty() ? k : u.shown_as;
+  if constexpr (std::is_enum_v<M>) {
+    w.field(name, to_string(v));
+  } else if constexpr (std::is_same_v<M, std::map<std::string, int>>) {
+    w.key(name).begin_object();
+    for (auto& [key, n] : v)
+      w.field(key, n);
+    w.end_object();
+  } else if constexpr (std::is_same_v<M, std::string>) {
+    if (u.sealed)
+      w.field(name, !v.empty());
+    else if (!u.omit_empty || !v.empty())
+      w.field(name, v);
+  } else {
+    w.field(name, v);
+  }
+}
+
+// The shown fields of a record, inside an object the caller opened.
+template <class T>
+void show_fields(json_writer& w, const T& x) {
+  fields(x, [&](std::string_view k, const auto& v, field_use u = {}) { show(w, k, v, u); });
+}
+
+} // namespace
+
 void write_registry(json_writer& w, const registry_record& r,
                     const std::vector<std::string>* dropped) {
-  // The password never leaves the daemon, sealed or not.
-  w.begin_object()
-    .field("name", r.name)
-    .field("type", r.type)
-    .field("address", r.address)
-    .field("username", r.username)
-    .field("password_set", !r.password_sealed.empty())
-    .field("verify_tls", r.verify_tls)
-    .field("rate_limit", r.rate_limit)
-    .field("created_at", r.created_at)
-    .field("version", r.version)
-    .field("network_type", r.network_type)
-    .field("region", r.region)
-    .field("instance_id", r.instance_id)
-    .field("api_endpoint", r.api_endpoint)
-    .field("secret_id", r.secret_id)
-    .field("secret_key_set", !r.secret_key_sealed.empty());
-  w.key("repositories").begin_array();
-  for (auto& repo : r.repositories)
-    w.value(repo);
-  w.end_array();
+  w.begin_object();
+  show_fields(w, r);
   if (dropped)
     w.field("credentials_dropped", *dropped);
   w.end_object();
@@ -72,55 +89,21 @@ void write_registry(json_writer& w, const registry_record& r,
 
 void write_image(json_writer& w, const image_record& img, const std::string& registry_type,
                  const std::string& address, int64_t new_findings) {
-  w.begin_object()
-    .field("key", img.key)
-    .field("registry", img.registry)
-    .field("registry_type", registry_type)
-    .field("registry_address", address)
-    .field("repository", img.repository)
-    .field("tags", img.tags)
-    .field("digest", img.digest)
-    .field("index_digest", img.index_digest)
-    .field("index_media_type", img.index_media_type)
-    .field("image_id", img.image_id)
-    .field("media_type", img.media_type)
-    .field("os", img.os)
-    .field("architecture", img.architecture)
-    .field("size", img.size)
-    .field("created", img.created)
-    .field("pushed", img.pushed)
-    .field("synced_at", img.synced_at)
-    .field("scan_status", to_string(img.scan_status))
-    .field("last_scan", img.last_scan)
-    .field("last_error", img.last_error)
-    .field("incomplete", img.incomplete)
-    .field("vulnerabilities", static_cast<int64_t>(img.vuln_count));
-  w.key("severity_counts").begin_object();
-  for (auto& [sev, n] : img.severity_counts)
-    w.field(sev, static_cast<int64_t>(n));
-  w.end_object();
+  w.begin_object();
+  fields(img, [&](std::string_view k, const auto& v, field_use u = {}) {
+    show(w, k, v, u);
+    if (k == "registry")
+      w.field("registry_type", registry_type).field("registry_address", address);
+  });
   if (new_findings >= 0)
     w.field("new_findings", new_findings);
   w.end_object();
 }
 
 void write_finding(json_writer& w, const finding& f) {
-  w.begin_object()
-    .field("id", f.id)
-    .field("aliases", f.aliases)
-    .field("ecosystem", f.ecosystem)
-    .field("package", f.package)
-    .field("source_package", f.source_package)
-    .field("installed_version", f.installed_version)
-    .field("fixed_version", f.fixed_version)
-    .field("severity", f.severity)
-    .field("title", f.title)
-    .field("description", f.description)
-    .field("references", f.references)
-    .field("fix_advice", f.fix_advice)
-    .field("layer", f.layer)
-    .field("first_seen", f.first_seen)
-    .end_object();
+  w.begin_object();
+  show_fields(w, f);
+  w.end_object();
 }
 
 void write_import_report(json_writer& w, const import_report& r, uint64_t rematch) {
@@ -139,34 +122,16 @@ void write_import_report(json_writer& w, const import_report& r, uint64_t rematc
 }
 
 void write_package(json_writer& w, const package& p, std::string_view step) {
-  w.begin_object()
-    .field("ecosystem", p.ecosystem)
-    .field("name", p.name)
-    .field("version", p.version)
-    .field("source_name", p.source_name)
-    .field("source_version", p.source_version)
-    .field("file", p.file)
-    .field("layer", p.layer)
-    .field("owner", p.owner)
-    .field("step", step)
-    .end_object();
+  w.begin_object();
+  show_fields(w, p);
+  w.field("step", step);
+  w.end_object();
 }
 
 void write_task(json_writer& w, const task_record& t) {
-  w.begin_object()
-    .field("id", t.id)
-    .field("image", t.image_key)
-    .field("registry", t.registry)
-    .field("state", to_string(t.state))
-    .field("attempts", static_cast<int64_t>(t.attempts))
-    .field("interruptions", static_cast<int64_t>(t.interruptions))
-    .field("created_at", t.created_at)
-    .field("updated_at", t.updated_at)
-    .field("waits_for", to_string(t.waits_for))
-    .field("not_before", t.not_before)
-    .field("error", t.error)
-    .field("error_code", t.error_code)
-    .end_object();
+  w.begin_object();
+  show_fields(w, t);
+  w.end_object();
 }
 
 std::string sync_progress_json(const sync_progress& p) {
