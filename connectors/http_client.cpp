@@ -387,6 +387,11 @@ expected<http_response> perform(const http_options& opts, ssl::context* ctx,
       auto next = resolve_url(current, res->header("location"));
       if (!next)
         return make_error(verb + " " + current.describe() + ": bad redirect: " + next.err().message);
+      // What TLS protects stays protected: no redirect from https to plain http.
+      if (start->tls() && !next->tls())
+        return make_error(errc::invalid, verb + " " + current.describe()
+                                           + ": refusing a redirect from https to plain http ("
+                                           + next->describe() + ")");
       // Credentials belong to the origin they were issued for: a redirect to
       // blob storage or another host must not see them.
       if (!same_origin(*start, *next))

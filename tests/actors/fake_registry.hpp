@@ -89,6 +89,13 @@ class fake_registry {
     return images_.at(digest);
   }
 
+  /// From now on pulls need a bearer token from this registry's /token
+  /// (the way Docker Hub and Harbor answer), so a fault can stall the token.
+  void require_token() {
+    std::lock_guard lock{mu_};
+    token_ = true;
+  }
+
   std::string url() const { return server_.url(); }
   test_http_server& server() { return server_; }
 
@@ -97,6 +104,10 @@ class fake_registry {
     std::string target{r.target()};
     std::lock_guard lock{mu_};
     auto out = serve(target);
+    if (token_ && target.starts_with("/token"))
+      out = reply{200, {{"Content-Type", "application/json"}}, R"({"token":"t"})"};
+    else if (token_ && r[boost::beast::http::field::authorization] != "Bearer t")
+      out = reply{401, {{"WWW-Authenticate", "Bearer realm=\"" + server_.url() + "/token\",service=\"fake\""}}, "{}"};
     if (fault_ != fault::none && target.find(fault_at_) != std::string::npos) {
       switch (fault_) {
         case fault::stall: // the first half of the real answer, then nothing
@@ -138,6 +149,7 @@ class fake_registry {
   std::map<std::string, image> images_;
   std::map<std::string, std::string> blobs_;
   std::string fault_at_;
+  bool token_ = false;
   fault fault_ = fault::none;
   test_http_server server_; // last: it stops before the maps go
 };

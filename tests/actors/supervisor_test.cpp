@@ -342,6 +342,7 @@ struct cancel_phase {
   const char* name;
   const char* target; // where the registry stalls or fails
   fault what;
+  bool token = false; // pulls need a bearer token
 };
 
 } // namespace
@@ -358,6 +359,8 @@ TEST_P(supervisor_cancel_test, cancel_stops_the_task_within_a_second_and_frees_i
   auto key = add_images(reg, "lab", 1)[0];
   auto next = add_images(other, "other", 1, 50)[0];
   reg.set_fault(GetParam().target, GetParam().what);
+  if (GetParam().token)
+    reg.require_token();
   auto sup = start_supervisor();
   auto ids = scan(sup, {key});
   ASSERT_TRUE(eventually([&] { return reg.server().count(GetParam().target) >= 1; }, 10s));
@@ -380,8 +383,29 @@ INSTANTIATE_TEST_SUITE_P(
   phases, supervisor_cancel_test,
   testing::Values(cancel_phase{"resolving", "/v2/app/manifests/", fault::stall},
                   cancel_phase{"config", "/v2/app/blobs/sha256", fault::stall},
-                  cancel_phase{"retry_wait", "/v2/app/manifests/", fault::unavailable}),
+                  cancel_phase{"retry_wait", "/v2/app/manifests/", fault::unavailable},
+                  cancel_phase{"token", "/token", fault::stall, true}),
   [](const auto& info) { return std::string(info.param.name); });
+
+// A registry whose TLS handshake never completes (it accepts the connection
+// and says nothing): cancel still stops the task within a second.
+TEST_F(supervisor_test, cancel_during_a_stalled_tls_handshake) {
+  ctx.cfg.max_retries = 0;
+  boost::asio::io_context ioc;
+  boost::asio::ip::tcp::acceptor silent(ioc, {boost::asio::ip::make_address("127.0.0.1"), 0});
+  add_registry("lab", "https://127.0.0.1:" + std::to_string(silent.local_endpoint().port()), 0);
+  auto key = add_image("lab", "sha256:" + std::string(64, 'a'));
+  auto sup = start_supervisor();
+  auto ids = scan(sup, {key});
+  std::this_thread::sleep_for(500ms); // connected, waiting for the server's hello
+  EXPECT_EQ(task(ids[0]).state, task_state::running);
+  auto asked = std::chrono::steady_clock::now();
+  EXPECT_EQ(cancel(sup, {ids[0]}), std::vector<uint64_t>{ids[0]});
+  ASSERT_TRUE(eventually([&] { return ended(task(ids[0])); }, 5s));
+  EXPECT_LT(std::chrono::steady_clock::now() - asked, 1s);
+  EXPECT_EQ(task(ids[0]).state, task_state::cancelled);
+  EXPECT_EQ(image_status(key), scan_status::cancelled);
+}
 
 TEST_F(supervisor_test, cancel_during_a_stalled_layer_read) {
   test::fake_registry reg;

@@ -226,5 +226,23 @@ TEST(http_client, tls_self_signed_needs_verification_off) {
   }
 }
 
+// A TLS registry that sends a client to plain http loses what TLS gave:
+// refused, and the plain-http host is never asked.
+TEST(http_client, an_https_to_http_redirect_is_refused) {
+  auto ctx = test::self_signed_context();
+  if (!ctx)
+    GTEST_SKIP() << "openssl CLI not available to make a test certificate";
+  test_http_server plain([](const test::request&) { return reply{200, {}, "in clear"}; });
+  test_http_server secure([&](const test::request&) {
+    return test::redirect_to(307, plain.url() + "/storage/blob");
+  }, ctx);
+  http_client client(http_options{.verify_tls = false});
+  auto r = client.request("GET", secure.url() + "/v2/r/blobs/x");
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.err().code, errc::invalid);
+  EXPECT_NE(r.err().message.find("https to plain http"), std::string::npos) << r.err().message;
+  EXPECT_EQ(plain.requests().size(), 0u);
+}
+
 } // namespace
 } // namespace regscan

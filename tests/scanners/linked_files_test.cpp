@@ -85,7 +85,7 @@ TEST(linked_files, a_file_behind_symlinks_and_hardlinks_is_parsed_and_listed_onc
     EXPECT_TRUE(std::is_sorted(app->also_at.begin(), app->also_at.end()));
     std::set<std::string> paths(app->also_at.begin(), app->also_at.end());
     EXPECT_EQ(paths.size(), app->also_at.size());
-    for (const std::string& p : {"a-links/s000/package-lock.json", "a-links/s199/package-lock.json",
+    for (std::string p : {"a-links/s000/package-lock.json", "a-links/s199/package-lock.json",
                                  "links/s000/package-lock.json", "hard/h000/package-lock.json",
                                  "hard/h399/package-lock.json"})
       EXPECT_TRUE(paths.contains(p)) << p;
