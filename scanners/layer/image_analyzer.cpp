@@ -1,6 +1,7 @@
 #include "scanners/layer/image_analyzer.hpp"
 
 #include <algorithm>
+#include <cstring>
 #include <limits>
 #include <tuple>
 #include <unordered_map>
@@ -73,18 +74,33 @@ class image_analyzer::layer_walk final : public tar_visitor {
       return false;
     path_ = entry.path;
     content_.clear();
+    // Only the secret scanner wants it: a binary (a NUL in its first 8 KiB,
+    // which the scanner skips too) need not be buffered.
+    binary_check_ = plan_.secrets && !plan_.keep && plan_.parsers.empty();
+    binary_ = false;
     // The size is untrusted until the bytes arrive: grow, do not pre-allocate it all.
     content_.reserve(static_cast<size_t>(std::min<uint64_t>(entry.size, 1 << 20)));
     return true;
   }
 
   expected<void> entry_data(const uint8_t* data, size_t size) override {
+    if (binary_)
+      return {};
+    auto checked = std::min<size_t>(content_.size(), binary_window);
     content_.append(reinterpret_cast<const char*>(data), size);
+    if (binary_check_ && checked < binary_window) {
+      auto end = std::min<size_t>(content_.size(), binary_window);
+      if (std::memchr(content_.data() + checked, 0, end - checked)) {
+        binary_ = true;
+        content_ = std::string();
+      }
+    }
     return {};
   }
 
   expected<void> entry_end() override {
-    owner_.entry_end(std::move(path_), std::move(content_), std::move(plan_));
+    if (!binary_)
+      owner_.entry_end(std::move(path_), std::move(content_), std::move(plan_));
     path_.clear();
     content_ = std::string();
     return {};
@@ -115,6 +131,9 @@ class image_analyzer::layer_walk final : public tar_visitor {
   std::string path_;
   std::string content_;
   entry_plan plan_;
+  static constexpr size_t binary_window = 8192;
+  bool binary_check_ = false;
+  bool binary_ = false;
   bool failed_ = false;
   error error_;
 };
