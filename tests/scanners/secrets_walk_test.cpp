@@ -187,6 +187,19 @@ TEST(secrets_walk, past_max_secrets_the_result_is_incomplete) {
   EXPECT_TRUE(noted);
 }
 
+TEST(secrets_walk, a_long_text_file_is_read_whole_and_a_binary_is_skipped) {
+  std::string text(20000, 'x');
+  for (size_t i = 80; i < text.size(); i += 81)
+    text[i] = '\n';
+  std::string binary = "\x7f" "ELF" + std::string(100, '\0') + text;
+  tar_builder l1;
+  l1.file("big.txt", text + "\n" + token('a') + "\n").file("prog", binary + token('b'), 0755);
+  auto out = walk({{"sha256:l1", l1.finish()}}, scanner());
+  ASSERT_EQ(out.inv.secrets.size(), 1u) << describe(out.inv.secrets);
+  EXPECT_EQ(out.inv.secrets[0].location, "big.txt");
+  EXPECT_TRUE(out.inv.secrets_complete);
+}
+
 TEST(secrets_walk, without_a_scanner_nothing_is_looked_for) {
   image_analyzer a;
   auto layers = three_layers();
