@@ -94,6 +94,13 @@ void load_config_file(const std::string& path, daemon_config& cfg) {
     t["vulndb"]["download_timeout_seconds"].value_or(cfg.osv_download_timeout_seconds);
   cfg.sync_nightly = t["sync"]["nightly"].value_or(cfg.sync_nightly);
   cfg.sync_window = t["sync"]["window"].value_or(cfg.sync_window);
+  cfg.secrets_enabled = t["secrets"]["enabled"].value_or(cfg.secrets_enabled);
+  if (auto mib = t["secrets"]["max_file_mib"].value<int64_t>()) {
+    if (*mib < 1 || *mib > 1024)
+      throw std::runtime_error(path + ": secrets.max_file_mib must be between 1 and 1024");
+    cfg.secrets_max_file_bytes = static_cast<uint64_t>(*mib) << 20;
+  }
+  cfg.secrets_skip_test_paths = t["secrets"]["skip_test_paths"].value_or(cfg.secrets_skip_test_paths);
 }
 
 } // namespace regscan

@@ -36,6 +36,11 @@ struct daemon_config {
   /// Nightly sync of every registry at a random minute of this local-time window.
   bool sync_nightly = true;
   std::string sync_window = "00:00-03:00";
+  /// Secret scanning of every layer's files, the config and the history ([secrets]).
+  bool secrets_enabled = true;
+  uint64_t secrets_max_file_bytes = uint64_t{10} << 20;
+  /// Skip test fixtures and vendored docs, where example keys live.
+  bool secrets_skip_test_paths = true;
 
   /// Empty when the settings make sense, else what is wrong.
   std::string validate() const;

@@ -46,10 +46,12 @@ std::string metrics::render(store& db) const {
   std::map<std::string, uint64_t> by_status;
   std::map<std::string, uint64_t> by_severity;
   uint64_t incomplete = 0;
+  uint64_t secrets = 0;
   if (auto images = db.list_images()) {
     for (auto& img : *images) {
       by_status[to_string(img.scan_status)]++;
       incomplete += img.incomplete;
+      secrets += img.secret_count > 0 ? static_cast<uint64_t>(img.secret_count) : 0;
       for (auto& [sev, n] : img.severity_counts)
         by_severity[sev] += n;
     }
@@ -64,6 +66,8 @@ std::string metrics::render(store& db) const {
          "# TYPE regscan_vulnerabilities gauge\n";
   for (auto& [sev, n] : by_severity)
     out += "regscan_vulnerabilities{severity=\"" + sev + "\"} " + std::to_string(n) + "\n";
+  out += "# HELP regscan_secrets Secrets found by the latest scans.\n# TYPE regscan_secrets gauge\n";
+  out += "regscan_secrets " + std::to_string(secrets) + "\n";
   uint64_t registries = 0;
   if (auto regs = db.list_registries())
     registries = regs->size();

@@ -10,6 +10,8 @@
 #include "scanners/layer/image_analyzer.hpp"
 #include "scanners/match/finding_merge.hpp"
 #include "scanners/match/vuln_matcher.hpp"
+#include "scanners/secrets/config_secrets.hpp"
+#include "scanners/secrets/secret_scanner.hpp"
 #include "storage/layer_codec.hpp"
 #include "storage/vuln_db.hpp"
 
@@ -124,6 +126,9 @@ expected<void> run_scan(services& ctx, const std::string& image_key, scan_hooks&
   };
 
   image_analyzer analyzer;
+  auto secrets = ctx.secret_scanner_in_use();
+  if (secrets)
+    analyzer.look_for_secrets(secrets);
   // The layer cache is keyed by diffID: the config lists them in layer order.
   bool use_cache = oci.diff_ids.size() == oci.layers.size();
   auto version = analyzer.cache_version();
@@ -184,6 +189,15 @@ expected<void> run_scan(services& ctx, const std::string& image_key, scan_hooks&
   scan_result result;
   result.image_key = image_key;
   result.inv = analyzer.finish();
+  if (secrets) {
+    std::vector<std::string> layers;
+    for (auto& l : oci.layers)
+      layers.push_back(l.digest);
+    auto in_config = config_secrets(*secrets, oci.config_json, layers);
+    result.inv.secrets.insert(result.inv.secrets.end(), in_config.begin(), in_config.end());
+    if (!result.inv.secrets.empty())
+      spdlog::info("scan of {}: {} secrets", image_key, result.inv.secrets.size());
+  }
   if (!result.inv.complete) {
     std::string why;
     for (auto& note : result.inv.notes)
@@ -213,6 +227,7 @@ expected<void> run_scan(services& ctx, const std::string& image_key, scan_hooks&
     img.last_error.clear();
     img.incomplete = !result.inv.complete;
     count_findings(img, result.findings);
+    count_secrets(img, result.inv);
   });
 }
 

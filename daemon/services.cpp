@@ -20,4 +20,14 @@ expected<oci_client> services::client_for(const registry_record& rec,
   return oci_client{rec.address, std::move(creds), opts};
 }
 
+std::shared_ptr<const secret_scanner> services::secret_scanner_in_use() const {
+  std::lock_guard lock{secret_scanner_mutex_};
+  return secret_scanner_;
+}
+
+void services::use_secret_scanner(std::shared_ptr<const secret_scanner> scanner) {
+  std::lock_guard lock{secret_scanner_mutex_};
+  secret_scanner_ = std::move(scanner);
+}
+
 } // namespace regscan

@@ -3,6 +3,7 @@
 // box and the metrics. Passed explicitly; no actor in sight.
 #include <atomic>
 #include <memory>
+#include <mutex>
 #include <optional>
 
 #include "config/daemon_config.hpp"
@@ -12,6 +13,8 @@
 #include "storage/store.hpp"
 
 namespace regscan {
+
+class secret_scanner;
 
 struct services {
   daemon_config cfg;
@@ -23,6 +26,15 @@ struct services {
   /// `cancel`, when set, stops its exchanges and retry waits (errc::cancelled).
   expected<oci_client> client_for(const registry_record& rec,
                                   const std::atomic<bool>* cancel = nullptr) const;
+
+  /// The secret scanner a scan starts with; null when secrets are not looked
+  /// for. New rules replace it whole: a running scan keeps the one it took.
+  std::shared_ptr<const secret_scanner> secret_scanner_in_use() const;
+  void use_secret_scanner(std::shared_ptr<const secret_scanner> scanner);
+
+ private:
+  mutable std::mutex secret_scanner_mutex_;
+  std::shared_ptr<const secret_scanner> secret_scanner_;
 };
 
 } // namespace regscan

@@ -71,6 +71,39 @@ struct linked_file {
   std::vector<std::string> also_at; // sorted
 };
 
+/// Sensitive information found in an image: in a file of a layer, or in its
+/// config (env, labels, cmd, entrypoint) or build history. Only a masked form
+/// and a keyed fingerprint of the secret are kept, never the secret.
+struct secret_finding {
+  std::string rule_id;     // "aws-access-key"
+  std::string rule_name;
+  std::string category;    // "cloud", "vcs", "chat", "payment", "saas", "private-key", ...
+  std::string severity;    // Critical, High, Medium, Low
+  std::string location;    // a file path (no leading '/'), or "env:NAME", "label:KEY",
+                           // "cmd", "entrypoint", "history:N" (the N-th build step)
+  int line = 0;            // 1-based, in the file or value
+  std::string masked;      // the secret's first characters, then '*'
+  std::string fingerprint; // keyed hash of the secret: the same secret anywhere has the same one
+  std::string layer;       // the layer that added the file, or that the step made
+  bool deleted = false;    // a later layer deleted or replaced the file: it is still in the image
+  std::string deleted_by;  // that layer
+};
+
+template <maybe_const<secret_finding> T, class F>
+void fields(T& x, F&& f) {
+  f("rule_id", x.rule_id);
+  f("rule_name", x.rule_name);
+  f("category", x.category);
+  f("severity", x.severity);
+  f("location", x.location);
+  f("line", x.line);
+  f("masked", x.masked);
+  f("fingerprint", x.fingerprint);
+  f("layer", x.layer);
+  f("deleted", x.deleted);
+  f("deleted_by", x.deleted_by, {.omit_empty = true});
+}
+
 /// Everything the catalogers found in one image.
 struct inventory {
   os_info os;
@@ -81,6 +114,10 @@ struct inventory {
   std::vector<linked_file> linked_files; // sorted by file
   bool complete = true;            // false when a limit or a bad file stopped some work
   std::vector<std::string> notes;  // why it is incomplete, bad files, ...
+  /// Set when the walk looked for secrets; false when a limit left some out.
+  bool secrets_scanned = false;
+  bool secrets_complete = true;
+  std::vector<secret_finding> secrets; // layer order, then location
 };
 
 /// One OSV range event: exactly one of the fields is set.

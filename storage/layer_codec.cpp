@@ -8,7 +8,8 @@ namespace regscan::codec {
 
 namespace {
 
-constexpr uint8_t format_version = 2; // 2: packages carry their module stream
+// 2: packages carry their module stream; 3: and the layer's secrets
+constexpr uint8_t format_version = 3;
 // A delta is a few MiB at most (the path cap is 32 MiB): refuse to inflate
 // more than this from a damaged value.
 constexpr uint64_t max_decoded_size = 256ull << 20;
@@ -129,6 +130,24 @@ cataloger_output read_part(reader& r) {
   return p;
 }
 
+void write_secret(writer& w, const secret_finding& f) {
+  for (const auto* field : {&f.rule_id, &f.rule_name, &f.category, &f.severity, &f.location,
+                            &f.masked, &f.fingerprint, &f.layer, &f.deleted_by})
+    w.text(*field);
+  w.number(static_cast<uint64_t>(f.line));
+  w.number(f.deleted ? 1 : 0);
+}
+
+secret_finding read_secret(reader& r) {
+  secret_finding f;
+  for (auto* field : {&f.rule_id, &f.rule_name, &f.category, &f.severity, &f.location,
+                      &f.masked, &f.fingerprint, &f.layer, &f.deleted_by})
+    *field = r.text();
+  f.line = static_cast<int>(r.number());
+  f.deleted = r.number() != 0;
+  return f;
+}
+
 void write_strings(writer& w, const std::vector<std::string>& list) {
   w.number(list.size());
   for (const auto& s : list)
@@ -174,6 +193,9 @@ std::string encode(const layer_delta& d) {
   }
   write_strings(w, d.link_targets);
   write_strings(w, d.lower_link_targets);
+  w.number(d.secrets.size());
+  for (const auto& f : d.secrets)
+    write_secret(w, f);
 
   const auto& raw = w.bytes();
   std::string out(ZSTD_compressBound(raw.size()), '\0');
@@ -219,6 +241,8 @@ expected<layer_delta> decode_layer_delta(std::string_view bytes) {
   }
   d.link_targets = read_strings(r);
   d.lower_link_targets = read_strings(r);
+  for (auto n = r.count(); n > 0 && r.ok(); --n)
+    d.secrets.push_back(read_secret(r));
   if (!r.done())
     return make_error("layer cache entry: truncated or with trailing bytes");
   return d;

@@ -371,6 +371,15 @@ std::string encode(const scan_result& r) {
   }
   w.field("complete", r.inv.complete);
   put_field(w, "notes", r.inv.notes);
+  if (r.inv.secrets_scanned) {
+    w.field("secrets_scanned", true);
+    w.field("secrets_complete", r.inv.secrets_complete);
+    w.key("secrets");
+    w.begin_array();
+    for (auto& f : r.inv.secrets)
+      write_fields(w, f);
+    w.end_array();
+  }
   w.end_object();
   w.end_object();
   return w.take();
@@ -401,6 +410,9 @@ expected<scan_result> decode_result(std::string_view json) {
       });
       ir.boolean("complete", v.inv.complete);
       ir.strs("notes", v.inv.notes);
+      ir.boolean("secrets_scanned", v.inv.secrets_scanned);
+      ir.boolean("secrets_complete", v.inv.secrets_complete);
+      read_objects(ir, "secrets", v.inv.secrets, read_fields<secret_finding>);
       if (!ir.ok())
         r.fail_raw(ir.bad());
     }

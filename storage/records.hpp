@@ -103,6 +103,8 @@ struct image_record {
   bool incomplete = false;
   std::map<std::string, int> severity_counts;
   int vuln_count = 0;
+  int secret_count = -1;        // -1: the last scan did not look for secrets
+  bool secrets_incomplete = false;
   std::vector<std::string> layers;
   std::string config_json;
 };
@@ -133,6 +135,8 @@ void fields(T& x, F&& f) {
   f("incomplete", x.incomplete);
   f("vuln_count", x.vuln_count, {.shown_as = "vulnerabilities"});
   f("severity_counts", x.severity_counts);
+  f("secret_count", x.secret_count, {.shown_as = "secrets"});
+  f("secrets_incomplete", x.secrets_incomplete);
   f("layers", x.layers, not_shown);
   // Kept as a string, not inlined: it must come back byte for byte.
   f("config_json", x.config_json, not_shown);
@@ -144,6 +148,12 @@ inline void count_findings(image_record& img, const std::vector<finding>& findin
   for (auto& f : findings)
     img.severity_counts[f.severity]++;
   img.vuln_count = static_cast<int>(findings.size());
+}
+
+/// Sets the image's secret counts from a scan's inventory.
+inline void count_secrets(image_record& img, const inventory& inv) {
+  img.secret_count = inv.secrets_scanned ? static_cast<int>(inv.secrets.size()) : -1;
+  img.secrets_incomplete = inv.secrets_scanned && !inv.secrets_complete;
 }
 
 struct task_record {

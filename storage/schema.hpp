@@ -102,6 +102,8 @@ inline std::string budget_key(std::string_view registry) {
 /// 2: findings and the package index apart from the inventory. Version 1
 /// kept the findings, with their advisory text, inside the result.
 inline constexpr std::string_view meta_results_layout = "schema/results";
+/// "secrets/rules" -> the user's secret rules (gitleaks TOML), as imported.
+inline constexpr std::string_view meta_secret_rules = "secrets/rules";
 inline constexpr uint64_t results_layout = 2;
 
 // --- package index -----------------------------------------------------------

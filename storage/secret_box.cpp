@@ -12,6 +12,7 @@
 
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
+#include <openssl/hmac.h>
 #include <openssl/rand.h>
 
 namespace regscan {
@@ -189,6 +190,16 @@ expected<std::string> secret_box::seal(std::string_view plaintext) const {
            != 1)
     return make_error("cannot seal secret: encryption failed");
   return base64_encode(out, buf.size());
+}
+
+std::string secret_box::derive_key(std::string_view purpose) const {
+  std::string out(EVP_MAX_MD_SIZE, '\0');
+  unsigned int n = 0;
+  HMAC(EVP_sha256(), key_.data(), static_cast<int>(key_.size()),
+       reinterpret_cast<const unsigned char*>(purpose.data()), purpose.size(),
+       reinterpret_cast<unsigned char*>(out.data()), &n);
+  out.resize(n);
+  return out;
 }
 
 expected<std::string> secret_box::open(std::string_view sealed) const {

@@ -25,6 +25,9 @@ class secret_box {
   expected<std::string> seal(std::string_view plaintext) const;
   /// The plaintext, or "cannot decrypt secret: wrong key or corrupted data".
   expected<std::string> open(std::string_view sealed) const;
+  /// A 32-byte key for another use, derived from this one (HMAC-SHA256 of
+  /// `purpose`): one key file, and no use learns another's key.
+  std::string derive_key(std::string_view purpose) const;
 
   secret_box(const secret_box&) = default;
   secret_box& operator=(const secret_box&) = default;

@@ -340,6 +340,25 @@ expected<void> store::put_pulls(const std::string& registry, const std::vector<i
   return {};
 }
 
+// ---- secret rules -----------------------------------------------------------
+
+expected<std::string> store::get_secret_rules() {
+  std::string value;
+  auto s = db_->Get(rocksdb::ReadOptions{}, cf(index(cf::meta)), schema::meta_secret_rules, &value);
+  if (s.IsNotFound())
+    return std::string{};
+  if (!s.ok())
+    return db_error("cannot read the secret rules", s);
+  return value;
+}
+
+expected<void> store::put_secret_rules(std::string_view toml) {
+  auto s = db_->Put(write_options(), cf(index(cf::meta)), schema::meta_secret_rules, toml);
+  if (!s.ok())
+    return db_error("cannot store the secret rules", s);
+  return {};
+}
+
 // ---- layer cache ------------------------------------------------------------
 
 expected<std::optional<std::string>> store::get_layer(const std::string& diff_id,

@@ -81,6 +81,12 @@ class store {
   expected<std::vector<int64_t>> get_pulls(const std::string& registry);
   expected<void> put_pulls(const std::string& registry, const std::vector<int64_t>& pulls);
 
+  // --- secret rules ---
+  /// The user's secret rules, as the gitleaks TOML they were imported from;
+  /// empty when none were.
+  expected<std::string> get_secret_rules();
+  expected<void> put_secret_rules(std::string_view toml);
+
   // --- scan results ---
   // A result is kept in three parts: the inventory (results), the findings
   // without their advisory text (findings), and one package_index entry per

@@ -54,5 +54,6 @@ for size in 50 200; do
   for run in 1 2; do
     measure "  igzip -dc | sha256sum (floor)" sh -c "igzip -dc '$WORK/layer.tar.gz' | sha256sum"
     measure "  regscan-analyze --summary" "$ANALYZE" --summary "$WORK/layer.tar.gz"
+    measure "  regscan-analyze --summary --secrets" "$ANALYZE" --summary --secrets "$WORK/layer.tar.gz"
   done
 done

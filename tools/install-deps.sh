@@ -7,6 +7,7 @@ packages=(
   libcaf-dev libboost1.81-dev libsimdjson-dev librocksdb-dev libspdlog-dev
   libgtest-dev libgmock-dev libisal-dev libzstd-dev libzip-dev libcli11-dev
   libtomlplusplus-dev libssl-dev zlib1g-dev libsqlite3-dev
+  libre2-dev  # secret rules: RE2 everywhere
   zipcmp zipmerge ziptool  # libzip's CMake config checks that these exist
   # tests: a real registry, image tools and reference implementations
   docker-registry skopeo debootstrap apache2-utils python3 curl ca-certificates
@@ -23,6 +24,9 @@ packages=(
   python3-pip python3-cryptography python3-yaml python3-requests python3-werkzeug
   golang-golang-x-net-dev
 )
+# Hyperscan (secret scanning's fast first pass) is packaged for x86-64 only;
+# elsewhere the build falls back to RE2 alone.
+[ "$(dpkg --print-architecture)" = amd64 ] && packages+=(libhyperscan-dev)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f '${Status}' "$p" 2>/dev/null | grep -q "install ok installed" && continue

@@ -3,13 +3,17 @@
 folder, without docker: the test-image tool of regscan's end-to-end tests.
 
   make_oci_image.py --out DIR --tag TAG [--truncate-last-layer N]
-                    [--claim-diff-id I=DIGEST] ROOTFS [ROOTFS...]
+                    [--claim-diff-id I=DIGEST] [--env K=V] [--label K=V]
+                    [--step TEXT] ROOTFS [ROOTFS...]
 
 The layout can then be pushed with `skopeo copy oci:DIR:TAG docker://...`.
 --truncate-last-layer keeps only the first N bytes of the last layer's gzip
 stream: a blob that is valid for the registry but a broken layer for a scanner.
 --claim-diff-id writes DIGEST as the diffID of layer I (from 0) in the config:
 an image that lies about its layers' content.
+--env and --label set the config's Env and Labels; --step adds a build step
+that makes no layer (as ARG or ENV do) after the first layer's step. A file
+named .wh.NAME in a folder is an OCI whiteout of NAME in the layers below.
 """
 import argparse
 import hashlib
@@ -41,6 +45,9 @@ def main():
     ap.add_argument("--tag", required=True)
     ap.add_argument("--truncate-last-layer", type=int, default=0)
     ap.add_argument("--claim-diff-id", action="append", default=[])
+    ap.add_argument("--env", action="append", default=[])
+    ap.add_argument("--label", action="append", default=[])
+    ap.add_argument("--step", action="append", default=[])
     ap.add_argument("rootfs", nargs="+")
     args = ap.parse_args()
 
@@ -60,6 +67,10 @@ def main():
         history.append({"created": "2026-01-01T00:00:00Z",
                         "created_by": "make_oci_image.py: add " + os.path.basename(rootfs.rstrip("/"))})
 
+    for text in reversed(args.step):
+        history.insert(1, {"created": "2026-01-01T00:00:00Z", "created_by": text,
+                           "empty_layer": True})
+
     for claim in args.claim_diff_id:
         index, digest = claim.split("=", 1)
         diff_ids[int(index)] = digest
@@ -72,6 +83,10 @@ def main():
         "rootfs": {"type": "layers", "diff_ids": diff_ids},
         "history": history,
     }
+    if args.env:
+        config["config"]["Env"] = args.env
+    if args.label:
+        config["config"]["Labels"] = dict(kv.split("=", 1) for kv in args.label)
     config_digest, config_size = write_blob(args.out, json.dumps(config).encode())
     manifest = {
         "schemaVersion": 2,

@@ -9,13 +9,16 @@
 
 #include "scanners/layer/image_analyzer.hpp"
 #include "scanners/json_writer.hpp"
+#include "scanners/secrets/secret_scanner.hpp"
 
 namespace {
 
 int usage() {
-  std::cerr << "usage: regscan-analyze [--summary] <layer blob>...\n"
+  std::cerr << "usage: regscan-analyze [--summary] [--secrets] <layer blob>...\n"
                "  prints the inventory of the image the layers make, as JSON\n"
-               "  --summary: only counts (for benchmarks)\n";
+               "  --summary: only counts (for benchmarks)\n"
+               "  --secrets: also look for secrets with the built-in rules (fingerprints\n"
+               "             are keyed with a fixed key: not comparable with regscand's)\n";
   return 2;
 }
 
@@ -23,12 +26,14 @@ int usage() {
 
 int main(int argc, char** argv) {
   using namespace regscan;
-  bool summary = false;
+  bool summary = false, secrets = false;
   std::vector<std::string> layers;
   for (int i = 1; i < argc; ++i) {
     std::string a = argv[i];
     if (a == "--summary")
       summary = true;
+    else if (a == "--secrets")
+      secrets = true;
     else if (a == "-h" || a == "--help")
       return usage();
     else
@@ -38,6 +43,14 @@ int main(int argc, char** argv) {
     return usage();
 
   image_analyzer analyzer;
+  if (secrets) {
+    auto scanner = secret_scanner::build(secret_ruleset{}, "regscan-analyze");
+    if (!scanner) {
+      std::cerr << "regscan-analyze: " << scanner.err().message << "\n";
+      return 1;
+    }
+    analyzer.look_for_secrets(*scanner);
+  }
   std::vector<unsigned char> buf(1 << 20);
   for (const auto& path : layers) {
     std::FILE* f = std::fopen(path.c_str(), "rb");
@@ -66,6 +79,10 @@ int main(int argc, char** argv) {
   w.field("complete", inv.complete);
   w.field("notes", inv.notes);
   w.field("package_count", static_cast<uint64_t>(inv.packages.size()));
+  if (secrets) {
+    w.field("secrets_complete", inv.secrets_complete);
+    w.field("secret_count", static_cast<uint64_t>(inv.secrets.size()));
+  }
   if (!summary) {
     w.key("packages").begin_array();
     for (const auto& p : inv.packages)
@@ -80,6 +97,20 @@ int main(int argc, char** argv) {
         .field("owner", p.owner)
         .end_object();
     w.end_array();
+    if (secrets) {
+      w.key("secrets").begin_array();
+      for (const auto& f : inv.secrets)
+        w.begin_object()
+          .field("rule_id", f.rule_id)
+          .field("severity", f.severity)
+          .field("location", f.location)
+          .field("line", f.line)
+          .field("masked", f.masked)
+          .field("layer", f.layer)
+          .field("deleted", f.deleted)
+          .end_object();
+      w.end_array();
+    }
     w.key("linked_files").begin_array();
     for (const auto& l : inv.linked_files)
       w.begin_object().field("file", l.file).field("also_at", l.also_at).end_object();

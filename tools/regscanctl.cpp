@@ -386,6 +386,14 @@ std::string risk_summary(simdjson::dom::element img) {
   return out.empty() ? (str(img, "scan_status") == "scanned" ? "none" : "-") : out;
 }
 
+// "-" when the last scan did not look for secrets; "?" marks an incomplete look.
+std::string secrets_summary(simdjson::dom::element img) {
+  int64_t n = -1;
+  if (img["secrets"].get(n) || n < 0)
+    return "-";
+  return std::to_string(n) + (str(img, "secrets_incomplete") == "yes" ? "?" : "");
+}
+
 void images_table(simdjson::dom::element doc) {
   std::vector<std::vector<std::string>> rows;
   for (auto img : doc.get_array()) {
@@ -398,12 +406,13 @@ void images_table(simdjson::dom::element doc) {
     rows.push_back({image_name(img), short_digest(str(img, "digest")),
                     short_digest(str(img, "image_id")),
                     str(img, "os") + "/" + str(img, "architecture"), human_size(size), status,
-                    when(img, "last_scan"), str(img, "vulnerabilities"), risk_summary(img)});
+                    when(img, "last_scan"), str(img, "vulnerabilities"), risk_summary(img),
+                    secrets_summary(img)});
     if (!img["new_findings"].error()) // --new-since
       rows.back().push_back(str(img, "new_findings"));
   }
-  std::vector<std::string> head{"IMAGE", "DIGEST",    "IMAGE ID", "PLATFORM", "SIZE",
-                                "STATUS", "LAST SCAN", "VULNS",    "RISK"};
+  std::vector<std::string> head{"IMAGE",     "DIGEST", "IMAGE ID", "PLATFORM", "SIZE", "STATUS",
+                                "LAST SCAN", "VULNS",  "RISK",     "SECRETS"};
   if (!rows.empty() && rows.front().size() > head.size())
     head.push_back("NEW");
   print_table(head, rows);
@@ -520,15 +529,33 @@ int main(int argc, char** argv) {
   image->require_subcommand(1);
   auto* image_show = image->add_subcommand("show", "show an image, its vulnerabilities or packages");
   std::string ref;
-  bool vulns = false, packages = false, history = false;
+  bool vulns = false, packages = false, history = false, secrets = false;
+  std::string severity, rule, category;
   image_show->add_option("image", ref, "[registry/]repository[:tag|@digest], digest or image ID")
     ->required();
   image_show->add_flag("--vulns", vulns, "list vulnerabilities");
   image_show->add_flag("--packages", packages, "list installed packages");
   image_show->add_flag("--history", history, "list the build steps and the layers they made");
+  image_show->add_flag("--secrets", secrets,
+                       "list the secrets found in the layers' files, the config and the history");
+  image_show->add_option("--severity", severity, "with --secrets: only this severity");
+  image_show->add_option("--rule", rule, "with --secrets: only this rule id");
+  image_show->add_option("--category", category, "with --secrets: only this category");
   image_show->add_option("--new-since", new_since,
                          "mark findings first seen after this time (RFC 3339 or unix seconds)");
   image_show->add_flag("--json", as_json, "print JSON");
+
+  // secrets
+  auto* secrets_cmd = app.add_subcommand("secrets", "the secret-scanning rules");
+  secrets_cmd->require_subcommand(1);
+  auto* rules_cmd = secrets_cmd->add_subcommand("rules", "list or import rules");
+  rules_cmd->require_subcommand(1);
+  auto* rules_list = rules_cmd->add_subcommand("list", "every rule in force, built-in and yours");
+  rules_list->add_flag("--json", as_json, "print JSON");
+  auto* rules_import = rules_cmd->add_subcommand(
+    "import", "replace your rules with those of a gitleaks TOML file (the built-in rules stay)");
+  std::string rules_file;
+  rules_import->add_option("file", rules_file, "gitleaks config (.toml)")->required();
 
   // scan
   auto* scan = app.add_subcommand("scan", "scan images, list or cancel scan tasks");
@@ -687,6 +714,15 @@ int main(int argc, char** argv) {
       target += "&vulns=1";
     if (packages)
       target += "&packages=1";
+    if (secrets)
+      target += "&secrets=1";
+    for (auto [name, value] : {std::pair{"severity", &severity}, std::pair{"rule", &rule},
+                               std::pair{"category", &category}})
+      if (!value->empty()) {
+        if (!secrets)
+          die(std::string("--") + name + " filters --secrets");
+        target += std::string("&") + name + "=" + url_encode(*value);
+      }
     auto r = call("GET", target);
     if (as_json) {
       print_json(r);
@@ -717,7 +753,8 @@ int main(int argc, char** argv) {
       if (auto os = entry["os"]; !os.error())
         std::cout << "  os:       " << str(os.value(), "pretty_name") << "\n";
       std::cout << "  risk:     " << str(img.value(), "vulnerabilities") << " vulnerabilities ("
-                << risk_summary(img.value()) << ")\n";
+                << risk_summary(img.value()) << ")\n"
+                << "  secrets:  " << secrets_summary(img.value()) << "\n";
       // Why a scan is incomplete (or which files were bad) must be visible.
       if (simdjson::dom::array notes; !entry["notes"].get(notes))
         for (auto n : notes)
@@ -760,6 +797,28 @@ int main(int argc, char** argv) {
           head.insert(head.begin(), "");
         print_table(head, rows);
       }
+      if (secrets) {
+        auto found = entry["secrets"];
+        std::vector<std::vector<std::string>> rows;
+        simdjson::dom::array arr;
+        if (!found["findings"].get(arr))
+          for (auto f : arr) {
+            auto where = str(f, "location");
+            if (auto line = str(f, "line"); line != "0")
+              where += ":" + line;
+            auto layer = str(f, "layer").empty() ? "config" : short_digest(str(f, "layer"));
+            if (str(f, "deleted") == "yes")
+              layer += " (deleted by " + short_digest(str(f, "deleted_by")) + ")";
+            rows.push_back({str(f, "severity"), str(f, "rule_id"), str(f, "category"), where,
+                            layer, str(f, "masked")});
+          }
+        std::cout << "\n";
+        if (str(found.value(), "scanned") != "yes")
+          std::cout << "  (the last scan did not look for secrets)\n";
+        else if (str(found.value(), "complete") != "yes")
+          std::cout << "  (incomplete: some files were not read; see the notes)\n";
+        print_table({"SEVERITY", "RULE", "CATEGORY", "WHERE", "LAYER", "SECRET"}, rows);
+      }
       if (packages) {
         std::vector<std::vector<std::string>> rows;
         simdjson::dom::array arr;
@@ -774,6 +833,21 @@ int main(int argc, char** argv) {
                     rows);
       }
     }
+  } else if (*rules_list) {
+    auto r = call("GET", "/secrets/rules");
+    if (as_json) {
+      print_json(r);
+      return 0;
+    }
+    std::vector<std::vector<std::string>> rows;
+    for (auto rule : parse_ok(r).get_array())
+      rows.push_back({str(rule, "id"), str(rule, "category"), str(rule, "severity"),
+                      str(rule, "source"), str(rule, "name")});
+    print_table({"RULE", "CATEGORY", "SEVERITY", "SOURCE", "NAME"}, rows);
+  } else if (*rules_import) {
+    auto doc = parse_ok(call("POST", "/secrets/rules", read_file(rules_file), "application/toml"));
+    std::cout << "imported " << str(doc, "user_rules") << " rules from " << rules_file << "; "
+              << str(doc, "rules") << " rules in force\n";
   } else if (*scan_cancel) {
     json_writer w;
     w.begin_object().field("refs", cancel_refs).end_object();

@@ -17,6 +17,7 @@
 
 #include "daemon/front/control_access.hpp"
 #include "daemon/front/control_api.hpp"
+#include "daemon/secret_rules.hpp"
 #include "actors/daemon_context.hpp"
 #include "daemon/front/http_server.hpp"
 #include "actors/registry.hpp"
@@ -153,6 +154,8 @@ int main(int argc, char** argv) {
   if (!box)
     return fail(box.err().message);
   ctx.secrets.emplace(std::move(*box));
+  if (auto rules = load_secret_rules(ctx); !rules)
+    return fail(rules.err().message);
 
   // SIGINT and SIGTERM are taken by sigwait below, in this thread only.
   sigset_t stop_signals;

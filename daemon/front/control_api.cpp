@@ -1,7 +1,9 @@
 #include "daemon/front/control_api.hpp"
 
 #include <chrono>
+#include <cstdlib>
 #include <ctime>
+#include <map>
 
 #include <caf/all.hpp>
 
@@ -14,6 +16,7 @@
 #include "daemon/front/views.hpp"
 #include "daemon/image_refs.hpp"
 #include "daemon/registry_form.hpp"
+#include "daemon/secret_rules.hpp"
 #include "scanners/layer/history.hpp"
 
 namespace regscan {
@@ -82,8 +85,11 @@ http_reply control_api::route(const http_exchange& ex) {
     return list_images(t);
   }
   if (path == "/image" && m == "GET")
-    return show_image(query_param(query, "ref"), !query_param(query, "vulns").empty(),
-                      !query_param(query, "packages").empty());
+    return show_image(query);
+  if (path == "/secrets/rules" && m == "GET")
+    return list_secret_rules();
+  if (path == "/secrets/rules" && m == "POST")
+    return import_secret_rules(ex.body);
   if (path == "/scans" && m == "POST")
     return start_scan(ex.body);
   if (path == "/scans" && m == "GET")
@@ -296,7 +302,22 @@ http_reply control_api::list_images(int64_t new_since) {
   return json_ok(w.take());
 }
 
-http_reply control_api::show_image(const std::string& ref, bool findings, bool packages) {
+http_reply control_api::show_image(std::string_view query) {
+  auto ref = query_param(query, "ref");
+  bool findings = !query_param(query, "vulns").empty();
+  bool packages = !query_param(query, "packages").empty();
+  bool secrets = !query_param(query, "secrets").empty();
+  // Filters of the secrets view: each, when given, must match (case-insensitively).
+  auto severity = query_param(query, "severity");
+  auto rule = query_param(query, "rule");
+  auto category = query_param(query, "category");
+  auto wanted = [&](const secret_finding& f) {
+    auto same = [](std::string_view filter, std::string_view value) {
+      return filter.empty() || std::equal(filter.begin(), filter.end(), value.begin(), value.end(),
+                                          [](char a, char b) { return std::tolower(a) == std::tolower(b); });
+    };
+    return same(severity, f.severity) && same(rule, f.rule_id) && same(category, f.category);
+  };
   auto images = find_images(*ctx_.db, ref);
   if (!images)
     return error_reply(images.err());
@@ -317,14 +338,23 @@ http_reply control_api::show_image(const std::string& ref, bool findings, bool p
       // The build history, lined up with the layers from the stored config.
       std::string history_note;
       auto steps = line_up_history(img.config_json, img.layers, &history_note);
+      // A step's own secrets are shown masked, as in --secrets.
+      std::map<size_t, std::vector<const secret_finding*>> step_secrets;
+      for (auto& f : result->inv.secrets)
+        if (f.location.starts_with("history:"))
+          step_secrets[std::strtoul(f.location.c_str() + 8, nullptr, 10)].push_back(&f);
       w.key("history").begin_array();
-      for (auto& s : steps)
+      for (size_t i = 0; i < steps.size(); ++i) {
+        auto& s = steps[i];
+        auto found = step_secrets.find(i);
         w.begin_object()
-          .field("created_by", s.created_by)
+          .field("created_by", found == step_secrets.end() ? s.created_by
+                                                           : mask_secrets(s.created_by, found->second))
           .field("created", s.created)
           .field("empty_layer", s.empty_layer)
           .field("layer", s.layer)
           .end_object();
+      }
       w.end_array();
       w.field("history_note", history_note);
       if (findings) {
@@ -332,6 +362,17 @@ http_reply control_api::show_image(const std::string& ref, bool findings, bool p
         for (auto& f : result->findings)
           write_finding(w, f);
         w.end_array();
+      }
+      if (secrets) {
+        w.key("secrets").begin_object()
+          .field("scanned", result->inv.secrets_scanned)
+          .field("complete", result->inv.secrets_complete);
+        w.key("findings").begin_array();
+        for (auto& f : result->inv.secrets)
+          if (wanted(f))
+            write_secret(w, f);
+        w.end_array();
+        w.end_object();
       }
       if (packages) {
         w.key("packages").begin_array();
@@ -512,6 +553,35 @@ http_reply control_api::vulndb_reply(Ts&&... request) {
       },
       [&](caf::error& err) { rep = json_error(500, to_string(err)); });
   return rep;
+}
+
+http_reply control_api::list_secret_rules() {
+  json_writer w;
+  w.begin_array();
+  for (auto& r : secret_rules_in_force(ctx_))
+    w.begin_object()
+      .field("id", r.id)
+      .field("name", r.name)
+      .field("category", r.category)
+      .field("severity", r.severity)
+      .field("source", to_string(r.source))
+      .end_object();
+  w.end_array();
+  return json_ok(w.take());
+}
+
+http_reply control_api::import_secret_rules(const std::string& body) {
+  auto rules = regscan::import_secret_rules(ctx_, body);
+  if (!rules)
+    return error_reply(rules.err());
+  size_t user = 0;
+  for (auto& r : *rules)
+    user += r.source == secret_rule_source::user ? 1 : 0;
+  spdlog::info("secret rules imported: {} user rules, {} in force", user, rules->size());
+  json_writer w;
+  w.begin_object().field("user_rules", static_cast<uint64_t>(user))
+    .field("rules", static_cast<uint64_t>(rules->size())).end_object();
+  return json_ok(w.take());
 }
 
 http_reply control_api::rematch_status() {

@@ -36,7 +36,9 @@ class control_api {
   http_reply start_sync(const std::string& body);
   http_reply sync_status(const std::string& name);
   http_reply list_images(int64_t new_since);
-  http_reply show_image(const std::string& ref, bool findings, bool packages);
+  http_reply show_image(std::string_view query);
+  http_reply list_secret_rules();
+  http_reply import_secret_rules(const std::string& body);
   http_reply start_scan(const std::string& body);
   http_reply cancel_scan(const std::string& body);
   http_reply list_tasks();

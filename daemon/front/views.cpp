@@ -106,6 +106,31 @@ void write_finding(json_writer& w, const finding& f) {
   w.end_object();
 }
 
+void write_secret(json_writer& w, const secret_finding& f) {
+  w.begin_object();
+  show_fields(w, f);
+  w.end_object();
+}
+
+std::string mask_secrets(std::string text, const std::vector<const secret_finding*>& found) {
+  const std::string hidden = "(hidden: it holds a secret, see --secrets)";
+  for (const auto* f : found) {
+    // The finding keeps only the secret's first characters: the secret runs
+    // from there to the next delimiter.
+    auto prefix = f->masked.substr(0, f->masked.find('*'));
+    if (prefix.size() < 4)
+      return hidden;
+    auto at = text.find(prefix);
+    if (at == std::string::npos)
+      return hidden;
+    for (; at != std::string::npos; at = text.find(prefix, at + f->masked.size())) {
+      auto end = text.find_first_of(" \t\r\n'\"@&;|,()<>`", at);
+      text.replace(at, (end == std::string::npos ? text.size() : end) - at, f->masked);
+    }
+  }
+  return text;
+}
+
 void write_import_report(json_writer& w, const import_report& r, uint64_t rematch) {
   w.field("read", r.read)
     .field("written", r.written)

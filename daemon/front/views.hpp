@@ -33,6 +33,10 @@ void write_registry(json_writer& w, const registry_record& r,
 void write_image(json_writer& w, const image_record& img, const std::string& registry_type,
                  const std::string& address, int64_t new_findings = -1);
 void write_finding(json_writer& w, const finding& f);
+void write_secret(json_writer& w, const secret_finding& f);
+/// `text` (a build step) with each secret found in it masked as the
+/// finding shows it; hidden whole when a secret cannot be told apart in it.
+std::string mask_secrets(std::string text, const std::vector<const secret_finding*>& found);
 void write_import_report(json_writer& w, const import_report& r, uint64_t rematch);
 void write_package(json_writer& w, const package& p, std::string_view step = {});
 void write_task(json_writer& w, const task_record& t);

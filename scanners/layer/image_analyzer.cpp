@@ -1,13 +1,16 @@
 #include "scanners/layer/image_analyzer.hpp"
 
 #include <algorithm>
+#include <cstring>
 #include <limits>
+#include <tuple>
 #include <unordered_map>
 #include <vector>
 
 #include "scanners/catalogers.hpp"
 #include "scanners/layer/decompressor.hpp"
 #include "scanners/os/os_release.hpp"
+#include "scanners/secrets/secret_scanner.hpp"
 
 namespace regscan {
 
@@ -71,18 +74,33 @@ class image_analyzer::layer_walk final : public tar_visitor {
       return false;
     path_ = entry.path;
     content_.clear();
+    // Only the secret scanner wants it: a binary (a NUL in its first 8 KiB,
+    // which the scanner skips too) need not be buffered.
+    binary_check_ = plan_.secrets && !plan_.keep && plan_.parsers.empty();
+    binary_ = false;
     // The size is untrusted until the bytes arrive: grow, do not pre-allocate it all.
     content_.reserve(static_cast<size_t>(std::min<uint64_t>(entry.size, 1 << 20)));
     return true;
   }
 
   expected<void> entry_data(const uint8_t* data, size_t size) override {
+    if (binary_)
+      return {};
+    auto checked = std::min<size_t>(content_.size(), binary_window);
     content_.append(reinterpret_cast<const char*>(data), size);
+    if (binary_check_ && checked < binary_window) {
+      auto end = std::min<size_t>(content_.size(), binary_window);
+      if (std::memchr(content_.data() + checked, 0, end - checked)) {
+        binary_ = true;
+        content_ = std::string();
+      }
+    }
     return {};
   }
 
   expected<void> entry_end() override {
-    owner_.entry_end(std::move(path_), std::move(content_), std::move(plan_));
+    if (!binary_)
+      owner_.entry_end(std::move(path_), std::move(content_), std::move(plan_));
     path_.clear();
     content_ = std::string();
     return {};
@@ -113,6 +131,9 @@ class image_analyzer::layer_walk final : public tar_visitor {
   std::string path_;
   std::string content_;
   entry_plan plan_;
+  static constexpr size_t binary_window = 8192;
+  bool binary_check_ = false;
+  bool binary_ = false;
   bool failed_ = false;
   error error_;
 };
@@ -142,6 +163,66 @@ image_analyzer::parsed_file::parsed_file(std::string path_, std::vector<size_t> 
 image_analyzer::parsed_file::~parsed_file() {
   if (held)
     *held -= packages;
+}
+
+void image_analyzer::look_for_secrets(std::shared_ptr<const secret_scanner> scanner) {
+  secret_scanner_ = std::move(scanner);
+}
+
+void image_analyzer::secrets_incomplete(std::string why) {
+  secrets_complete_ = false;
+  not_cacheable(why); // a replay would not repeat the note
+  note(std::move(why), false);
+}
+
+bool image_analyzer::hold_secret(size_t layer, secret_finding f) {
+  if (secrets_.size() >= limits_.max_secrets) {
+    if (!secrets_full_) {
+      secrets_full_ = true;
+      secrets_incomplete("over max_secrets (" + std::to_string(limits_.max_secrets)
+                         + "): later secrets not kept");
+    }
+    return false;
+  }
+  if (!f.deleted)
+    live_secrets_.emplace(f.location, secrets_.size());
+  secrets_.push_back(held_secret{layer, std::move(f)});
+  return true;
+}
+
+void image_analyzer::scan_secrets(const std::string& path, std::string_view content, size_t layer) {
+  std::vector<secret_finding> found;
+  secret_scanner_->scan(path, content, found);
+  for (auto& f : found) {
+    f.layer = layers_[layer];
+    if (!hold_secret(layer, std::move(f)))
+      break;
+  }
+}
+
+void image_analyzer::delete_secrets(std::string_view path, uint8_t bits) {
+  if (live_secrets_.empty())
+    return;
+  auto mark = [&](auto from, auto to) {
+    for (auto it = from; it != to; ++it) {
+      auto& f = secrets_[it->second].found;
+      f.deleted = true;
+      f.deleted_by = layers_.back();
+    }
+    live_secrets_.erase(from, to);
+  };
+  if (bits & remove_path_bit) {
+    auto [from, to] = live_secrets_.equal_range(path);
+    mark(from, to);
+  }
+  if (bits & remove_below_bit) {
+    std::string prefix = path.empty() ? "" : std::string(path) + "/";
+    auto from = live_secrets_.lower_bound(prefix);
+    auto to = from;
+    while (to != live_secrets_.end() && to->first.starts_with(prefix))
+      ++to;
+    mark(from, to);
+  }
 }
 
 void image_analyzer::note(std::string text, bool incomplete) {
@@ -209,6 +290,8 @@ expected<void> image_analyzer::end_layer() {
     layer_error_noted_ = true;
     note("layer " + layers_[walk->index()] + ": " + r.err().message, true);
   }
+  if (layer_error_noted_)
+    secrets_complete_ = false; // the rest of the layer was not read
   if (recorder_) {
     if (!layer_complete_)
       not_cacheable("it is incomplete");
@@ -227,6 +310,9 @@ image_analyzer::entry_plan image_analyzer::plan(const tar_entry& entry) const {
   entry_plan p;
   std::string_view path = entry.path;
   p.keep = is_os_file(path) || link_targets_.contains(path);
+  p.secrets = secret_scanner_ && entry.type == tar_entry_type::file
+              && secret_scanner_->skipped_reason(path, entry.size).empty()
+              && secret_scanner_->wants(path, entry.size);
   bool executable = (entry.mode & 0111) != 0 && entry.type != tar_entry_type::dir
                     && entry.type != tar_entry_type::symlink;
   for (size_t i = 0; i < catalogers_.size(); ++i) {
@@ -338,6 +424,7 @@ void image_analyzer::flush_deferred() {
 
 void image_analyzer::remove(std::string_view path, uint8_t bits, bool any_layer) {
   auto current = walk_ ? walk_->index() : layers_.size();
+  delete_secrets(path, bits);
   if (bits & remove_path_bit) {
     auto below = any_layer ? std::numeric_limits<size_t>::max() : current;
     if (fs_.remove_path(path, below))
@@ -457,8 +544,15 @@ bool image_analyzer::entry_begin(const tar_entry& entry, entry_plan& out) {
     }
     case tar_entry_type::file: {
       auto p = plan(entry);
-      if (!p.keep && p.parsers.empty())
-        return false;
+      if (secret_scanner_)
+        if (auto why = secret_scanner_->skipped_reason(path, entry.size); !why.empty())
+          secrets_incomplete("layer " + layers_[layer] + ": " + entry.path + ": " + why);
+      if (!p.keep && p.parsers.empty()) {
+        if (!p.secrets)
+          return false;
+        out = std::move(p); // only the secret scanner wants it: within its own size limit
+        return true;
+      }
       auto cap = p.keep || std::any_of(p.parsers.begin(), p.parsers.end(), [&](size_t i) {
                    return catalogers_[i]->wants(path);
                  })
@@ -480,6 +574,10 @@ bool image_analyzer::entry_begin(const tar_entry& entry, entry_plan& out) {
 
 void image_analyzer::entry_end(std::string path, std::string content, entry_plan plan) {
   auto layer = walk_->index();
+  if (plan.secrets)
+    scan_secrets(path, content, layer);
+  if (!plan.keep && plan.parsers.empty())
+    return;
   auto shared = std::make_shared<const std::string>(std::move(content));
   if (plan.keep) {
     fs_.add_file(path, shared, layer);
@@ -635,6 +733,19 @@ inventory image_analyzer::finish() {
     out.notes.push_back(std::to_string(dropped) + " more notes, over max_notes ("
                         + std::to_string(limits_.max_notes) + "), not kept");
   out.complete = complete_;
+  if (secret_scanner_) {
+    out.secrets_scanned = true;
+    out.secrets_complete = secrets_complete_;
+    std::stable_sort(secrets_.begin(), secrets_.end(),
+                     [](const held_secret& a, const held_secret& b) {
+                       return std::tie(a.layer, a.found.location, a.found.line)
+                              < std::tie(b.layer, b.found.location, b.found.line);
+                     });
+    for (auto& held : secrets_)
+      out.secrets.push_back(std::move(held.found));
+    secrets_.clear();
+    live_secrets_.clear();
+  }
   return out;
 }
 

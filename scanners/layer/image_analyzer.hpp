@@ -42,7 +42,10 @@ struct analysis_limits {
   uint64_t max_packages = 200'000;              // held for the whole image
   uint64_t max_records = 200'000;               // parsed files held for the whole image
   uint64_t max_notes = 10'000;                  // notes in the inventory; the rest are counted
+  uint64_t max_secrets = 10'000;                // secret findings held for the whole image
 };
+
+class secret_scanner;
 
 class image_analyzer {
  public:
@@ -55,6 +58,11 @@ class image_analyzer {
   ~image_analyzer();
   image_analyzer(const image_analyzer&) = delete;
   image_analyzer& operator=(const image_analyzer&) = delete;
+
+  /// Looks for secrets in every file the scanner wants, in every layer, from
+  /// the next layer on. Findings in files that a later layer deletes or
+  /// replaces stay, marked deleted.
+  void look_for_secrets(std::shared_ptr<const secret_scanner> scanner);
 
   /// Starts the next layer (base first). Ends a layer still open. `observer`,
   /// when given, sees the layer's decompressed bytes. With `record_delta`,
@@ -112,6 +120,12 @@ class image_analyzer {
   struct entry_plan {
     bool keep = false;     // OS file or a wanted symlink's target: keep the bytes
     std::vector<size_t> parsers; // catalogers that want it
+    bool secrets = false;  // the secret scanner wants it
+  };
+  // A secret finding and the index of the layer that added it.
+  struct held_secret {
+    size_t layer = 0;
+    secret_finding found;
   };
   struct deferred_file {
     std::shared_ptr<const std::string> content;
@@ -142,6 +156,12 @@ class image_analyzer {
   /// The index of `os` in os_seen_, added when new.
   size_t os_index(const os_info& os);
   void note(std::string text, bool incomplete);
+  void scan_secrets(const std::string& path, std::string_view content, size_t layer);
+  /// Holds `f` of layer `layer`; false, noted once, past max_secrets.
+  bool hold_secret(size_t layer, secret_finding f);
+  /// Marks the live secrets at `path` and/or below it deleted by the newest layer.
+  void delete_secrets(std::string_view path, uint8_t bits);
+  void secrets_incomplete(std::string why);
   void note_unsafe_entries(size_t layer, uint64_t count);
   void record_removal(std::string_view path, uint8_t bits);
   void not_cacheable(std::string why);
@@ -175,6 +195,11 @@ class image_analyzer {
   bool layer_complete_ = true;     // the open layer made nothing incomplete
   bool symlinks_full_ = false;     // max_symlinks was reached and noted
   std::unique_ptr<delta_recorder> recorder_;
+  std::shared_ptr<const secret_scanner> secret_scanner_;
+  std::vector<held_secret> secrets_;
+  std::multimap<std::string, size_t, std::less<>> live_secrets_; // location -> index, not deleted
+  bool secrets_complete_ = true;
+  bool secrets_full_ = false; // max_secrets was reached and noted
   expected<layer_delta> delta_ = make_error("no layer was walked with record_delta");
 };
 

@@ -5,6 +5,7 @@
 #include <algorithm>
 
 #include "scanners/layer/image_analyzer.hpp"
+#include "scanners/secrets/secret_scanner.hpp"
 
 namespace regscan {
 
@@ -102,6 +103,9 @@ expected<layer_delta> image_analyzer::make_delta(size_t layer, uint64_t unsafe_e
     d.records.push_back(layer_delta::parsed{path, os_seen_[r.os], r.parsed->parts});
   }
   d.lower_link_targets = lower_link_targets(d.removals, layer);
+  for (const auto& held : secrets_)
+    if (held.layer == layer)
+      d.secrets.push_back(held.found); // deleted only by this layer, if at all
   return d;
 }
 
@@ -126,6 +130,7 @@ bool image_analyzer::replay_layer(std::string digest, const layer_delta& delta) 
       || fs_.symlinks().size() + delta.symlinks.size() > limits_.max_symlinks
       || records_.size() + delta.records.size() > limits_.max_records
       || held_packages_ + packages > limits_.max_packages
+      || secrets_.size() + delta.secrets.size() > limits_.max_secrets
       || lower_link_targets(delta.removals, layers_.size()) != delta.lower_link_targets)
     return false;
   for (const auto& r : delta.records)
@@ -163,6 +168,12 @@ bool image_analyzer::replay_layer(std::string digest, const layer_delta& delta) 
   }
   for (const auto& target : delta.link_targets)
     link_targets_.emplace(target, layer);
+  for (auto f : delta.secrets) {
+    f.layer = layers_[layer];
+    if (f.deleted)
+      f.deleted_by = layers_[layer];
+    hold_secret(layer, std::move(f));
+  }
   note_unsafe_entries(layer, delta.unsafe_entries);
   return true;
 }
@@ -174,6 +185,8 @@ std::string image_analyzer::cache_version() const {
   out += ";limits=" + std::to_string(limits_.max_layer_bytes) + "/"
          + std::to_string(limits_.max_entries) + "/" + std::to_string(limits_.max_file_size) + "/"
          + std::to_string(limits_.max_executable_size);
+  if (secret_scanner_)
+    out += ";secrets=" + secret_scanner_->version() + "/" + std::to_string(limits_.max_secrets);
   return out;
 }
 

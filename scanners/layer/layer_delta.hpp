@@ -40,6 +40,10 @@ struct layer_delta {
   /// Its paths that were targets of lower layers' wanted symlinks: a
   /// replay needs the same, since those decide which bytes were kept.
   std::vector<std::string> lower_link_targets;
+  /// Secrets in the layer's files, when the walk looked for them. Those of a
+  /// path the layer itself wrote again are deleted; deletions by upper layers
+  /// are marked when the delta is replayed, as for a walked layer.
+  std::vector<secret_finding> secrets;
   uint64_t unsafe_entries = 0;
   std::string layer; // the name it was walked under, which its packages carry
 };

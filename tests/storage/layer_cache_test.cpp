@@ -537,6 +537,18 @@ TEST_F(layer_cache, codec_round_trips_and_refuses_damage) {
   EXPECT_EQ(back->removals, delta->removals);
   EXPECT_EQ(back->records.size(), delta->records.size());
   EXPECT_EQ(back->records[0].parts[0].packages.size(), delta->records[0].parts[0].packages.size());
+  // Secrets ride along, field for field.
+  delta->secrets.push_back({.rule_id = "r", .rule_name = "n", .category = "c", .severity = "Low",
+                            .location = "etc/x", .line = 7, .masked = "abcd****",
+                            .fingerprint = "f", .layer = delta->layer, .deleted = true,
+                            .deleted_by = delta->layer});
+  auto with_secret = codec::decode_layer_delta(codec::encode(*delta));
+  ASSERT_TRUE(with_secret);
+  ASSERT_EQ(with_secret->secrets.size(), 1u);
+  EXPECT_EQ(with_secret->secrets[0].line, 7);
+  EXPECT_TRUE(with_secret->secrets[0].deleted);
+  EXPECT_EQ(with_secret->secrets[0].deleted_by, delta->layer);
+  EXPECT_EQ(codec::encode(*with_secret), codec::encode(*delta));
 
   EXPECT_FALSE(codec::decode_layer_delta(""));
   EXPECT_FALSE(codec::decode_layer_delta(bytes.substr(0, bytes.size() / 2)));

@@ -114,6 +114,49 @@ TEST(results, linked_files_are_kept_with_the_inventory) {
   EXPECT_TRUE(db->get_result(r.image_key)->inv.linked_files.empty());
 }
 
+TEST(results, secrets_are_kept_with_the_inventory_and_counted_on_the_image) {
+  temp_dir dir;
+  auto db = std::move(*store::open(dir / "db"));
+  auto r = result("lab/a@sha256:a", {pkg("npm", "debug", "4.3.4")});
+  r.inv.secrets_scanned = true;
+  r.inv.secrets_complete = false;
+  secret_finding f{.rule_id = "aws-access-key", .rule_name = "AWS access key", .category = "cloud",
+                   .severity = "High", .location = "root/.aws/credentials", .line = 2,
+                   .masked = "AKIA********", .fingerprint = std::string(64, 'f'),
+                   .layer = "sha256:l1", .deleted = true, .deleted_by = "sha256:l2"};
+  r.inv.secrets = {f};
+  f.location = "env:TOKEN";
+  f.layer.clear();
+  f.deleted = false;
+  f.deleted_by.clear();
+  r.inv.secrets.push_back(f);
+  ASSERT_TRUE(db->put_image(image(r.image_key)));
+  ASSERT_TRUE(db->put_result(r, [&](image_record& img) { count_secrets(img, r.inv); }));
+  auto back = db->get_result(r.image_key);
+  ASSERT_TRUE(back) << back.err().message;
+  EXPECT_TRUE(back->inv.secrets_scanned);
+  EXPECT_FALSE(back->inv.secrets_complete);
+  ASSERT_EQ(back->inv.secrets.size(), 2u);
+  const auto& a = back->inv.secrets[0];
+  EXPECT_EQ(a.rule_id, "aws-access-key");
+  EXPECT_EQ(a.line, 2);
+  EXPECT_EQ(a.masked, "AKIA********");
+  EXPECT_TRUE(a.deleted);
+  EXPECT_EQ(a.deleted_by, "sha256:l2");
+  EXPECT_EQ(back->inv.secrets[1].location, "env:TOKEN");
+  auto img = db->get_image(r.image_key);
+  ASSERT_TRUE(img);
+  EXPECT_EQ(img->secret_count, 2);
+  EXPECT_TRUE(img->secrets_incomplete);
+
+  // A result of a scan that did not look for secrets says so.
+  r.inv.secrets_scanned = false;
+  r.inv.secrets.clear();
+  ASSERT_TRUE(db->put_result(r, [&](image_record& img) { count_secrets(img, r.inv); }));
+  EXPECT_FALSE(db->get_result(r.image_key)->inv.secrets_scanned);
+  EXPECT_EQ(db->get_image(r.image_key)->secret_count, -1);
+}
+
 TEST(results, advisory_text_is_read_from_the_stored_advisory) {
   temp_dir dir;
   auto db = std::move(*store::open(dir / "db"));
