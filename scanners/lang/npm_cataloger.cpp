@@ -106,6 +106,9 @@ void lock_v1(dom::object deps, std::string_view path, std::string_view layer, in
     }
     if (registry_version(version))
       add(name, version, path, layer, out);
+    else if (!version.empty())
+      note(path, "dependency " + std::string(key) + " comes from " + std::string(version)
+                   + ": a v1 lock does not say its version; not listed", out);
     dom::object nested;
     if (entry.at_key("dependencies").get_object().get(nested) == simdjson::SUCCESS)
       lock_v1(nested, path, layer, out);
@@ -172,9 +175,14 @@ void each_line(std::string_view content, F f) {
 
 // "key: value" or "key value" (yarn v1) -> value, when line starts with key.
 bool field(std::string_view line, std::string_view key, std::string_view& value) {
-  if (!line.starts_with(key) || line.size() == key.size())
+  if (line.size() > key.size() + 2 && line.front() == '"' && line.substr(1, key.size()) == key
+      && line[key.size() + 1] == '"')
+    line = line.substr(key.size() + 2); // a quoted field name
+  else if (line.starts_with(key) && line.size() > key.size())
+    line = line.substr(key.size());
+  else
     return false;
-  auto rest = line.substr(key.size());
+  auto rest = line;
   if (rest.front() == ':')
     rest.remove_prefix(1);
   else if (rest.front() != ' ')
@@ -257,6 +265,10 @@ void finish_pnpm(const pnpm_entry& e, int major, std::string_view path, std::str
     return;
   std::string_view name, version;
   auto key = e.key;
+  // v5 keys of packages from a registry other than the default one start
+  // with its host: "registry.example.org/name/1.0.0".
+  if (major > 0 && major < 6 && !key.starts_with('/') && key.find('/') != std::string_view::npos)
+    key = key.substr(key.find('/'));
   if (key.starts_with('/')) {
     key.remove_prefix(1);
     if (major > 0 && major < 6) { // "/@scope/name/1.0.0_peer"

@@ -109,23 +109,27 @@ void finish_stanza(stanza& s, bool from_status_d, std::string_view path, std::st
   p.name = std::move(s.package);
   p.version = std::move(s.version);
   // Source: "name" or "name (version)" when it differs from the binary's.
+  // It is a one-line field: the name is its first word, and text after the
+  // name and version (a continuation line, say) is noted, not made part of it.
   auto source = trim(s.source);
-  auto paren = source.find('(');
-  if (paren != std::string_view::npos) {
-    auto close = source.find(')', paren);
-    auto source_version = trim(source.substr(paren + 1, close == std::string_view::npos
-                                                           ? std::string_view::npos
-                                                           : close - paren - 1));
+  auto name_end = source.find_first_of(" \t(");
+  p.source_name.assign(source.substr(0, name_end));
+  auto rest = name_end == std::string_view::npos ? std::string_view{} : trim(source.substr(name_end));
+  p.source_version = p.version;
+  if (rest.starts_with('(')) {
+    auto close = rest.find(')');
+    auto source_version = trim(rest.substr(1, close == std::string_view::npos ? std::string_view::npos
+                                                                              : close - 1));
     if (close == std::string_view::npos || source_version.empty()) {
       out.notes.push_back("dpkg: skipped malformed stanza in " + where + ": bad Source field");
       return;
     }
-    p.source_name.assign(trim(source.substr(0, paren)));
     p.source_version.assign(source_version);
-  } else {
-    p.source_name.assign(source);
-    p.source_version = p.version;
+    rest = trim(rest.substr(close + 1));
   }
+  if (!rest.empty())
+    out.notes.push_back("dpkg: " + where + ": package " + p.name + ": ignored \""
+                        + std::string(rest) + "\" after the Source field's name and version");
   if (p.source_name.empty())
     p.source_name = p.name;
   p.file.assign(path);

@@ -211,6 +211,54 @@ TEST(npm_cataloger, pnpm_peer_suffixes_and_tarballs) {
   EXPECT_EQ(names(v9), (set{"@emotion/react@11.10.5", "foo@3.1.0"}));
 }
 
+// Issue 16, defect 1: yarn writes field names quoted when it must, and
+// berry's YAML allows quotes anywhere.
+TEST(npm_cataloger, yarn_lock_quoted_field_names) {
+  npm_cataloger c;
+  inventory v1, berry;
+  c.parse("yarn.lock",
+          "# yarn lockfile v1\n\n\"left-pad@^1.3.0\":\n  \"version\" \"1.3.0\"\n"
+          "  \"resolved\" \"https://registry.yarnpkg.com/left-pad/-/left-pad-1.3.0.tgz\"\n",
+          "l", os_info{}, v1);
+  EXPECT_EQ(names(v1), (set{"left-pad@1.3.0"}));
+  c.parse("yarn.lock",
+          "__metadata:\n  version: 6\n\n\"left-pad@npm:^1.3.0\":\n  \"version\": 1.3.0\n"
+          "  \"resolution\": \"left-pad@npm:1.3.0\"\n",
+          "l", os_info{}, berry);
+  EXPECT_EQ(names(berry), (set{"left-pad@1.3.0"}));
+}
+
+// Issue 16, defect 2: pnpm v5 keys of packages from a non-default registry
+// start with the registry's host.
+TEST(npm_cataloger, pnpm_v5_registry_host_keys) {
+  npm_cataloger c;
+  inventory inv;
+  c.parse("pnpm-lock.yaml",
+          "lockfileVersion: 5.4\n\npackages:\n\n"
+          "  registry.example.org/foo/1.1.0:\n    resolution: {integrity: x}\n"
+          "  example.com/foo/1.3.0_bar@2.0.0:\n    resolution: {integrity: x}\n"
+          "  registry.example.org/@scope/baz/2.0.0-rc.1:\n    resolution: {integrity: x}\n",
+          "l", os_info{}, inv);
+  EXPECT_EQ(names(inv), (set{"foo@1.1.0", "foo@1.3.0", "@scope/baz@2.0.0-rc.1"}));
+  EXPECT_TRUE(inv.notes.empty());
+}
+
+// Issue 16, defect 3: a v1 lock gives a git dependency only as its URL;
+// it must not vanish.
+TEST(npm_cataloger, package_lock_v1_git_dependency_not_silent) {
+  npm_cataloger c;
+  inventory inv;
+  c.parse("app/package-lock.json", R"({"lockfileVersion": 1, "dependencies": {
+      "gitdep": {"version": "git+https://example.org/a/gitdep.git#0123456789abcdef0123456789abcdef01234567",
+                 "from": "git+https://example.org/a/gitdep.git"},
+      "ms": {"version": "2.1.3"}}})", "l", os_info{}, inv);
+  EXPECT_EQ(names(inv), (set{"ms@2.1.3"}));
+  ASSERT_EQ(inv.notes.size(), 1u);
+  EXPECT_NE(inv.notes[0].find("app/package-lock.json"), std::string::npos);
+  EXPECT_NE(inv.notes[0].find("gitdep"), std::string::npos);
+  EXPECT_NE(inv.notes[0].find("0123456789abcdef0123456789abcdef01234567"), std::string::npos);
+}
+
 TEST(npm_cataloger, malformed_files_become_notes) {
   npm_cataloger c;
   inventory inv;
