@@ -221,10 +221,10 @@ void lock_v2(dom::object packages, listing& list, file_notes& notes) {
     auto at = key.rfind(marker);
     if (at == std::string_view::npos) {
       auto name = str_field(entry, "name");
-      notes.add(std::string(key.empty() ? "project root" : "workspace member or file: folder") + " "
-                + (name.empty() ? "\"" + str(key) + "\"" : str(name))
-                + (version.empty() ? "" : "@" + str(version))
-                + ": the project's own code, not listed");
+      auto what = (name.empty() ? str(key) : str(name)) + (version.empty() ? "" : "@" + str(version));
+      notes.add(key.empty() ? "project root " + what + ": the project's own code, not listed"
+                            : "folder \"" + str(key) + "\" (workspace member or file: dependency) "
+                                + what + ": the project's own code, not listed");
       continue;
     }
     bool link = false;

@@ -279,6 +279,61 @@ TEST(npm_cataloger, package_lock_v1_git_dependency_not_silent) {
   EXPECT_NE(n.find("0123456789abcdef0123456789abcdef01234567"), std::string::npos);
 }
 
+// yarn 1 writes keys quoted or not, several specifiers per entry, and reads
+// fields in any order.
+TEST(npm_cataloger, yarn_v1_forms) {
+  npm_cataloger c;
+  inventory inv;
+  c.parse("yarn.lock",
+          "# yarn lockfile v1\n\n\n"
+          "ms@2.1.2, \"ms@^2.1.1\", ms@~2.1.0:\n"
+          "  resolved \"https://registry.yarnpkg.com/ms/-/ms-2.1.2.tgz#d09d1f357b443f493382a8eb3ccd183872ae6009\"\n"
+          "  integrity sha512-x\n  version \"2.1.2\"\n\n"
+          "\"@scope/a@1.0.0-rc.1\":\n  \"integrity\" \"sha512-y\"\n  \"version\" \"1.0.0-rc.1\"\n\n"
+          "\"gitpkg@git+https://example.org/u/gitpkg.git#v1.2.0\":\n  version \"1.2.0\"\n"
+          "  resolved \"git+https://example.org/u/gitpkg.git#959134967dd651d9ec1f5dcf26dc833b2ed75b4a\"\n\n"
+          "\"localdir@file:localdir\":\n  version \"0.0.1\"\n\n"
+          "no-version@^1:\n  resolved \"x\"\n\n"
+          "not an entry\n",
+          "l", os_info{}, inv);
+  EXPECT_EQ(names(inv), (set{"ms@2.1.2", "@scope/a@1.0.0-rc.1", "gitpkg@1.2.0"}));
+  ASSERT_EQ(inv.notes.size(), 3u);
+  EXPECT_NE(inv.notes[0].find("local package localdir@0.0.1 (file:localdir)"), std::string::npos)
+    << inv.notes[0];
+  EXPECT_NE(inv.notes[1].find("no-version@^1) has no version"), std::string::npos) << inv.notes[1];
+  EXPECT_NE(inv.notes[2].find("line 23 (not an entry) is not an entry"), std::string::npos)
+    << inv.notes[2];
+}
+
+// pnpm key forms that the generated fixtures (npm_lockfiles_test) do not have.
+TEST(npm_cataloger, pnpm_key_forms) {
+  npm_cataloger c;
+  inventory v6, v9;
+  c.parse("pnpm-lock.yaml",
+          "lockfileVersion: '6.0'\npackages:\n"
+          "  registry.example.org/foo@1.1.0:\n    resolution: {integrity: x}\n"
+          "  /@scope/name@1.0.0(react@18.2.0)(react-dom@18.2.0):\n    dev: false\n"
+          "  github.com/u/repo/abc:\n    resolution: {tarball: https://codeload.github.com/u/repo/tar.gz/abc}\n"
+          "    name: repo\n    version: 0.9.0\n"
+          "  /nover@file:x:\n    dev: false\n",
+          "l", os_info{}, v6);
+  EXPECT_EQ(names(v6), (set{"foo@1.1.0", "@scope/name@1.0.0", "repo@0.9.0"}));
+  ASSERT_EQ(v6.notes.size(), 1u);
+  EXPECT_NE(v6.notes[0].find("local package nover"), std::string::npos) << v6.notes[0];
+  c.parse("pnpm-lock.yaml",
+          "lockfileVersion: '9.0'\npackages:\n"
+          "  '@scope/name@1.0.0':\n    resolution: {integrity: x}\n"
+          "  gitpkg@git+https://example.org/u/gitpkg.git#abc:\n"
+          "    resolution: {commit: abc, repo: 'https://example.org/u/gitpkg.git', type: git}\n"
+          "    version: 1.2.0\n"
+          "snapshots:\n  '@scope/name@1.0.0(react@18.2.0)': {}\n  orphan@2.0.0: {}\n",
+          "l", os_info{}, v9);
+  EXPECT_EQ(names(v9), (set{"@scope/name@1.0.0", "gitpkg@1.2.0"}));
+  ASSERT_EQ(v9.notes.size(), 1u);
+  EXPECT_NE(v9.notes[0].find("snapshot orphan@2.0.0 has no entry under packages"), std::string::npos)
+    << v9.notes[0];
+}
+
 TEST(npm_cataloger, malformed_files_become_notes) {
   npm_cataloger c;
   inventory inv;
