@@ -548,6 +548,8 @@ class pnpm_reader final : public yaml_visitor {
         e_.source = value;
       else if (p[3] == "type")
         e_.type = value;
+      else if (p[3] == "commit")
+        e_.commit = value;
     }
   }
   void begin(const yaml_path& p) override {
@@ -588,10 +590,12 @@ class pnpm_reader final : public yaml_visitor {
     if (e_.type == "directory")
       source = "file:" + source;
     else if (e_.type == "git")
-      source = "git+" + source;
+      source = "git+" + source + (e_.commit.empty() ? "" : "#" + e_.commit);
     else if (source.empty() && !registry_version(k.version))
       source = k.version; // "file:../x", "link:../x", a URL
-    if (!source.empty() && !origin(source).empty())
+    if (!source.empty() && origin(source) != "directory" && !registry_version(version))
+      notes_.add("package " + key + " (" + source + "): its version is not in the lock file; not listed");
+    else if (!source.empty() && !origin(source).empty())
       add_sourced(name, version, source, list_, notes_);
     else if (registry_version(version))
       list_.add(name, version);
@@ -607,7 +611,7 @@ class pnpm_reader final : public yaml_visitor {
   }
 
   struct entry {
-    std::string name, version, source, type;
+    std::string name, version, source, type, commit;
   };
   listing& list_;
   file_notes& notes_;
