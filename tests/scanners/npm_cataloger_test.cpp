@@ -334,6 +334,18 @@ TEST(npm_cataloger, pnpm_key_forms) {
     << v9.notes[0];
 }
 
+// libyaml streams; the reader stops at a nesting depth and says where.
+TEST(npm_cataloger, yaml_nesting_limit_is_a_note) {
+  std::string deep = "lockfileVersion: '9.0'\npackages:\n  a@1.0.0:\n    x: ";
+  for (int i = 0; i < 200; ++i)
+    deep += "[";
+  npm_cataloger c;
+  inventory inv;
+  c.parse("app/pnpm-lock.yaml", deep, "l", os_info{}, inv);
+  ASSERT_FALSE(inv.notes.empty());
+  EXPECT_NE(inv.notes[0].find("nested deeper than 64"), std::string::npos) << inv.notes[0];
+}
+
 TEST(npm_cataloger, malformed_files_become_notes) {
   npm_cataloger c;
   inventory inv;

@@ -26,7 +26,7 @@ port=48731
 rm -rf "$work" && mkdir -p "$work"
 
 install_tool() { # folder package
-  [ -x "$tools/$1/node_modules/.bin/${3:-$1}" ] || [ -d "$tools/$1/node_modules" ] ||
+  [ -d "$tools/$1/node_modules" ] ||
     npm install --prefix "$tools/$1" --no-save --no-audit --no-fund "$2" >/dev/null
 }
 install_tool npm6 npm@6; install_tool npm9 npm@9; install_tool npm10 npm@10
