@@ -8,11 +8,13 @@ packages=(
   libgtest-dev libgmock-dev libisal-dev libzstd-dev libzip-dev libcli11-dev
   libtomlplusplus-dev libssl-dev zlib1g-dev libsqlite3-dev
   libre2-dev  # secret rules: RE2 everywhere
+  libyaml-dev  # pnpm-lock.yaml and yarn berry's yarn.lock (scanners/lang/yaml_stream.hpp)
   zipcmp zipmerge ziptool  # libzip's CMake config checks that these exist
   # tests: a real registry, image tools and reference implementations
   docker-registry skopeo debootstrap apache2-utils python3 curl ca-certificates
   dpkg gzip zstd tar openssl
   debian-archive-keyring  # truth_test.sh: debootstrap of Debian 11 and 13 as well as 12
+  libyaml-cpp-dev  # `make yaml_lock_bench`: the YAML library it was measured against
   isal time  # `make bench`: igzip as the floor, /usr/bin/time -v for peak RSS
   # version-ordering references: librpm, packaging, node-semver, Maven, RubyGems,
   # composer/semver

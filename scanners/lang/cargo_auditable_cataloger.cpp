@@ -125,22 +125,25 @@ void cargo_auditable_cataloger::parse(std::string_view path, std::string_view co
   if (auto err = parser.parse(padded)["packages"].get_array().get(packages);
       err != simdjson::SUCCESS)
     return fail(std::string("bad dependency JSON: ") + simdjson::error_message(err));
-  size_t skipped = 0;
+  size_t index = 0;
   for (dom::element e : packages) {
     std::string_view name, version, source;
+    ++index;
     if (e["name"].get_string().get(name) != simdjson::SUCCESS
         || e["version"].get_string().get(version) != simdjson::SUCCESS
         || !util::valid_token(name) || !util::valid_token(version)) {
-      ++skipped;
+      fail("package #" + std::to_string(index) + (name.empty() ? "" : " (" + std::string(name) + ")")
+           + " has no valid name or version; not listed");
       continue;
     }
     // "local" is the workspace itself, "git"/"registry" are not on crates.io.
-    if (e["source"].get_string().get(source) != simdjson::SUCCESS || source != "crates.io")
+    if (e["source"].get_string().get(source) != simdjson::SUCCESS || source != "crates.io") {
+      fail("package " + std::string(name) + "@" + std::string(version) + " from source \""
+           + std::string(source) + "\", not crates.io; not listed");
       continue;
+    }
     out.packages.push_back(util::language_package("crates.io", name, version, path, layer));
   }
-  if (skipped)
-    fail("skipped " + std::to_string(skipped) + " package(s) without a name or version");
 }
 
 } // namespace regscan

@@ -11,6 +11,8 @@ namespace regscan {
 class cargo_auditable_cataloger final : public cataloger {
  public:
   std::string_view name() const override { return "cargo-auditable"; }
+  // 2: skipped records become notes that name them (issue 16).
+  int version() const override { return 2; }
   bool wants(std::string_view path) const override { return false; }
   bool wants_executable(std::string_view path, uint32_t mode, uint64_t size) const override;
   void parse(std::string_view path, std::string_view content, std::string_view layer,

@@ -29,13 +29,15 @@ void composer_cataloger::parse(std::string_view path, std::string_view content,
   if (root.get_array().get(packages) != simdjson::SUCCESS
       && root["packages"].get_array().get(packages) != simdjson::SUCCESS)
     return fail("neither an array nor an object with \"packages\"");
-  size_t skipped = 0;
+  size_t index = 0;
   for (dom::element e : packages) {
     std::string_view name, version;
+    ++index;
     if (e["name"].get_string().get(name) != simdjson::SUCCESS
         || e["version"].get_string().get(version) != simdjson::SUCCESS
         || !util::valid_token(name) || !util::valid_token(version)) {
-      ++skipped;
+      fail("package #" + std::to_string(index) + (name.empty() ? "" : " (" + std::string(name) + ")")
+           + " has no valid name or version; not listed");
       continue;
     }
     // Tags are often "v1.2.3"; Packagist advisories name "1.2.3".
@@ -44,8 +46,6 @@ void composer_cataloger::parse(std::string_view path, std::string_view content,
       version.remove_prefix(1);
     out.packages.push_back(util::language_package("Packagist", name, version, path, layer));
   }
-  if (skipped)
-    fail("skipped " + std::to_string(skipped) + " package(s) without a name or version");
 }
 
 } // namespace regscan

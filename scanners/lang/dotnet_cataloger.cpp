@@ -27,22 +27,26 @@ void dotnet_cataloger::parse(std::string_view path, std::string_view content,
   dom::object libraries;
   if (root["libraries"].get_object().get(libraries) != simdjson::SUCCESS)
     return fail("no \"libraries\" object");
-  size_t skipped = 0;
   for (auto [key, value] : libraries) {
     std::string_view type;
-    if (value["type"].get_string().get(type) != simdjson::SUCCESS || type != "package")
-      continue; // "project" and "reference" entries are the app itself
+    if (value["type"].get_string().get(type) != simdjson::SUCCESS) {
+      fail("library " + std::string(key) + " has no type; not listed");
+      continue;
+    }
+    if (type != "package") { // "project" and "reference" entries are the app itself
+      fail("library " + std::string(key) + " of type " + std::string(type)
+           + ": the application's own code, not listed");
+      continue;
+    }
     auto slash = key.find('/');
     auto name = key.substr(0, slash);
     auto version = slash == std::string_view::npos ? std::string_view{} : key.substr(slash + 1);
     if (!util::valid_token(name) || !util::valid_token(version)) {
-      ++skipped;
+      fail("library key " + std::string(key) + " is not of the form Name/Version; not listed");
       continue;
     }
     out.packages.push_back(util::language_package("NuGet", name, version, path, layer));
   }
-  if (skipped)
-    fail("skipped " + std::to_string(skipped) + " library key(s) not of the form Name/Version");
 }
 
 } // namespace regscan

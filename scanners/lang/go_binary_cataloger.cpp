@@ -248,6 +248,11 @@ void go_binary_cataloger::parse(std::string_view path, std::string_view content,
       out.notes.push_back("go-binary: " + std::string(path) + ": " + why);
     return;
   }
+  add_go_modules(info, path, layer, out);
+}
+
+void add_go_modules(const go_build_info& info, std::string_view path, std::string_view layer,
+                    inventory& out) {
   std::string_view go = info.go_version;
   go = go.substr(0, go.find(' ')); // "go1.21.0 X:boringcrypto"
   if (go.starts_with("go") && go.size() > 2 && go[2] >= '0' && go[2] <= '9')
@@ -276,6 +281,9 @@ void go_binary_cataloger::parse(std::string_view path, std::string_view content,
         p.name.assign(f[1]);
         p.version.assign(version);
       }
+    } else if (!line.empty() && !(f.size() >= 2 && (f[0] == "path" || f[0] == "build"))) {
+      out.notes.push_back("go-binary: " + std::string(path) + ": module info line \""
+                          + std::string(line.substr(0, 200)) + "\" not understood; not listed");
     }
     last_was_dep = false;
   }

@@ -20,6 +20,8 @@ namespace regscan {
 class go_binary_cataloger final : public cataloger {
  public:
   std::string_view name() const override { return "go-binary"; }
+  // 2: skipped records become notes that name them (issue 16).
+  int version() const override { return 2; }
   bool wants(std::string_view path) const override { return false; }
   bool wants_executable(std::string_view path, uint32_t mode, uint64_t size) const override;
   void parse(std::string_view path, std::string_view content, std::string_view layer,
@@ -31,6 +33,11 @@ struct go_build_info {
   std::string go_version; // "go1.22.3"
   std::string mod_info;   // the text `go version -m` prints, without the sentinels
 };
+
+/// Adds the toolchain and the modules `info` names; a line it cannot read
+/// becomes a note.
+void add_go_modules(const go_build_info& info, std::string_view path, std::string_view layer,
+                    inventory& out);
 
 /// False (and `why` set) when `binary` is not an ELF file with Go build info.
 bool read_go_build_info(std::string_view binary, go_build_info& out, std::string& why);

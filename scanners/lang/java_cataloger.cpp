@@ -123,7 +123,7 @@ struct walker {
       return;
     }
     std::string manifest;
-    std::vector<std::string> poms;
+    std::vector<std::pair<std::string, std::string>> poms; // entry, text
     std::vector<std::pair<zip_uint64_t, std::string>> nested;
     for (zip_int64_t i = 0; i < n; ++i) {
       zip_stat_t st;
@@ -137,17 +137,23 @@ struct walker {
           manifest = std::move(text);
       } else if (entry.starts_with("META-INF/maven/") && entry.ends_with("/pom.properties")) {
         if (read_member(z.get(), i, st.size, max_member_size, b, text))
-          poms.push_back(std::move(text));
+          poms.emplace_back(std::string(entry), std::move(text));
+        else
+          out.notes.push_back("java: " + where + "!/" + std::string(entry)
+                              + ": not read (over the size budget or damaged)");
       } else if (archive_name(entry)) {
         nested.emplace_back(i, std::string(entry));
       }
     }
     bool found = false;
-    for (const auto& pom : poms) {
+    for (const auto& [entry, pom] : poms) {
       auto group = property(pom, "groupId"), artifact = property(pom, "artifactId"),
            version = property(pom, "version");
-      if (group.empty() || artifact.empty() || !util::valid_token(version))
+      if (group.empty() || artifact.empty() || !util::valid_token(version)) {
+        out.notes.push_back("java: " + where + "!/" + entry
+                            + ": no groupId, artifactId or valid version; not listed");
         continue;
+      }
       add(group + ":" + artifact, version, where);
       found = true;
     }
@@ -160,9 +166,14 @@ struct walker {
         name = name.substr(0, name.find(';')); // "org.foo;singleton:=true"
         version = field(fields, "Bundle-Version");
       }
-      if (!name.empty() && util::valid_token(version))
+      if (!name.empty() && util::valid_token(version)) {
         add(name, version, where);
+        found = true;
+      }
     }
+    if (!found && nested.empty())
+      out.notes.push_back("java: " + where
+                          + ": no pom.properties and no name and version in its manifest; not listed");
     for (const auto& [index, entry] : nested) {
       auto nested_where = where + "!/" + entry;
       if (depth + 1 > max_depth) {

@@ -2,8 +2,12 @@
 
 #include <simdjson.h>
 
+#include <set>
 #include <string>
 #include <utility>
+#include <vector>
+
+#include "scanners/lang/yaml_stream.hpp"
 
 namespace regscan {
 
@@ -11,6 +15,8 @@ namespace {
 
 namespace dom = simdjson::dom;
 constexpr std::string_view ecosystem = "npm";
+// Notes one file may add that name their record; past it they are counted.
+constexpr size_t max_notes_per_file = 50;
 
 std::string_view basename(std::string_view path) {
   auto slash = path.rfind('/');
@@ -41,23 +47,8 @@ std::string_view unquote(std::string_view s) {
   return s;
 }
 
-void add(std::string_view name, std::string_view version, std::string_view path,
-         std::string_view layer, inventory& out) {
-  if (name.empty() || version.empty())
-    return;
-  package p;
-  p.ecosystem = ecosystem;
-  p.name.assign(name);
-  p.version.assign(version);
-  p.source_name = p.name;
-  p.source_version = p.version;
-  p.file.assign(path);
-  p.layer.assign(layer);
-  out.packages.push_back(std::move(p));
-}
-
-void note(std::string_view path, std::string_view what, inventory& out) {
-  out.notes.push_back("npm: " + std::string(path) + ": " + std::string(what));
+std::string str(std::string_view s) {
+  return std::string(s);
 }
 
 // A registry version starts with a digit; "file:", "git+ssh:", ... do not.
@@ -65,16 +56,108 @@ bool registry_version(std::string_view v) {
   return !v.empty() && v.front() >= '0' && v.front() <= '9';
 }
 
-bool parse_json(std::string_view path, std::string_view content, dom::parser& parser,
-                dom::object& root, inventory& out) {
+// Without a "#hash" or berry's "::locator=..." suffix.
+bool tarball(std::string_view spec) {
+  spec = spec.substr(0, spec.find('#'));
+  spec = spec.substr(0, spec.find("::"));
+  return spec.ends_with(".tgz") || spec.ends_with(".tar.gz") || spec.ends_with(".tar");
+}
+
+// Where a package that is not from the registry comes from, by its spec or
+// URL: "git", "tarball", "directory" (the project's own code), or "".
+std::string_view origin(std::string_view spec) {
+  if (spec.starts_with("git+") || spec.starts_with("git:") || spec.starts_with("github:")
+      || spec.starts_with("gitlab:") || spec.starts_with("bitbucket:")
+      || spec.find(".git#") != std::string_view::npos || spec.ends_with(".git"))
+    return "git";
+  if (spec.starts_with("file:") || spec.starts_with("link:") || spec.starts_with("portal:")
+      || spec.starts_with("workspace:"))
+    return tarball(spec) ? "tarball" : "directory";
+  if (spec.starts_with("http:") || spec.starts_with("https:"))
+    return "tarball";
+  return {};
+}
+
+// The notes of one file: each names the file and the record it is about.
+class file_notes {
+ public:
+  file_notes(std::string_view path, inventory& out) : path_(path), out_(out) {}
+  file_notes(const file_notes&) = delete;
+  file_notes& operator=(const file_notes&) = delete;
+  // Adds the count of records that went past the limit.
+  ~file_notes() {
+    if (dropped_ > 0)
+      out_.notes.push_back("npm: " + path_ + ": " + std::to_string(dropped_)
+                           + " more records not listed, as above");
+  }
+  void add(const std::string& what) {
+    if (added_++ < max_notes_per_file)
+      out_.notes.push_back("npm: " + path_ + ": " + what);
+    else
+      ++dropped_;
+  }
+
+ private:
+  std::string path_;
+  inventory& out_;
+  size_t added_ = 0, dropped_ = 0;
+};
+
+// The packages of one file, each name@version once: pnpm lists a package
+// once per set of peers, npm once per node_modules folder.
+class listing {
+ public:
+  listing(std::string_view path, std::string_view layer, inventory& out)
+      : path_(path), layer_(layer), out_(out) {}
+  void add(std::string_view name, std::string_view version) {
+    if (!seen_.insert(str(name) + "@" + str(version)).second)
+      return;
+    package p;
+    p.ecosystem = ecosystem;
+    p.name.assign(name);
+    p.version.assign(version);
+    p.source_name = p.name;
+    p.source_version = p.version;
+    p.file.assign(path_);
+    p.layer.assign(layer_);
+    out_.packages.push_back(std::move(p));
+  }
+
+ private:
+  std::string_view path_, layer_;
+  inventory& out_;
+  std::set<std::string> seen_;
+};
+
+// What to do with a dependency that is not from the registry: list it when
+// its version is known (git and tarball dependencies carry their
+// package.json's), else note it; a directory is the project's own code.
+void add_sourced(std::string_view name, std::string_view version, std::string_view source,
+                 listing& list, file_notes& notes) {
+  auto kind = origin(source);
+  if (kind == "directory") {
+    notes.add("local package " + str(name) + (version.empty() ? "" : "@" + str(version)) + " ("
+              + str(source) + "): the project's own code, not listed");
+    return;
+  }
+  if (!registry_version(version)) {
+    notes.add(str(kind.empty() ? "dependency" : kind) + " dependency " + str(name) + " from "
+              + str(source) + ": its version is not in the lock file; not listed");
+    return;
+  }
+  list.add(name, version);
+}
+
+bool parse_json(std::string_view content, dom::parser& parser, dom::object& root,
+                file_notes& notes) {
   simdjson::padded_string padded{content};
   dom::element doc;
   if (auto err = parser.parse(padded).get(doc); err != simdjson::SUCCESS) {
-    note(path, std::string("not valid JSON: ") + simdjson::error_message(err), out);
+    notes.add(std::string("not valid JSON: ") + simdjson::error_message(err));
     return false;
   }
   if (doc.get_object().get(root) != simdjson::SUCCESS) {
-    note(path, "not a JSON object", out);
+    notes.add("not a JSON object");
     return false;
   }
   return true;
@@ -88,12 +171,16 @@ std::string_view str_field(dom::object obj, std::string_view key) {
 }
 
 // Lockfile v1: {"dependencies": {name: {"version": v, "dependencies": {...}}}}.
-// simdjson caps the nesting depth, which bounds the recursion.
-void lock_v1(dom::object deps, std::string_view path, std::string_view layer, inventory& out) {
+// A git dependency's "version" is its URL with the commit; a tarball's or a
+// file:'s, its URL or path. simdjson caps the nesting depth, which bounds
+// the recursion.
+void lock_v1(dom::object deps, listing& list, file_notes& notes) {
   for (auto [key, value] : deps) {
     dom::object entry;
-    if (value.get_object().get(entry) != simdjson::SUCCESS)
+    if (value.get_object().get(entry) != simdjson::SUCCESS) {
+      notes.add("dependency " + str(key) + " is not an object");
       continue;
+    }
     auto version = str_field(entry, "version");
     std::string_view name = key;
     if (version.starts_with("npm:")) { // an alias: "npm:real-name@1.2.3"
@@ -105,241 +192,460 @@ void lock_v1(dom::object deps, std::string_view path, std::string_view layer, in
       }
     }
     if (registry_version(version))
-      add(name, version, path, layer, out);
+      list.add(name, version);
+    else if (version.empty())
+      notes.add("dependency " + str(key) + " has no version");
+    else
+      add_sourced(name, {}, version, list, notes);
     dom::object nested;
     if (entry.at_key("dependencies").get_object().get(nested) == simdjson::SUCCESS)
-      lock_v1(nested, path, layer, out);
+      lock_v1(nested, list, notes);
   }
 }
 
-void package_lock(std::string_view path, std::string_view content, std::string_view layer,
-                  inventory& out) {
-  dom::parser parser;
-  dom::object root;
-  if (!parse_json(path, content, parser, root, out))
-    return;
-  dom::object packages;
-  if (root.at_key("packages").get_object().get(packages) == simdjson::SUCCESS) {
-    constexpr std::string_view marker = "node_modules/";
-    for (auto [key, value] : packages) {
-      dom::object entry;
-      if (key.empty() || value.get_object().get(entry) != simdjson::SUCCESS)
-        continue; // "" is the project itself
-      auto at = key.rfind(marker);
-      if (at == std::string_view::npos)
-        continue; // a workspace member: the project's own code
-      bool link = false;
-      if (entry.at_key("link").get_bool().get(link) == simdjson::SUCCESS && link)
-        continue; // a symlink to a workspace member or a file: dependency
-      auto name = str_field(entry, "name"); // set for aliases
-      if (name.empty())
-        name = key.substr(at + marker.size());
-      add(name, str_field(entry, "version"), path, layer, out);
+// Lockfile v2/v3: {"packages": {"node_modules/a": {...}, "packages/ws": {...}}}.
+void lock_v2(dom::object packages, listing& list, file_notes& notes) {
+  constexpr std::string_view marker = "node_modules/";
+  std::set<std::string_view> members; // folders of the project's own code
+  for (auto [key, value] : packages)
+    if (key.find(marker) == std::string_view::npos)
+      members.insert(key);
+  for (auto [key, value] : packages) {
+    dom::object entry;
+    if (value.get_object().get(entry) != simdjson::SUCCESS) {
+      notes.add("entry \"" + str(key) + "\" is not an object");
+      continue;
     }
-    return;
+    auto version = str_field(entry, "version");
+    auto resolved = str_field(entry, "resolved");
+    auto at = key.rfind(marker);
+    if (at == std::string_view::npos) {
+      auto name = str_field(entry, "name");
+      auto what = (name.empty() ? str(key) : str(name)) + (version.empty() ? "" : "@" + str(version));
+      notes.add(key.empty() ? "project root " + what + ": the project's own code, not listed"
+                            : "folder \"" + str(key) + "\" (workspace member or file: dependency) "
+                                + what + ": the project's own code, not listed");
+      continue;
+    }
+    bool link = false;
+    if (entry.at_key("link").get_bool().get(link) == simdjson::SUCCESS && link) {
+      // A symlink to a workspace member (noted above) or a file: directory.
+      if (!members.contains(resolved))
+        notes.add("link " + str(key) + " to " + str(resolved) + " not listed");
+      continue;
+    }
+    auto name = str_field(entry, "name"); // set for aliases
+    if (name.empty())
+      name = key.substr(at + marker.size());
+    if (version.empty())
+      notes.add("entry " + str(key) + " has no version");
+    else if (!origin(resolved).empty())
+      add_sourced(name, version, resolved, list, notes);
+    else
+      list.add(name, version);
   }
-  dom::object deps;
-  if (root.at_key("dependencies").get_object().get(deps) == simdjson::SUCCESS)
-    lock_v1(deps, path, layer, out);
 }
 
-void package_json(std::string_view path, std::string_view content, std::string_view layer,
-                  inventory& out) {
+void package_lock(std::string_view content, listing& list, file_notes& notes) {
   dom::parser parser;
   dom::object root;
-  if (!parse_json(path, content, parser, root, out))
+  if (!parse_json(content, parser, root, notes))
     return;
-  add(str_field(root, "name"), str_field(root, "version"), path, layer, out);
+  dom::object section;
+  if (root.at_key("packages").get_object().get(section) == simdjson::SUCCESS)
+    lock_v2(section, list, notes);
+  else if (root.at_key("dependencies").get_object().get(section) == simdjson::SUCCESS) {
+    auto name = str_field(root, "name"), version = str_field(root, "version");
+    notes.add("project root " + str(name.empty() ? "(unnamed)" : name)
+              + (version.empty() ? "" : "@" + str(version)) + ": the project's own code, not listed");
+    lock_v1(section, list, notes);
+  }
 }
 
-// Calls f(line, indent) for each line that is neither blank nor a comment.
-template <class F>
-void each_line(std::string_view content, F f) {
+void package_json(std::string_view content, listing& list, file_notes& notes) {
+  dom::parser parser;
+  dom::object root;
+  if (!parse_json(content, parser, root, notes))
+    return;
+  auto name = str_field(root, "name"), version = str_field(root, "version");
+  if (name.empty() || version.empty())
+    notes.add("no name or no version; not listed");
+  else
+    list.add(name, version);
+}
+
+// yarn.lock, classic (v1): yarn's own syntax, not YAML. Each entry is
+//   "a@^1", a@^1.2:          one or more specifiers, each quoted or not
+//     version "1.2.3"        fields "name value" in any order, names
+//     resolved "url#sha"     quoted or not
+//     dependencies:          nested blocks, indented further
+//       b "^2"
+// A git, tarball or file: specifier ("a@git+https://...") gives the source;
+// `version` is the package.json's.
+
+// Splits `line` into its first token (quoted or bare) and the rest.
+std::pair<std::string_view, std::string_view> first_token(std::string_view line) {
+  line = trim(line);
+  if (line.starts_with('"')) {
+    size_t i = 1;
+    while (i < line.size() && line[i] != '"')
+      i += line[i] == '\\' ? 2 : 1;
+    if (i >= line.size())
+      return {line.substr(1), {}};
+    return {line.substr(1, i - 1), trim(line.substr(i + 1))};
+  }
+  auto end = line.find_first_of(" \t");
+  if (end == std::string_view::npos)
+    return {line, {}};
+  return {line.substr(0, end), trim(line.substr(end))};
+}
+
+// The specifiers of an entry's key line, without the trailing ':'.
+std::vector<std::string_view> yarn_specifiers(std::string_view key) {
+  std::vector<std::string_view> specs;
+  while (!(key = trim(key)).empty()) {
+    std::string_view spec;
+    if (key.front() == '"') {
+      auto [token, rest] = first_token(key);
+      spec = token;
+      key = rest;
+    } else {
+      auto comma = key.find(',');
+      spec = trim(key.substr(0, comma));
+      key = comma == std::string_view::npos ? std::string_view{} : key.substr(comma);
+    }
+    if (!spec.empty())
+      specs.push_back(spec);
+    if (key.starts_with(','))
+      key.remove_prefix(1);
+  }
+  return specs;
+}
+
+// "name@range" -> {name, range}; an alias "a@npm:real@^1" -> {real, ^1}.
+std::pair<std::string_view, std::string_view> split_spec(std::string_view spec) {
+  auto at = spec.find('@', 1);
+  if (at == std::string_view::npos)
+    return {spec, {}};
+  auto name = spec.substr(0, at), range = spec.substr(at + 1);
+  if (range.starts_with("npm:")) {
+    auto real = range.substr(4);
+    auto real_at = real.find('@', 1);
+    if (real_at == std::string_view::npos)
+      return {real, {}};
+    return {real.substr(0, real_at), real.substr(real_at + 1)};
+  }
+  return {name, range};
+}
+
+struct yarn_entry {
+  std::string_view key, version, resolved;
+  size_t line = 0;
+};
+
+void finish_yarn_v1(const yarn_entry& e, listing& list, file_notes& notes) {
+  auto specs = yarn_specifiers(e.key);
+  auto where = "entry at line " + std::to_string(e.line) + " (" + str(e.key) + ")";
+  if (specs.empty()) {
+    notes.add(where + " has no specifier");
+    return;
+  }
+  auto [name, range] = split_spec(specs.front());
+  if (name.empty() || range.empty()) {
+    notes.add(where + ": specifier without a name and range");
+    return;
+  }
+  if (e.version.empty()) {
+    notes.add(where + " has no version");
+    return;
+  }
+  auto source = !origin(range).empty() ? range : e.resolved;
+  if (!origin(range).empty() || origin(e.resolved) == "git")
+    add_sourced(name, e.version, source, list, notes);
+  else
+    list.add(name, e.version);
+}
+
+void yarn_v1_lock(std::string_view content, listing& list, file_notes& notes) {
+  yarn_entry current;
+  size_t line_no = 0;
+  bool in_entry = false;
+  auto finish = [&] {
+    if (in_entry)
+      finish_yarn_v1(current, list, notes);
+    current = {};
+    in_entry = false;
+  };
   while (!content.empty()) {
     auto nl = content.find('\n');
-    auto line = content.substr(0, nl);
+    auto raw = content.substr(0, nl);
     content.remove_prefix(nl == std::string_view::npos ? content.size() : nl + 1);
-    if (!line.empty() && line.back() == '\r')
-      line.remove_suffix(1);
+    ++line_no;
     size_t indent = 0;
-    while (indent < line.size() && line[indent] == ' ')
+    while (indent < raw.size() && raw[indent] == ' ')
       ++indent;
-    if (indent == line.size() || line[indent] == '#')
+    auto line = trim(raw.substr(indent));
+    if (line.empty() || line.front() == '#')
       continue;
-    f(line.substr(indent), indent);
-  }
-}
-
-// "key: value" or "key value" (yarn v1) -> value, when line starts with key.
-bool field(std::string_view line, std::string_view key, std::string_view& value) {
-  if (!line.starts_with(key) || line.size() == key.size())
-    return false;
-  auto rest = line.substr(key.size());
-  if (rest.front() == ':')
-    rest.remove_prefix(1);
-  else if (rest.front() != ' ')
-    return false;
-  value = unquote(rest);
-  return true;
-}
-
-// yarn.lock. Classic: `"a@^1", a@^1.2:` then `  version "1.2.3"`.
-// Berry: `"a@npm:^1":` then `  version: 1.2.3` and `  resolution: "a@npm:1.2.3"`.
-struct yarn_entry {
-  std::string_view key, version, resolution;
-};
-
-void finish_yarn(const yarn_entry& e, std::string_view path, std::string_view layer,
-                 inventory& out) {
-  if (e.key.empty() || e.key == "__metadata" || e.version.empty())
-    return;
-  std::string_view name;
-  if (!e.resolution.empty()) {
-    auto at = e.resolution.find('@', 1);
-    if (at == std::string_view::npos)
-      return;
-    name = e.resolution.substr(0, at);
-    auto protocol = e.resolution.substr(at + 1);
-    protocol = protocol.substr(0, protocol.find(':'));
-    if (protocol == "workspace" || protocol == "link" || protocol == "portal")
-      return; // the project's own code
-  } else {
-    auto spec = unquote(e.key.substr(0, e.key.find(',')));
-    auto at = spec.find('@', 1);
-    if (at == std::string_view::npos)
-      return;
-    name = spec.substr(0, at);
-    auto range = spec.substr(at + 1);
-    if (range.starts_with("npm:")) { // an alias: a@npm:real@^1
-      auto real = range.substr(4);
-      auto real_at = real.find('@', 1);
-      name = real.substr(0, real_at);
-    }
-  }
-  add(name, e.version, path, layer, out);
-}
-
-void yarn_lock(std::string_view path, std::string_view content, std::string_view layer,
-               inventory& out) {
-  yarn_entry current;
-  size_t entries = 0;
-  each_line(content, [&](std::string_view line, size_t indent) {
     if (indent == 0) {
-      finish_yarn(current, path, layer, out);
-      current = {};
-      if (line.back() == ':') {
-        current.key = line.substr(0, line.size() - 1);
-        ++entries;
+      finish();
+      if (!line.ends_with(':')) {
+        notes.add("line " + std::to_string(line_no) + " (" + str(line.substr(0, 80))
+                  + ") is not an entry");
+        continue;
       }
-      return;
+      current.key = line.substr(0, line.size() - 1);
+      current.line = line_no;
+      in_entry = true;
+      continue;
     }
-    if (indent != 2 || current.key.empty())
-      return;
-    std::string_view value;
-    if (field(line, "version", value))
+    if (!in_entry || indent != 2)
+      continue; // nested blocks: dependencies, optionalDependencies, ...
+    auto [field, value] = first_token(line);
+    value = unquote(value);
+    if (field == "version")
       current.version = value;
-    else if (field(line, "resolution", value))
-      current.resolution = value;
-  });
-  finish_yarn(current, path, layer, out);
-  if (entries == 0 && !trim(content).empty())
-    note(path, "no yarn.lock entries found", out);
+    else if (field == "resolved")
+      current.resolved = value;
+  }
+  finish();
 }
 
-// pnpm-lock.yaml: the keys of the top-level "packages:" map.
-struct pnpm_entry {
-  std::string_view key, name, version;
+using yaml_path = std::vector<std::string>;
+
+// yarn berry (v2+): YAML. Each key of the root mapping but __metadata is an
+// entry: `"a@npm:^1, a@npm:^1.2": {version: 1.2.3, resolution: "a@npm:1.2.3"}`.
+// The resolution names the package that was installed, also for an alias
+// ("old@npm:lodash@^3" resolves to "lodash@npm:3.10.1") and a patch.
+class berry_reader final : public yaml_visitor {
+ public:
+  berry_reader(listing& list, file_notes& notes) : list_(list), notes_(notes) {}
+
+  void scalar(const yaml_path& p, std::string_view value) override {
+    if (p.size() == 1 && p[0] != "__metadata")
+      notes_.add("entry " + p[0] + " is not a mapping");
+    else if (p.size() == 2 && p[0] != "__metadata") {
+      if (p[1] == "version")
+        version_ = value;
+      else if (p[1] == "resolution")
+        resolution_ = value;
+    }
+  }
+  void begin(const yaml_path& p) override {
+    if (p.size() == 1)
+      version_.clear(), resolution_.clear();
+  }
+  void end(const yaml_path& p) override {
+    if (p.size() == 1 && p[0] != "__metadata")
+      finish(p[0]);
+  }
+
+ private:
+  void finish(const std::string& key) {
+    std::string_view resolution = resolution_;
+    auto at = resolution.find('@', 1);
+    if (at == std::string_view::npos) {
+      notes_.add("entry " + key + " has no resolution");
+      return;
+    }
+    auto name = resolution.substr(0, at);
+    auto source = resolution.substr(at + 1);
+    if (source.starts_with("workspace:")) {
+      notes_.add((source == "workspace:." ? "project root " : "workspace member ") + str(name)
+                 + " (" + resolution_ + "): the project's own code, not listed");
+      return;
+    }
+    if (version_.empty()) {
+      notes_.add("entry " + key + " has no version");
+      return;
+    }
+    if (source.starts_with("npm:") || source.starts_with("patch:"))
+      list_.add(name, version_);
+    else // git, tarball, file:, link:, portal:, exec:
+      add_sourced(name, version_, source, list_, notes_);
+  }
+
+  listing& list_;
+  file_notes& notes_;
+  std::string version_, resolution_;
 };
 
-void finish_pnpm(const pnpm_entry& e, int major, std::string_view path, std::string_view layer,
-                 inventory& out) {
-  if (e.key.empty())
-    return;
+// pnpm-lock.yaml. The keys of "packages:" (and v9's "snapshots:") are
+// dependency paths, one form per lockfile version:
+//   v5.x  /name/1.0.0  /@scope/name/1.0.0_peer@1.0.0+other@2.0.0
+//         registry.example.org/name/1.0.0 (a registry other than the default)
+//   v6    /name@1.0.0(peer@1.0.0)  /@scope/name@1.0.0
+//   v9    name@1.0.0  @scope/name@1.0.0; snapshots: name@1.0.0(peer@1.0.0)
+// and for git and tarball dependencies a URL or host path, whose entry has
+// `name:` and `version:` fields ("github.com/u/repo/<sha>",
+// "name@https://codeload.github.com/...", "name@git+https://...#<sha>").
+// "importers:" lists the project's own folders.
+struct pnpm_key {
   std::string_view name, version;
-  auto key = e.key;
-  if (key.starts_with('/')) {
-    key.remove_prefix(1);
-    if (major > 0 && major < 6) { // "/@scope/name/1.0.0_peer"
-      auto slash = key.find('/', key.starts_with('@') ? key.find('/') + 1 : 0);
-      if (slash != std::string_view::npos && key.find('/') != std::string_view::npos) {
-        name = key.substr(0, slash);
-        version = key.substr(slash + 1);
-      }
-    }
-  }
-  if (name.empty()) { // "name@1.0.0(peer)", v6 with the slash, v9 without
-    auto at = key.find('@', 1);
-    if (at != std::string_view::npos) {
-      name = key.substr(0, at);
-      version = key.substr(at + 1);
-    }
-  }
-  version = version.substr(0, version.find_first_of("(_"));
-  // Tarball and git dependencies carry their own name and version fields.
-  if (!e.name.empty())
-    name = e.name;
-  if (!e.version.empty())
-    version = e.version;
-  if (!registry_version(version))
-    return;
-  add(name, version, path, layer, out);
+};
+
+// "registry.example.org/@scope/name" -> "@scope/name"; "host/name" -> "name".
+std::string_view strip_host(std::string_view name) {
+  if (name.starts_with('@') && name.find('/') == name.rfind('/'))
+    return name;
+  if (auto scoped = name.rfind("/@"); scoped != std::string_view::npos)
+    return name.substr(scoped + 1);
+  if (auto slash = name.rfind('/'); slash != std::string_view::npos)
+    return name.substr(slash + 1);
+  return name;
 }
 
-void pnpm_lock(std::string_view path, std::string_view content, std::string_view layer,
-               inventory& out) {
+pnpm_key parse_pnpm_key(std::string_view key, int major) {
+  if (major < 6) { // host/name/version_peers, the leading '/' being an empty host
+    auto first = key.find('/');
+    if (first == std::string_view::npos)
+      return {};
+    auto rest = key.substr(first + 1);
+    auto slash = rest.find('/', rest.starts_with('@') ? rest.find('/') + 1 : 0);
+    if (slash == std::string_view::npos || rest.find('/', slash + 1) != std::string_view::npos)
+      return {}; // a tarball or git path: the entry's fields say
+    auto version = rest.substr(slash + 1);
+    return {rest.substr(0, slash), version.substr(0, version.find('_'))};
+  }
+  if (key.starts_with('/'))
+    key.remove_prefix(1);
+  key = key.substr(0, key.find('(')); // peers
+  // The version starts at the first '@' past the name's scope.
+  auto scope_end = key.starts_with('@') ? key.find('/') : 0;
+  auto at = key.find('@', scope_end == std::string_view::npos ? 1 : scope_end + 1);
+  if (at == std::string_view::npos)
+    return {};
+  // A host before the name ("registry.example.org/name@1.0.0"), found
+  // again from the '@' that ends the name.
+  auto name = key.substr(0, at);
+  if (name.find('/') != name.rfind('/') || (!name.starts_with('@') && name.find('/') != std::string_view::npos))
+    name = strip_host(name);
+  return {name, key.substr(at + 1)};
+}
+
+class pnpm_reader final : public yaml_visitor {
+ public:
+  pnpm_reader(listing& list, file_notes& notes) : list_(list), notes_(notes) {}
+
+  void scalar(const yaml_path& p, std::string_view value) override {
+    if (p.size() == 1 && p[0] == "lockfileVersion") {
+      version_text = value;
+      major = 0;
+      for (char c : value) {
+        if (c < '0' || c > '9' || major > 1000)
+          break;
+        major = major * 10 + (c - '0');
+      }
+    } else if (p.size() == 2 && section(p[0])) {
+      notes_.add(p[0] + " entry " + p[1] + " is not a mapping");
+    } else if (p.size() == 3 && section(p[0])) {
+      if (p[2] == "name")
+        e_.name = value;
+      else if (p[2] == "version")
+        e_.version = value;
+    } else if (p.size() == 4 && section(p[0]) && p[2] == "resolution") {
+      if (p[3] == "tarball" || p[3] == "repo" || p[3] == "directory")
+        e_.source = value;
+      else if (p[3] == "type")
+        e_.type = value;
+      else if (p[3] == "commit")
+        e_.commit = value;
+    }
+  }
+  void begin(const yaml_path& p) override {
+    if (p.size() == 2 && section(p[0]))
+      e_ = {};
+  }
+  void end(const yaml_path& p) override {
+    if (p.size() == 2 && p[0] == "importers")
+      notes_.add(p[1] == "." ? "project root (importer \".\"): the project's own code, not listed"
+                             : "workspace member " + p[1] + ": the project's own code, not listed");
+    else if (p.size() == 2 && p[0] == "packages")
+      finish_package(p[1]);
+    else if (p.size() == 2 && p[0] == "snapshots")
+      finish_snapshot(p[1]);
+  }
+
   int major = 0;
-  bool in_packages = false;
-  pnpm_entry current;
-  each_line(content, [&](std::string_view line, size_t indent) {
-    if (indent == 0) {
-      finish_pnpm(current, major, path, layer, out);
-      current = {};
-      std::string_view value;
-      if (field(line, "lockfileVersion", value)) {
-        major = 0;
-        for (char c : value) {
-          if (c < '0' || c > '9')
-            break;
-          major = major * 10 + (c - '0');
-          if (major > 1000)
-            break;
-        }
-      }
-      in_packages = trim(line) == "packages:";
+  std::string version_text;
+
+ private:
+  static bool section(const std::string& s) { return s == "packages" || s == "snapshots"; }
+
+  void finish_package(const std::string& key) {
+    if (major == 0) {
+      notes_.add("package " + key + " comes before lockfileVersion; not listed");
       return;
     }
-    if (!in_packages)
-      return;
-    if (indent == 2) {
-      finish_pnpm(current, major, path, layer, out);
-      current = {};
-      // The key ends at the first ':' outside quotes that ends the line or precedes a space.
-      std::string_view key;
-      if (line.front() == '\'' || line.front() == '"') {
-        auto close = line.find(line.front(), 1);
-        if (close == std::string_view::npos)
-          return;
-        key = line.substr(1, close - 1);
-      } else {
-        auto colon = line.find(": ");
-        key = colon == std::string_view::npos ? line : line.substr(0, colon);
-        if (key.ends_with(':'))
-          key.remove_suffix(1);
-      }
-      current.key = key;
+    auto k = parse_pnpm_key(key, major);
+    std::string_view name = e_.name.empty() ? k.name : std::string_view(e_.name);
+    std::string_view version = e_.version.empty() ? k.version : std::string_view(e_.version);
+    if (major >= 9)
+      packages_.insert(str(k.name) + "@" + str(k.version));
+    if (name.empty()) {
+      notes_.add("package " + key + ": no name in its key or fields; not listed");
       return;
     }
-    if (indent == 4 && !current.key.empty()) {
-      std::string_view value;
-      if (field(line, "name", value))
-        current.name = value;
-      else if (field(line, "version", value))
-        current.version = value;
-    }
-  });
-  finish_pnpm(current, major, path, layer, out);
-  if (major == 0 && !trim(content).empty())
-    note(path, "no lockfileVersion: not a pnpm lock file", out);
+    std::string source = e_.source;
+    if (e_.type == "directory")
+      source = "file:" + source;
+    else if (e_.type == "git")
+      source = "git+" + source + (e_.commit.empty() ? "" : "#" + e_.commit);
+    else if (source.empty() && !registry_version(k.version))
+      source = k.version; // "file:../x", "link:../x", a URL
+    if (!source.empty() && origin(source) != "directory" && !registry_version(version))
+      notes_.add("package " + key + " (" + source + "): its version is not in the lock file; not listed");
+    else if (!source.empty() && !origin(source).empty())
+      add_sourced(name, version, source, list_, notes_);
+    else if (registry_version(version))
+      list_.add(name, version);
+    else
+      notes_.add("package " + key + " has no version; not listed");
+  }
+
+  // v9: a snapshot is a package with its peers; its package must be listed.
+  void finish_snapshot(const std::string& key) {
+    auto k = parse_pnpm_key(key, major);
+    if (!packages_.contains(str(k.name) + "@" + str(k.version)))
+      notes_.add("snapshot " + key + " has no entry under packages; not listed");
+  }
+
+  struct entry {
+    std::string name, version, source, type, commit;
+  };
+  listing& list_;
+  file_notes& notes_;
+  entry e_;
+  std::set<std::string> packages_;
+};
+
+void read_yaml_lock(std::string_view content, yaml_visitor& reader, file_notes& notes) {
+  auto error = read_yaml(content, reader);
+  if (!error.empty())
+    notes.add("not YAML, read up to " + error);
+}
+
+void pnpm_lock(std::string_view content, listing& list, file_notes& notes) {
+  pnpm_reader reader(list, notes);
+  read_yaml_lock(content, reader, notes);
+  if (reader.major == 0 && !trim(content).empty())
+    notes.add("no lockfileVersion: not a pnpm lock file");
+  else if (reader.major >= 10)
+    notes.add("lockfileVersion " + reader.version_text + " is newer than 9; read as 9");
+}
+
+// Berry writes a __metadata entry first; classic writes no YAML.
+bool berry(std::string_view content) {
+  return content.starts_with("__metadata:") || content.find("\n__metadata:") != std::string_view::npos;
+}
+
+void yarn_lock(std::string_view content, listing& list, file_notes& notes) {
+  if (!berry(content)) {
+    yarn_v1_lock(content, list, notes);
+    return;
+  }
+  berry_reader reader(list, notes);
+  read_yaml_lock(content, reader, notes);
 }
 
 // node_modules/<name>/package.json or node_modules/@scope/<name>/package.json.
@@ -368,14 +674,16 @@ bool npm_cataloger::wants(std::string_view path) const {
 void npm_cataloger::parse(std::string_view path, std::string_view content, std::string_view layer,
                           const os_info&, inventory& out) const {
   auto base = basename(path);
+  listing list(path, layer, out);
+  file_notes notes(path, out);
   if (base == "package.json")
-    package_json(path, content, layer, out);
+    package_json(content, list, notes);
   else if (base == "yarn.lock")
-    yarn_lock(path, content, layer, out);
+    yarn_lock(content, list, notes);
   else if (base == "pnpm-lock.yaml")
-    pnpm_lock(path, content, layer, out);
+    pnpm_lock(content, list, notes);
   else
-    package_lock(path, content, layer, out);
+    package_lock(content, list, notes);
 }
 
 } // namespace regscan

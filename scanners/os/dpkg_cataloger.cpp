@@ -91,14 +91,19 @@ bool valid_token(std::string_view s) {
 }
 
 void finish_stanza(stanza& s, bool from_status_d, std::string_view path, std::string_view layer,
-                   const std::string& ecosystem, inventory& out) {
+                   const std::string& ecosystem, std::vector<std::string>& not_installed,
+                   inventory& out) {
   auto where = std::string(path) + " (stanza at line " + std::to_string(s.first_line) + ")";
   if (!s.problem.empty()) {
     out.notes.push_back("dpkg: skipped malformed stanza in " + where + ": " + s.problem);
     return;
   }
-  if (s.has_status ? !installed(s.status) : !from_status_d)
-    return; // not installed (or a status file stanza without Status: not installed)
+  if (s.has_status ? !installed(s.status) : !from_status_d) {
+    // Not installed (removed, config files left), or a status file stanza
+    // without Status:. Named together in one note: real status files have many.
+    not_installed.push_back(s.package.empty() ? "(no Package)" : s.package);
+    return;
+  }
   if (!valid_token(s.package) || !valid_token(s.version)) {
     out.notes.push_back("dpkg: skipped malformed stanza in " + where
                         + ": missing or bad Package/Version");
@@ -109,23 +114,27 @@ void finish_stanza(stanza& s, bool from_status_d, std::string_view path, std::st
   p.name = std::move(s.package);
   p.version = std::move(s.version);
   // Source: "name" or "name (version)" when it differs from the binary's.
+  // It is a one-line field: the name is its first word, and text after the
+  // name and version (a continuation line, say) is noted, not made part of it.
   auto source = trim(s.source);
-  auto paren = source.find('(');
-  if (paren != std::string_view::npos) {
-    auto close = source.find(')', paren);
-    auto source_version = trim(source.substr(paren + 1, close == std::string_view::npos
-                                                           ? std::string_view::npos
-                                                           : close - paren - 1));
+  auto name_end = source.find_first_of(" \t(");
+  p.source_name.assign(source.substr(0, name_end));
+  auto rest = name_end == std::string_view::npos ? std::string_view{} : trim(source.substr(name_end));
+  p.source_version = p.version;
+  if (rest.starts_with('(')) {
+    auto close = rest.find(')');
+    auto source_version = trim(rest.substr(1, close == std::string_view::npos ? std::string_view::npos
+                                                                              : close - 1));
     if (close == std::string_view::npos || source_version.empty()) {
       out.notes.push_back("dpkg: skipped malformed stanza in " + where + ": bad Source field");
       return;
     }
-    p.source_name.assign(trim(source.substr(0, paren)));
     p.source_version.assign(source_version);
-  } else {
-    p.source_name.assign(source);
-    p.source_version = p.version;
+    rest = trim(rest.substr(close + 1));
   }
+  if (!rest.empty())
+    out.notes.push_back("dpkg: " + where + ": package " + p.name + ": ignored \""
+                        + std::string(rest) + "\" after the Source field's name and version");
   if (p.source_name.empty())
     p.source_name = p.name;
   p.file.assign(path);
@@ -168,6 +177,7 @@ void dpkg_cataloger::parse(std::string_view path, std::string_view content,
   bool from_status_d = path.starts_with(status_dir);
   auto ecosystem = dpkg_ecosystem(os);
   stanza current;
+  std::vector<std::string> not_installed;
   bool in_stanza = false;
   std::string* last_field = nullptr; // continuation lines extend it
   size_t line_no = 0;
@@ -180,7 +190,7 @@ void dpkg_cataloger::parse(std::string_view path, std::string_view content,
       line.remove_suffix(1);
     if (is_blank(line)) {
       if (in_stanza)
-        finish_stanza(current, from_status_d, path, layer, ecosystem, out);
+        finish_stanza(current, from_status_d, path, layer, ecosystem, not_installed, out);
       current = stanza{};
       in_stanza = false;
       last_field = nullptr;
@@ -225,7 +235,17 @@ void dpkg_cataloger::parse(std::string_view path, std::string_view content,
     }
   }
   if (in_stanza)
-    finish_stanza(current, from_status_d, path, layer, ecosystem, out);
+    finish_stanza(current, from_status_d, path, layer, ecosystem, not_installed, out);
+  if (!not_installed.empty()) {
+    constexpr size_t max_named = 20;
+    std::string names;
+    for (size_t i = 0; i < not_installed.size() && i < max_named; ++i)
+      names += (i ? ", " : "") + not_installed[i];
+    if (not_installed.size() > max_named)
+      names += " and " + std::to_string(not_installed.size() - max_named) + " more";
+    out.notes.push_back("dpkg: " + std::string(path) + ": " + std::to_string(not_installed.size())
+                        + " package(s) not installed (removed, or no Status:), not listed: " + names);
+  }
 }
 
 void dpkg_cataloger::rebase_os(const os_info& parsed_with, const os_info& final_os,

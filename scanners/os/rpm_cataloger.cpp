@@ -83,22 +83,32 @@ void rpm_cataloger::parse(std::string_view path, std::string_view content,
   // Headers share directory names, so the joined paths can outgrow the file,
   // but not by much in real databases.
   size_t owned_budget = std::min(max_owned_bytes, 16 * content.size() + (1u << 20));
-  std::string first_problem;
+  size_t record = 0;
+  // Each bad header is named by its place among the database's records, up to
+  // a limit; past it they are counted.
+  constexpr size_t max_named = 20;
+  auto bad = [&](const std::string& why) {
+    if (bad_headers++ < max_named)
+      out.notes.push_back("rpm: " + std::string(path) + ": skipped record #" + std::to_string(record)
+                          + ": " + why);
+  };
   auto visit = [&](std::string_view blob) {
     if (blob.size() <= 4)
       return; // Berkeley DB's key 0 record: rpm's next instance number
+    ++record;
     auto h = parse_rpm_header(blob);
     if (!h) {
-      if (bad_headers++ == 0)
-        first_problem = h.err().message;
+      bad(h.err().message);
       return;
     }
     // rpm keeps imported signing keys as pseudo-packages.
-    if (h->name == "gpg-pubkey")
+    if (h->name == "gpg-pubkey") {
+      out.notes.push_back("rpm: " + std::string(path) + ": record #" + std::to_string(record)
+                          + " gpg-pubkey-" + h->version + " is a signing key, not a package; not listed");
       return;
+    }
     if (!util::valid_token(h->name) || !util::valid_token(h->version)) {
-      if (bad_headers++ == 0)
-        first_problem = "bad NAME or VERSION";
+      bad("bad NAME or VERSION (\"" + h->name.substr(0, 100) + "\")");
       return;
     }
     package p;
@@ -140,9 +150,9 @@ void rpm_cataloger::parse(std::string_view path, std::string_view content,
   if (owned_truncated)
     out.notes.push_back("rpm: " + std::string(path) + ": over " + std::to_string(owned_budget)
                         + " bytes of owned file paths; the rest are not kept");
-  if (bad_headers)
-    out.notes.push_back("rpm: skipped " + std::to_string(bad_headers) + " bad package header(s) in "
-                        + std::string(path) + ": " + first_problem);
+  if (bad_headers > max_named)
+    out.notes.push_back("rpm: " + std::string(path) + ": skipped " + std::to_string(bad_headers - max_named)
+                        + " more bad package header(s)");
 }
 
 } // namespace regscan

@@ -12,6 +12,8 @@ namespace regscan {
 class rpm_cataloger final : public cataloger {
  public:
   std::string_view name() const override { return "rpm"; }
+  // 2: skipped records become notes that name them (issue 16).
+  int version() const override { return 2; }
   bool wants(std::string_view path) const override;
   void rebase_os(const os_info& parsed_with, const os_info& final_os,
                  std::vector<package>& packages) const override;

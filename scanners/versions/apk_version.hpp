@@ -1,5 +1,8 @@
 #pragma once
-// Alpine (apk) version ordering.
+// Alpine (apk) version ordering. Reference: apk-tools 2.x, src/version.c,
+// and its own vectors (test/version.data, copied to
+// scanners/testdata/versions/apk-tools-version.data). Debian packages no
+// apk-tools, so no release is run as a reference and none is pinned.
 #include <string_view>
 
 namespace regscan {

@@ -1,5 +1,10 @@
 #pragma once
-// Maven version ordering, as Maven's ComparableVersion (3.8) orders.
+// Maven version ordering, as Maven's ComparableVersion orders. Reference:
+// maven-artifact 3.8.7 (Debian 12's maven), run by maven_version_test. 3.8.7
+// has the MNG-7644 fix (also in 3.9.0): a qualifier after '.' opens a
+// sub-list as after '-', so 1.0.0.RC1 < 1.0.0-RC2 and 1.0.X == 1-X ==
+// 1.0.0.X. It predates MNG-7714 (3.9.3: "sp" above "final" in every
+// position), which is not followed.
 #include <string_view>
 
 namespace regscan {

@@ -427,7 +427,17 @@ int compare_packagist_versions(std::string_view a, std::string_view b) {
   bool branch_a = na.starts_with("dev-"), branch_b = nb.starts_with("dev-");
   if (branch_a || branch_b)
     return branch_a && branch_b ? na.compare(nb) : branch_a ? -1 : 1;
-  return php_version_compare(na, nb);
+  auto unprefixed = [](std::string_view v) {
+    v = trim(v);
+    if (!v.empty() && (v.front() == 'v' || v.front() == 'V'))
+      v.remove_prefix(1);
+    // PHP's order is not antisymmetric against a trailing separator
+    // ("1.2." against "1.2.b" is 1 both ways); no real version ends so.
+    while (!v.empty() && (v.back() == '.' || v.back() == '-' || v.back() == '_' || v.back() == '+'))
+      v.remove_suffix(1);
+    return v;
+  };
+  return php_version_compare(unprefixed(a), unprefixed(b));
 }
 
 } // namespace regscan

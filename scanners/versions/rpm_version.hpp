@@ -1,6 +1,7 @@
 #pragma once
 // RPM version ordering (Red Hat, Fedora, Rocky, Alma, SUSE, ...), as librpm
-// orders them.
+// orders them. Reference: librpm 4.18.0 (Debian 12's python3-rpm),
+// rpm.labelCompare, run by rpm_version_test.
 #include <string_view>
 
 namespace regscan {

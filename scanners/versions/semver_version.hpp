@@ -1,5 +1,7 @@
 #pragma once
 // SemVer 2.0 ordering for npm, Go and crates.io, as node-semver orders.
+// Reference: node-semver 7.3.5 (Debian 12's node-semver), run by
+// semver_version_test.
 #include <string>
 #include <string_view>
 

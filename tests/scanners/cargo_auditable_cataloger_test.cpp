@@ -21,7 +21,12 @@ TEST(cargo_auditable_cataloger, dep_v0_section) {
   inventory inv;
   c.parse("usr/local/bin/hello", testdata::read("cargo_auditable/hello-auditable"), "l",
           os_info{}, inv);
-  EXPECT_TRUE(inv.notes.empty());
+  // The local root crate and the git dependency are named in notes.
+  ASSERT_EQ(inv.notes.size(), 2u);
+  for (const auto& n : inv.notes) {
+    EXPECT_NE(n.find("usr/local/bin/hello: package "), std::string::npos) << n;
+    EXPECT_NE(n.find("not crates.io; not listed"), std::string::npos) << n;
+  }
   // itoa, serde, cc (a build dependency is still compiled code); not the
   // local root, not the git dependency.
   ASSERT_EQ(inv.packages.size(), 3u);

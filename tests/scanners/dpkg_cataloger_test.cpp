@@ -46,8 +46,10 @@ TEST(dpkg_cataloger, real_status_file) {
   inventory inv;
   c.parse("var/lib/dpkg/status", read_testdata("status"), "sha256:base", debian12(), inv);
   ASSERT_EQ(inv.packages.size(), 6u);
-  EXPECT_TRUE(inv.notes.empty());
-  EXPECT_EQ(find(inv, "oldpkg"), nullptr); // deinstall ok config-files
+  EXPECT_EQ(find(inv, "oldpkg"), nullptr); // deinstall ok config-files, named in a note
+  ASSERT_EQ(inv.notes.size(), 1u);
+  EXPECT_EQ(inv.notes[0], "dpkg: var/lib/dpkg/status: 1 package(s) not installed (removed, or no "
+                          "Status:), not listed: oldpkg");
 
   auto* bash = find(inv, "bash");
   ASSERT_NE(bash, nullptr);
@@ -115,6 +117,25 @@ TEST(dpkg_cataloger, malformed_stanzas_skipped_with_notes) {
   EXPECT_EQ(inv.packages[1].name, "good2");
   EXPECT_EQ(inv.packages[1].version, "2.0");
   EXPECT_EQ(inv.notes.size(), 4u);
+}
+
+// Issue 16: Source is a one-line field; a continuation line after it is
+// not part of the source package's name.
+TEST(dpkg_cataloger, source_continuation_line) {
+  dpkg_cataloger c;
+  inventory inv;
+  c.parse("var/lib/dpkg/status",
+          "Package: libfoo1\nStatus: install ok installed\nVersion: 1.0-1\nSource: foo\n (1.0-0)\n\n"
+          "Package: libbar1\nStatus: install ok installed\nVersion: 2.0-1\nSource: bar\n stray text\n",
+          "l", debian12(), inv);
+  ASSERT_EQ(inv.packages.size(), 2u);
+  EXPECT_EQ(inv.packages[0].source_name, "foo");
+  EXPECT_EQ(inv.packages[0].source_version, "1.0-0");
+  EXPECT_EQ(inv.packages[1].source_name, "bar");
+  EXPECT_EQ(inv.packages[1].source_version, "2.0-1");
+  ASSERT_EQ(inv.notes.size(), 1u);
+  EXPECT_NE(inv.notes[0].find("stray text"), std::string::npos);
+  EXPECT_NE(inv.notes[0].find("libbar1"), std::string::npos);
 }
 
 TEST(dpkg_cataloger, garbage_never_crashes) {

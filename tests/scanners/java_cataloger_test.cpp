@@ -47,12 +47,14 @@ TEST(java_cataloger, manifest_bundle_fields) {
   EXPECT_EQ(inv.packages[0].version, "1.0.0");
 }
 
-TEST(java_cataloger, manifest_without_version_gives_nothing) {
+TEST(java_cataloger, manifest_without_version_gives_a_note) {
   java_cataloger c;
   inventory inv;
   c.parse("a/aopalliance.jar", testdata::read("java/aopalliance.jar"), "l", os_info{}, inv);
   EXPECT_TRUE(inv.packages.empty());
-  EXPECT_TRUE(inv.notes.empty());
+  ASSERT_EQ(inv.notes.size(), 1u);
+  EXPECT_EQ(inv.notes[0], "java: a/aopalliance.jar: no pom.properties and no name and version in "
+                          "its manifest; not listed");
 }
 
 TEST(java_cataloger, nested_war_in_ear) {

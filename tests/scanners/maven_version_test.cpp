@@ -27,6 +27,9 @@ TEST(maven_version, known_orderings) {
       {"1.0.Final", "1.0", 0},      {"1.0-ga", "1.0", 0},         {"1.0-sp1", "1.0", 1},
       {"1.0-xyz", "1.0-sp", 1},     {"1.0.1", "1.0-xyz", 1},      {"2.12.7.1", "2.12.7", 1},
       {"31.1-jre", "31.1", 1},      {"4.1.86.Final", "4.1.100.Final", -1},
+      // MNG-7644, fixed in 3.8.7 and 3.9.0 (before it: > and <, <, >).
+      {"1.0.0.RC1", "1.0.0-RC2", -1}, {"1.0.X", "1.0.0.X", 0}, {"1-X", "1.0.0.X", 0},
+      {"1.0.0.X1", "1.0.0-X2", -1}, {"2.0.a1", "2.0-a2", -1},
   };
   for (const auto& c : cases) {
     EXPECT_EQ(sign(compare_maven_versions(c.a, c.b)), c.want) << c.a << " vs " << c.b;

@@ -21,6 +21,16 @@ const set app_packages = {"@isaacs/string-locale-compare@1.1.0", "debug@4.3.4", 
 const set resolved_packages = {"@isaacs/string-locale-compare@1.1.0", "debug@4.4.3", "ms@2.1.3",
                                "escape-html@1.0.3", "once@1.4.0", "wrappy@1.0.2"};
 
+// True when every note is about the project's own code (root, workspaces).
+bool only_own_code_notes(const inventory& inv) {
+  for (const auto& n : inv.notes)
+    if (n.find("the project's own code") == std::string::npos) {
+      ADD_FAILURE() << n;
+      return false;
+    }
+  return true;
+}
+
 inventory parse_file(const std::string& rel, const std::string& as) {
   npm_cataloger c;
   inventory inv;
@@ -54,7 +64,7 @@ TEST(npm_cataloger, package_lock_v3) {
   auto inv = parse_file("app/package-lock.json", "app/package-lock.json");
   EXPECT_EQ(names(inv), app_packages);
   EXPECT_EQ(inv.packages.size(), app_packages.size());
-  EXPECT_TRUE(inv.notes.empty());
+  EXPECT_TRUE(only_own_code_notes(inv));
   for (const auto& p : inv.packages) {
     EXPECT_EQ(p.ecosystem, "npm");
     EXPECT_EQ(p.file, "app/package-lock.json");
@@ -81,7 +91,13 @@ TEST(npm_cataloger, package_lock_links_workspaces_aliases) {
       "node_modules/noversion": {}
     }})", "l", os_info{}, inv);
   EXPECT_EQ(names(inv), (set{"lodash@3.10.1", "y@2.0.0"}));
-  EXPECT_TRUE(inv.notes.empty());
+  // The root and the workspace member are named as the project's own code;
+  // the link to the member adds nothing; the entry without a version is named.
+  ASSERT_EQ(inv.notes.size(), 3u) << inv.notes[0];
+  EXPECT_NE(inv.notes[0].find("project root root@1.0.0"), std::string::npos) << inv.notes[0];
+  EXPECT_NE(inv.notes[1].find("pkg-a@0.1.0"), std::string::npos) << inv.notes[1];
+  EXPECT_NE(inv.notes[2].find("node_modules/noversion has no version"), std::string::npos)
+    << inv.notes[2];
 
   inventory v1;
   c.parse("w/package-lock.json", R"({"lockfileVersion": 1, "dependencies": {
@@ -90,6 +106,9 @@ TEST(npm_cataloger, package_lock_links_workspaces_aliases) {
       "a": {"version": "1.0.0", "dependencies": {"b": {"version": "2.0.0",
             "dependencies": {"c": {"version": "3.0.0"}}}}}}})", "l", os_info{}, v1);
   EXPECT_EQ(names(v1), (set{"lodash@4.17.21", "a@1.0.0", "b@2.0.0", "c@3.0.0"}));
+  ASSERT_EQ(v1.notes.size(), 2u);
+  EXPECT_NE(v1.notes[1].find("local package local (file:../local)"), std::string::npos)
+    << v1.notes[1];
 }
 
 TEST(npm_cataloger, node_modules_package_json) {
@@ -148,11 +167,11 @@ TEST(npm_cataloger, yarn_lock_v1_and_berry) {
   auto v1 = parse_file("yarn-v1/yarn.lock", "app/yarn.lock");
   EXPECT_EQ(names(v1), resolved_packages);
   EXPECT_EQ(v1.packages.size(), resolved_packages.size());
-  EXPECT_TRUE(v1.notes.empty());
+  EXPECT_TRUE(v1.notes.empty()); // yarn v1 writes neither the root nor workspaces
   auto berry = parse_file("yarn-berry/yarn.lock", "app/yarn.lock"); // its workspace entry is skipped
   EXPECT_EQ(names(berry), resolved_packages);
   EXPECT_EQ(berry.packages.size(), resolved_packages.size());
-  EXPECT_TRUE(berry.notes.empty());
+  EXPECT_TRUE(only_own_code_notes(berry));
 }
 
 TEST(npm_cataloger, yarn_lock_aliases_and_protocols) {
@@ -181,7 +200,7 @@ TEST(npm_cataloger, pnpm_lock_v5_v6_v9) {
     auto inv = parse_file(std::string(dir) + "/pnpm-lock.yaml", "app/pnpm-lock.yaml");
     EXPECT_EQ(names(inv), resolved_packages) << dir;
     EXPECT_EQ(inv.packages.size(), resolved_packages.size()) << dir;
-    EXPECT_TRUE(inv.notes.empty()) << dir;
+    EXPECT_TRUE(only_own_code_notes(inv)) << dir;
   }
 }
 
@@ -211,17 +230,137 @@ TEST(npm_cataloger, pnpm_peer_suffixes_and_tarballs) {
   EXPECT_EQ(names(v9), (set{"@emotion/react@11.10.5", "foo@3.1.0"}));
 }
 
+// Issue 16, defect 1: yarn writes field names quoted when it must, and
+// berry's YAML allows quotes anywhere.
+TEST(npm_cataloger, yarn_lock_quoted_field_names) {
+  npm_cataloger c;
+  inventory v1, berry;
+  c.parse("yarn.lock",
+          "# yarn lockfile v1\n\n\"left-pad@^1.3.0\":\n  \"version\" \"1.3.0\"\n"
+          "  \"resolved\" \"https://registry.yarnpkg.com/left-pad/-/left-pad-1.3.0.tgz\"\n",
+          "l", os_info{}, v1);
+  EXPECT_EQ(names(v1), (set{"left-pad@1.3.0"}));
+  c.parse("yarn.lock",
+          "__metadata:\n  version: 6\n\n\"left-pad@npm:^1.3.0\":\n  \"version\": 1.3.0\n"
+          "  \"resolution\": \"left-pad@npm:1.3.0\"\n",
+          "l", os_info{}, berry);
+  EXPECT_EQ(names(berry), (set{"left-pad@1.3.0"}));
+}
+
+// Issue 16, defect 2: pnpm v5 keys of packages from a non-default registry
+// start with the registry's host.
+TEST(npm_cataloger, pnpm_v5_registry_host_keys) {
+  npm_cataloger c;
+  inventory inv;
+  c.parse("pnpm-lock.yaml",
+          "lockfileVersion: 5.4\n\npackages:\n\n"
+          "  registry.example.org/foo/1.1.0:\n    resolution: {integrity: x}\n"
+          "  example.com/foo/1.3.0_bar@2.0.0:\n    resolution: {integrity: x}\n"
+          "  registry.example.org/@scope/baz/2.0.0-rc.1:\n    resolution: {integrity: x}\n",
+          "l", os_info{}, inv);
+  EXPECT_EQ(names(inv), (set{"foo@1.1.0", "foo@1.3.0", "@scope/baz@2.0.0-rc.1"}));
+  EXPECT_TRUE(inv.notes.empty());
+}
+
+// Issue 16, defect 3: a v1 lock gives a git dependency only as its URL;
+// it must not vanish.
+TEST(npm_cataloger, package_lock_v1_git_dependency_not_silent) {
+  npm_cataloger c;
+  inventory inv;
+  c.parse("app/package-lock.json", R"({"lockfileVersion": 1, "dependencies": {
+      "gitdep": {"version": "git+https://example.org/a/gitdep.git#0123456789abcdef0123456789abcdef01234567",
+                 "from": "git+https://example.org/a/gitdep.git"},
+      "ms": {"version": "2.1.3"}}})", "l", os_info{}, inv);
+  EXPECT_EQ(names(inv), (set{"ms@2.1.3"}));
+  ASSERT_FALSE(inv.notes.empty());
+  auto& n = inv.notes.back(); // after the root's
+  EXPECT_NE(n.find("app/package-lock.json"), std::string::npos);
+  EXPECT_NE(n.find("gitdep"), std::string::npos);
+  EXPECT_NE(n.find("0123456789abcdef0123456789abcdef01234567"), std::string::npos);
+}
+
+// yarn 1 writes keys quoted or not, several specifiers per entry, and reads
+// fields in any order.
+TEST(npm_cataloger, yarn_v1_forms) {
+  npm_cataloger c;
+  inventory inv;
+  c.parse("yarn.lock",
+          "# yarn lockfile v1\n\n\n"
+          "ms@2.1.2, \"ms@^2.1.1\", ms@~2.1.0:\n"
+          "  resolved \"https://registry.yarnpkg.com/ms/-/ms-2.1.2.tgz#d09d1f357b443f493382a8eb3ccd183872ae6009\"\n"
+          "  integrity sha512-x\n  version \"2.1.2\"\n\n"
+          "\"@scope/a@1.0.0-rc.1\":\n  \"integrity\" \"sha512-y\"\n  \"version\" \"1.0.0-rc.1\"\n\n"
+          "\"gitpkg@git+https://example.org/u/gitpkg.git#v1.2.0\":\n  version \"1.2.0\"\n"
+          "  resolved \"git+https://example.org/u/gitpkg.git#959134967dd651d9ec1f5dcf26dc833b2ed75b4a\"\n\n"
+          "\"localdir@file:localdir\":\n  version \"0.0.1\"\n\n"
+          "no-version@^1:\n  resolved \"x\"\n\n"
+          "not an entry\n",
+          "l", os_info{}, inv);
+  EXPECT_EQ(names(inv), (set{"ms@2.1.2", "@scope/a@1.0.0-rc.1", "gitpkg@1.2.0"}));
+  ASSERT_EQ(inv.notes.size(), 3u);
+  EXPECT_NE(inv.notes[0].find("local package localdir@0.0.1 (file:localdir)"), std::string::npos)
+    << inv.notes[0];
+  EXPECT_NE(inv.notes[1].find("no-version@^1) has no version"), std::string::npos) << inv.notes[1];
+  EXPECT_NE(inv.notes[2].find("line 23 (not an entry) is not an entry"), std::string::npos)
+    << inv.notes[2];
+}
+
+// pnpm key forms that the generated fixtures (npm_lockfiles_test) do not have.
+TEST(npm_cataloger, pnpm_key_forms) {
+  npm_cataloger c;
+  inventory v6, v9;
+  c.parse("pnpm-lock.yaml",
+          "lockfileVersion: '6.0'\npackages:\n"
+          "  registry.example.org/foo@1.1.0:\n    resolution: {integrity: x}\n"
+          "  /@scope/name@1.0.0(react@18.2.0)(react-dom@18.2.0):\n    dev: false\n"
+          "  github.com/u/repo/abc:\n    resolution: {tarball: https://codeload.github.com/u/repo/tar.gz/abc}\n"
+          "    name: repo\n    version: 0.9.0\n"
+          "  /nover@file:x:\n    dev: false\n",
+          "l", os_info{}, v6);
+  EXPECT_EQ(names(v6), (set{"foo@1.1.0", "@scope/name@1.0.0", "repo@0.9.0"}));
+  ASSERT_EQ(v6.notes.size(), 1u);
+  EXPECT_NE(v6.notes[0].find("local package nover"), std::string::npos) << v6.notes[0];
+  c.parse("pnpm-lock.yaml",
+          "lockfileVersion: '9.0'\npackages:\n"
+          "  '@scope/name@1.0.0':\n    resolution: {integrity: x}\n"
+          "  gitpkg@git+https://example.org/u/gitpkg.git#abc:\n"
+          "    resolution: {commit: abc, repo: 'https://example.org/u/gitpkg.git', type: git}\n"
+          "    version: 1.2.0\n"
+          "snapshots:\n  '@scope/name@1.0.0(react@18.2.0)': {}\n  orphan@2.0.0: {}\n",
+          "l", os_info{}, v9);
+  EXPECT_EQ(names(v9), (set{"@scope/name@1.0.0", "gitpkg@1.2.0"}));
+  ASSERT_EQ(v9.notes.size(), 1u);
+  EXPECT_NE(v9.notes[0].find("snapshot orphan@2.0.0 has no entry under packages"), std::string::npos)
+    << v9.notes[0];
+}
+
+// libyaml streams; the reader stops at a nesting depth and says where.
+TEST(npm_cataloger, yaml_nesting_limit_is_a_note) {
+  std::string deep = "lockfileVersion: '9.0'\npackages:\n  a@1.0.0:\n    x: ";
+  for (int i = 0; i < 200; ++i)
+    deep += "[";
+  npm_cataloger c;
+  inventory inv;
+  c.parse("app/pnpm-lock.yaml", deep, "l", os_info{}, inv);
+  ASSERT_FALSE(inv.notes.empty());
+  EXPECT_NE(inv.notes[0].find("nested deeper than 64"), std::string::npos) << inv.notes[0];
+}
+
 TEST(npm_cataloger, malformed_files_become_notes) {
   npm_cataloger c;
   inventory inv;
-  c.parse("app/package-lock.json", "{\"packages\": {\"node_modules/a\": ", "l", os_info{}, inv);
-  c.parse("app/node_modules/x/package.json", "[1, 2]", "l", os_info{}, inv);
-  c.parse("app/pnpm-lock.yaml", "\x01\x02 not yaml\n  - :\n", "l", os_info{}, inv);
-  c.parse("app/yarn.lock", "garbage without entries", "l", os_info{}, inv);
-  EXPECT_TRUE(inv.packages.empty());
-  ASSERT_EQ(inv.notes.size(), 4u);
-  EXPECT_NE(inv.notes[0].find("app/package-lock.json"), std::string::npos);
-  EXPECT_NE(inv.notes[1].find("app/node_modules/x/package.json"), std::string::npos);
+  for (auto [file, content] : std::initializer_list<std::pair<const char*, const char*>>{
+         {"app/package-lock.json", "{\"packages\": {\"node_modules/a\": "},
+         {"app/node_modules/x/package.json", "[1, 2]"},
+         {"app/pnpm-lock.yaml", "\x01\x02 not yaml\n  - :\n"},
+         {"app/yarn.lock", "garbage without entries"},
+         {"app/yarn.lock", "__metadata:\n  version: 8\n\"a@npm:1\": [unclosed\n"}}) {
+    inventory one;
+    c.parse(file, content, "l", os_info{}, one);
+    EXPECT_TRUE(one.packages.empty()) << file;
+    ASSERT_FALSE(one.notes.empty()) << file;
+    EXPECT_NE(one.notes[0].find(file), std::string::npos) << one.notes[0];
+  }
   std::string junk;
   for (int i = 0; i < 20000; ++i)
     junk += static_cast<char>((i * 7919) % 256);

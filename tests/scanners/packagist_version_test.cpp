@@ -50,10 +50,10 @@ TEST(packagist_version, known_orderings) {
     int want;
   };
   const tc cases[] = {
-      {"1.0", "1.0.0.0", 0},         {"v2.0.1", "2.0.1", 0},       {"1.0.0-dev", "1.0.0-alpha", -1},
+      {"1.0", "1.0.0.0", -1},        {"v2.0.1", "2.0.1", 0},       {"1.0.0-dev", "1.0.0-alpha", -1},
       {"1.0.0-alpha", "1.0.0-beta", -1}, {"1.0.0-beta2", "1.0.0-RC1", -1}, {"1.0.0-RC1", "1.0.0", -1},
       {"1.0.0", "1.0.0-patch1", -1}, {"1.0.0-beta10", "1.0.0-beta9", 1}, {"1.10", "1.9", 1},
-      {"1.0.0.1", "1.0.0", 1},       {"2.x-dev", "2.99", 1},
+      {"1.0.0.1", "1.0.0", 1},       {"2.x-dev", "2.99", -1},
   };
   for (const auto& c : cases) {
     EXPECT_EQ(sign(compare_packagist_versions(c.a, c.b)), c.want) << c.a << " vs " << c.b;
@@ -62,6 +62,39 @@ TEST(packagist_version, known_orderings) {
   EXPECT_TRUE(packagist_branch("dev-main"));
   EXPECT_FALSE(valid_packagist_version("dev-main"));
   EXPECT_TRUE(valid_packagist_version("2.x-dev"));
+}
+
+// Where OSV's order (PHP's version_compare without a leading "v") and
+// Composer's (normalise, then version_compare) disagree: regscan gives OSV's
+// answer, and both references are run to show the two answers are real.
+TEST(packagist_version, osv_order_not_composer_order) {
+  struct tc {
+    const char* a;
+    const char* b;
+    int osv, composer;
+  };
+  const tc cases[] = {
+      {"v3.0", "v3.0.0-beta", -1, 1}, {"3.0", "3.0.0-beta", -1, 1}, {"1.0", "1.0.0", -1, 0},
+      {"2.x-dev", "2.99", -1, 1},     {"1.0-p1", "1.0", 1, 1},      {"1.0-RC1", "1.0rc1", 0, 0},
+      {"1.0.0-alpha", "1.0.0-dev", 1, 1}, {"v1.2.3", "1.2.3", 0, 0},
+  };
+  pair_list pairs;
+  for (const auto& c : cases) {
+    EXPECT_EQ(sign(compare_packagist_versions(c.a, c.b)), c.osv) << c.a << " vs " << c.b;
+    EXPECT_EQ(sign(compare_packagist_versions(c.b, c.a)), -c.osv) << c.b << " vs " << c.a;
+    pairs.emplace_back(c.a, c.b);
+  }
+  if (!have_composer())
+    GTEST_SKIP() << "php or php-composer-semver is not installed";
+  auto osv = run_reference(reference + " osv", pairs);
+  auto composer = run_reference(reference, pairs);
+  ASSERT_EQ(osv.size(), pairs.size());
+  ASSERT_EQ(composer.size(), pairs.size());
+  for (size_t i = 0; i < pairs.size(); ++i) {
+    EXPECT_EQ(osv[i], std::to_string(cases[i].osv)) << pairs[i].first << " vs " << pairs[i].second;
+    EXPECT_EQ(composer[i], std::to_string(cases[i].composer))
+      << pairs[i].first << " vs " << pairs[i].second;
+  }
 }
 
 std::string random_composer(random_source& r) {
@@ -93,7 +126,7 @@ std::string random_composer(random_source& r) {
   return v;
 }
 
-TEST(packagist_version, same_as_composer_on_random_pairs) {
+TEST(packagist_version, same_as_osv_order_on_random_pairs) {
   if (!have_composer())
     GTEST_SKIP() << "php or php-composer-semver is not installed";
   random_source r{1955};
@@ -103,7 +136,8 @@ TEST(packagist_version, same_as_composer_on_random_pairs) {
     std::string b = pairs.size() % 3 == 0 ? r.mutate(a, "019.-_vabdeRCpx+") : random_composer(r);
     pairs.emplace_back(std::move(a), std::move(b));
   }
-  expect_same_as_reference(compare_packagist_versions, reference, pairs, valid_packagist_version);
+  expect_same_as_reference(compare_packagist_versions, reference + " osv", pairs,
+                           valid_packagist_version);
 }
 
 TEST(packagist_version, normalizes_as_composer_on_random_versions) {
@@ -157,12 +191,12 @@ TEST(packagist_version, same_as_php_version_compare) {
 // Packagist advisories (roave/security-advisories' conflict list), such as
 // "8.0.0.0-RC2-dev", "2.3.2.0-patch2" or "2017.12.0.1-dev", and the
 // versions of the composer cataloger's testdata.
-TEST(packagist_version, same_as_composer_on_real_versions) {
+TEST(packagist_version, same_as_osv_order_on_real_versions) {
   if (!have_composer())
     GTEST_SKIP() << "php or php-composer-semver is not installed";
   auto versions = real_versions("packagist.txt");
   ASSERT_GT(versions.size(), 300u);
-  expect_same_as_reference(compare_packagist_versions, reference,
+  expect_same_as_reference(compare_packagist_versions, reference + " osv",
                            neighbour_pairs(versions, compare_packagist_versions, 2000),
                            valid_packagist_version);
 }

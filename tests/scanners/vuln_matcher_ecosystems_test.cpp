@@ -183,7 +183,9 @@ TEST(vuln_matcher_runtime, go_runtime_as_stdlib_and_others_never) {
   }
 }
 
-TEST(vuln_matcher_packagist, composer_ordering_and_branches) {
+// OSV's Packagist order (scanners/versions/packagist_version.hpp): PHP's
+// version_compare, not Composer's normalised one.
+TEST(vuln_matcher_packagist, osv_ordering_and_branches) {
   // The shape of a GitHub advisory for Packagist, as OSV exports it: two
   // ECOSYSTEM ranges, one from 0.
   osv_record rec;
@@ -204,14 +206,16 @@ TEST(vuln_matcher_packagist, composer_ordering_and_branches) {
   EXPECT_TRUE(affects("4.4.50-RC1")); // a release candidate is before its release
   EXPECT_FALSE(affects("4.4.50"));
   EXPECT_FALSE(affects("v4.4.50.0"));
-  EXPECT_FALSE(affects("5.0.0-alpha1"));
+  // "BETA" is no word PHP knows (case counts): below "alpha" for OSV, so
+  // 5.0.0-alpha1 is inside the second range (Composer would say outside).
+  EXPECT_TRUE(affects("5.0.0-alpha1"));
   EXPECT_TRUE(affects("5.0.0-beta1"));
   EXPECT_TRUE(affects("5.4.19-p1"));
   EXPECT_FALSE(affects("5.4.20"));
-  // A numeric branch is a version to Composer, the tip of its branch:
-  // 4.3.x-dev is 4.3.9999999.9999999-dev, 4.4.x-dev is above every 4.4.
+  // A numeric branch: "x" is a word, below every number for OSV, so
+  // 4.4.x-dev is below 4.4.50 (Composer reads it as the branch's tip, above).
   EXPECT_TRUE(affects("4.3.x-dev"));
-  EXPECT_FALSE(affects("4.4.x-dev"));
+  EXPECT_TRUE(affects("4.4.x-dev"));
   EXPECT_FALSE(affects("dev-main"));  // a named branch is in no range
   EXPECT_FALSE(affects("not a version"));
   EXPECT_FALSE(match_package(make("Packagist", "symfony/http-foundation", "4.4.49"), rec));

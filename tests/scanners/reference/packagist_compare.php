@@ -3,8 +3,10 @@
 // versions (composer/semver: VersionParser::normalize, then Comparator),
 // or E when VersionParser rejects either or either is a branch (dev-*),
 // which Composer does not order. With the argument "raw", prints PHP's
-// version_compare(a, b) of the strings as they are; with "normalize",
-// VersionParser::normalize(a), or E.
+// version_compare(a, b) of the strings as they are; with "osv", as OSV
+// orders them (version_compare without a leading "v" and trailing
+// separators; E as above); with
+// "normalize", VersionParser::normalize(a), or E.
 require '/usr/share/php/Composer/Semver/autoload.php';
 
 use Composer\Semver\Comparator;
@@ -19,6 +21,22 @@ while (($line = fgets(STDIN)) !== false) {
     [$a, $b] = explode("\t", $line, 2);
     if ($mode === 'raw') {
         $out[] = (string) version_compare($a, $b);
+        continue;
+    }
+    if ($mode === 'osv') { // as osv.dev orders: without a leading "v", E as above
+        try {
+            $na = $parser->normalize($a);
+            $nb = $parser->normalize($b);
+        } catch (UnexpectedValueException $e) {
+            $out[] = 'E';
+            continue;
+        }
+        if (str_starts_with($na, 'dev-') || str_starts_with($nb, 'dev-')) {
+            $out[] = 'E';
+            continue;
+        }
+        $osv = fn($v) => rtrim(preg_replace('/^[vV]/', '', trim($v)), '.-_+');
+        $out[] = (string) version_compare($osv($a), $osv($b));
         continue;
     }
     if ($mode === 'normalize') {
