@@ -35,8 +35,13 @@ struct supervisor_state {
   std::string last_registry; // the round's position
   /// Registries whose pull budget is spent, until when (unix seconds).
   std::map<std::string, int64_t> budget_until;
-  /// Tasks in backoff, each with its due time.
-  std::map<uint64_t, int64_t> delayed;
+  /// Waiting tasks (for a retry's backoff or their registry's budget), each
+  /// with its due time.
+  struct delayed_task {
+    int64_t until = 0;
+    wait_reason why = wait_reason::backoff;
+  };
+  std::map<uint64_t, delayed_task> delayed;
   std::map<uint64_t, running_task> running;
   /// The active task of each image (queued, waiting or running).
   std::map<std::string, uint64_t> active;

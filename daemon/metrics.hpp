@@ -20,6 +20,11 @@ struct metrics {
   std::atomic<uint64_t> layer_cache_hits{0};   // layers replayed from the layer cache
   std::atomic<uint64_t> layer_cache_misses{0}; // layers pulled although the cache was asked
   std::atomic<uint64_t> control_requests{0};
+  // The supervisor's queue, published after each of its changes.
+  std::atomic<uint64_t> tasks_queued{0};
+  std::atomic<uint64_t> tasks_waiting_budget{0};
+  std::atomic<uint64_t> tasks_waiting_backoff{0};
+  std::atomic<uint64_t> tasks_running{0};
 
   /// The Prometheus text exposition of the counters and of the stored state.
   std::string render(store& db) const;
