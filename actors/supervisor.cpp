@@ -207,6 +207,9 @@ void finish(self_ptr self, daemon_context* ctx, const scan_outcome& out) {
     return;
   auto run = it->second;
   st.running.erase(it); // the task has stopped: its slot is free
+  if (!run.stop_requested)
+    ctx->stats.scan_seconds.observe(
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - run.started).count());
   auto task = ctx->db->get_task(out.task);
   if (!task) {
     dispatch(self, ctx);
@@ -234,6 +237,7 @@ void finish(self_ptr self, daemon_context* ctx, const scan_outcome& out) {
     set_task_state(ctx, *task, task_state::waiting);
     set_image_status(ctx, task->image_key, scan_status::queued);
     st.budget_until[task->registry] = out.budget_until;
+    ctx->stats.budget_wait(task->registry);
     spdlog::info("scan task {} waits until {} for the pull budget of registry {}", task->id,
                  out.budget_until, task->registry);
     wait_until(self, task->id, out.budget_until, wait_reason::budget);

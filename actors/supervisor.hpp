@@ -6,6 +6,7 @@
 // Every state change is in RocksDB before it is acted on, so a restart
 // (even after kill -9) finds the queue as it was.
 #include <atomic>
+#include <chrono>
 #include <cstdint>
 #include <deque>
 #include <map>
@@ -29,6 +30,7 @@ struct supervisor_state {
     std::shared_ptr<std::atomic<bool>> cancel;
     bool cancel_requested = false;
     bool stop_requested = false; // shutdown: left queued for the next start
+    std::chrono::steady_clock::time_point started = std::chrono::steady_clock::now();
   };
   /// Ready tasks, per registry, in order: the slots go round the registries.
   std::map<std::string, std::deque<uint64_t>> ready;

@@ -220,6 +220,11 @@ int main(int argc, char** argv) {
   if (!db)
     return fail(db.err().message);
   ctx.db = std::move(*db);
+  // The image gauges: counted once now, then moved by every image write.
+  ctx.stats.count_images(*ctx.db);
+  ctx.db->observe_images([&ctx](const image_record* before, const image_record* after) {
+    ctx.stats.image_changed(before, after);
+  });
   auto box = secret_box::open_or_create(cfg.data_dir + "/secret.key");
   if (!box)
     return fail(box.err().message);
