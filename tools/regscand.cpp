@@ -287,7 +287,11 @@ int main(int argc, char** argv) {
   std::optional<liveness_loop> liveness;
   if (std::getenv("NOTIFY_SOCKET"))
     liveness.emplace(
-      [&, period] { return probe_actors(sys, sup, nightly ? &*nightly : nullptr, period); },
+      // A probe waits 2 s at most, so a stuck actor cannot hold up SIGTERM long.
+      [&, period] {
+        return probe_actors(sys, sup, nightly ? &*nightly : nullptr,
+                            std::min(period, std::chrono::milliseconds{2000}));
+      },
       [](const std::string& state) { sd_notify(state); }, period, watchdog.count() > 0);
 
   int sig = 0;
