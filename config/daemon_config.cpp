@@ -66,6 +66,7 @@ void check_known_keys(const std::string& path, const toml::table& t) {
               "min_transfer_window_seconds"}},
     {"vulndb", {"mirror", "allowed_mirrors", "allow_http", "max_archive_mib", "download_timeout_seconds"}},
     {"sync", {"nightly", "window"}},
+    {"secrets", {"enabled", "max_file_mib", "skip_test_paths"}}, // main's secret scanning
   };
   for (auto& [section, node] : t) {
     auto k = known.find(std::string(section.str()));
