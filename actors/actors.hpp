@@ -114,6 +114,20 @@ typename Inspector::result_type inspect(Inspector& f, rematch_status& x) {
            x.finished_at, x.last, x.last_error);
 }
 
+/// The supervisor's queue, for systemd's STATUS= and the metrics.
+struct queue_counts {
+  uint64_t queued = 0;          // ready for a slot
+  uint64_t waiting_budget = 0;  // for their registry's pull budget
+  uint64_t waiting_backoff = 0; // for a retry's backoff
+  uint64_t running = 0;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, queue_counts& x) {
+  return f(caf::meta::type_name("queue_counts"), x.queued, x.waiting_budget, x.waiting_backoff,
+           x.running);
+}
+
 } // namespace regscan
 
 CAF_BEGIN_TYPE_ID_BLOCK(regscan, caf::first_custom_type_id)
@@ -132,6 +146,7 @@ CAF_BEGIN_TYPE_ID_BLOCK(regscan, caf::first_custom_type_id)
   CAF_ADD_TYPE_ID(regscan, (regscan::vulndb_change))
   CAF_ADD_TYPE_ID(regscan, (regscan::rematch_report))
   CAF_ADD_TYPE_ID(regscan, (regscan::rematch_status))
+  CAF_ADD_TYPE_ID(regscan, (regscan::queue_counts))
   CAF_ADD_ATOM(regscan, regscan, sync_atom, "sync")
   CAF_ADD_ATOM(regscan, regscan, status_atom, "status")
   CAF_ADD_ATOM(regscan, regscan, test_atom, "test")
@@ -149,6 +164,7 @@ CAF_BEGIN_TYPE_ID_BLOCK(regscan, caf::first_custom_type_id)
   CAF_ADD_ATOM(regscan, regscan, import_atom, "import")
   CAF_ADD_ATOM(regscan, regscan, update_atom, "update")
   CAF_ADD_ATOM(regscan, regscan, rematch_atom, "rematch")
+  CAF_ADD_ATOM(regscan, regscan, ping_atom, "ping")
 CAF_END_TYPE_ID_BLOCK(regscan)
 
 namespace regscan {
@@ -206,10 +222,14 @@ using supervisor_actor = caf::typed_actor<
   caf::reacts_to<done_atom, scan_outcome>,
   /// Shutdown: running tasks are stopped and left queued for the next start;
   /// answers once none runs.
-  caf::replies_to<stop_atom>::with<bool>>;
+  caf::replies_to<stop_atom>::with<bool>,
+  /// The queue's counts; answering at all is the watchdog's sign of life.
+  caf::replies_to<status_atom>::with<queue_counts>>;
 
 /// Ticks once a minute and starts due nightly syncs.
-using scheduler_actor = caf::typed_actor<caf::reacts_to<run_atom>>;
+using scheduler_actor = caf::typed_actor<caf::reacts_to<run_atom>,
+                                         /// The watchdog's sign of life.
+                                         caf::replies_to<ping_atom>::with<bool>>;
 
 /// Matches stored inventories again when the vulnerability database
 /// changes, one run at a time on a thread of its own; requests that come

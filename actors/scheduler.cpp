@@ -98,6 +98,7 @@ scheduler_actor::behavior_type scheduler(scheduler_actor::pointer self, daemon_c
       tick();
       self->delayed_send(self, std::chrono::minutes(1), run_atom::value);
     },
+    [](ping_atom) { return true; },
   };
 }
 

@@ -34,6 +34,8 @@ void set_task_state(daemon_context* ctx, task_record& task, task_state to,
   if (!can_move(task.state, to))
     spdlog::error("scan task {}: {} -> {} is not a valid move", task.id, to_string(task.state),
                   to_string(to));
+  spdlog::info("scan task state: task={} registry={} image={} from={} to={}", task.id,
+               task.registry, task.image_key, to_string(task.state), to_string(to));
   task.state = to;
   if (to != task_state::waiting) {
     task.waits_for = wait_reason::none;
@@ -69,6 +71,7 @@ void set_image_status(daemon_context* ctx, const std::string& key, scan_status s
 bool transient(errc code) { return code == errc::transport || code == errc::unavailable; }
 
 void dispatch(self_ptr self, daemon_context* ctx);
+void dispatch_slots(self_ptr self, daemon_context* ctx);
 
 /// An ended task is kept with the last few of its image; older ones go.
 void retire(self_ptr self, daemon_context* ctx, const task_record& task) {
@@ -102,8 +105,8 @@ void enqueue(self_ptr self, const task_record& task, bool front = false) {
 }
 
 /// A waiting task becomes due at `until`.
-void wait_until(self_ptr self, uint64_t id, int64_t until) {
-  self->state.delayed[id] = until;
+void wait_until(self_ptr self, uint64_t id, int64_t until, wait_reason why) {
+  self->state.delayed[id] = {until, why};
   self->delayed_send(self, std::chrono::seconds{std::max<int64_t>(until - now(), 0)},
                      retry_atom::value, id);
 }
@@ -146,7 +149,31 @@ std::deque<uint64_t>* next_queue(self_ptr self) {
   return nullptr;
 }
 
+queue_counts count(self_ptr self) {
+  queue_counts n;
+  for (auto& [registry, q] : self->state.ready)
+    n.queued += q.size();
+  for (auto& [id, d] : self->state.delayed)
+    (d.why == wait_reason::budget ? n.waiting_budget : n.waiting_backoff)++;
+  n.running = self->state.running.size();
+  return n;
+}
+
+/// The queue's gauges, published after every change (dispatch follows each).
+void publish(self_ptr self, daemon_context* ctx) {
+  auto n = count(self);
+  ctx->stats.tasks_queued = n.queued;
+  ctx->stats.tasks_waiting_budget = n.waiting_budget;
+  ctx->stats.tasks_waiting_backoff = n.waiting_backoff;
+  ctx->stats.tasks_running = n.running;
+}
+
 void dispatch(self_ptr self, daemon_context* ctx) {
+  dispatch_slots(self, ctx);
+  publish(self, ctx);
+}
+
+void dispatch_slots(self_ptr self, daemon_context* ctx) {
   auto& st = self->state;
   while (!st.stopping && st.running.size() < static_cast<size_t>(ctx->cfg.max_parallel_scans)) {
     auto* queue = next_queue(self);
@@ -180,6 +207,9 @@ void finish(self_ptr self, daemon_context* ctx, const scan_outcome& out) {
     return;
   auto run = it->second;
   st.running.erase(it); // the task has stopped: its slot is free
+  if (!run.stop_requested)
+    ctx->stats.scan_seconds.observe(
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - run.started).count());
   auto task = ctx->db->get_task(out.task);
   if (!task) {
     dispatch(self, ctx);
@@ -207,9 +237,10 @@ void finish(self_ptr self, daemon_context* ctx, const scan_outcome& out) {
     set_task_state(ctx, *task, task_state::waiting);
     set_image_status(ctx, task->image_key, scan_status::queued);
     st.budget_until[task->registry] = out.budget_until;
+    ctx->stats.budget_wait(task->registry);
     spdlog::info("scan task {} waits until {} for the pull budget of registry {}", task->id,
                  out.budget_until, task->registry);
-    wait_until(self, task->id, out.budget_until);
+    wait_until(self, task->id, out.budget_until, wait_reason::budget);
   } else if (transient(out.code) && task->attempts <= ctx->cfg.max_retries) {
     static thread_local std::mt19937 rng{std::random_device{}()};
     auto backoff = retry_backoff_seconds(ctx->cfg.retry_backoff_seconds, task->attempts,
@@ -221,7 +252,7 @@ void finish(self_ptr self, daemon_context* ctx, const scan_outcome& out) {
     set_image_status(ctx, task->image_key, scan_status::queued);
     ctx->stats.scan_retries++;
     spdlog::info("scan task {} retries in {} s after: {}", task->id, backoff, out.error);
-    wait_until(self, task->id, task->not_before);
+    wait_until(self, task->id, task->not_before, wait_reason::backoff);
   } else {
     fail(self, ctx, *task, make_error(out.code, out.error));
   }
@@ -264,7 +295,7 @@ void recover(self_ptr self, daemon_context* ctx) {
     if (task.state == task_state::waiting) {
       if (task.waits_for == wait_reason::budget)
         st.budget_until[task.registry] = std::max(st.budget_until[task.registry], task.not_before);
-      wait_until(self, task.id, task.not_before);
+      wait_until(self, task.id, task.not_before, task.waits_for);
       continue;
     }
     enqueue(self, task);
@@ -375,8 +406,8 @@ supervisor_actor::behavior_type supervisor(self_ptr self, daemon_context* ctx) {
         dispatch(self, ctx);
         return;
       }
-      if (d->second > now()) { // woken early (a restart's timer): wait on
-        wait_until(self, id, d->second);
+      if (d->second.until > now()) { // woken early (a restart's timer): wait on
+        wait_until(self, id, d->second.until, d->second.why);
         return;
       }
       st.delayed.erase(d);
@@ -400,6 +431,7 @@ supervisor_actor::behavior_type supervisor(self_ptr self, daemon_context* ctx) {
       st.stopped = self->make_response_promise<bool>();
       return st.stopped;
     },
+    [self](status_atom) { return count(self); },
   };
 }
 

@@ -6,6 +6,7 @@
 // Every state change is in RocksDB before it is acted on, so a restart
 // (even after kill -9) finds the queue as it was.
 #include <atomic>
+#include <chrono>
 #include <cstdint>
 #include <deque>
 #include <map>
@@ -29,14 +30,20 @@ struct supervisor_state {
     std::shared_ptr<std::atomic<bool>> cancel;
     bool cancel_requested = false;
     bool stop_requested = false; // shutdown: left queued for the next start
+    std::chrono::steady_clock::time_point started = std::chrono::steady_clock::now();
   };
   /// Ready tasks, per registry, in order: the slots go round the registries.
   std::map<std::string, std::deque<uint64_t>> ready;
   std::string last_registry; // the round's position
   /// Registries whose pull budget is spent, until when (unix seconds).
   std::map<std::string, int64_t> budget_until;
-  /// Tasks in backoff, each with its due time.
-  std::map<uint64_t, int64_t> delayed;
+  /// Waiting tasks (for a retry's backoff or their registry's budget), each
+  /// with its due time.
+  struct delayed_task {
+    int64_t until = 0;
+    wait_reason why = wait_reason::backoff;
+  };
+  std::map<uint64_t, delayed_task> delayed;
   std::map<uint64_t, running_task> running;
   /// The active task of each image (queued, waiting or running).
   std::map<std::string, uint64_t> active;

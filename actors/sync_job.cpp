@@ -21,6 +21,7 @@ sync_job_actor::behavior_type sync_job(sync_job_actor::pointer self, daemon_cont
       auto sum = run_sync(*ctx, registry_name, report, cancelled.get());
       if (!sum) {
         ctx->stats.syncs_failed++;
+        ctx->stats.sync_finished(registry_name, false, std::time(nullptr));
         spdlog::error("sync of registry {} failed: {}", registry_name, sum.err().message);
         sync_progress failed;
         failed.state = sync_state::failed;
@@ -30,6 +31,7 @@ sync_job_actor::behavior_type sync_job(sync_job_actor::pointer self, daemon_cont
         report(failed);
       } else {
         ctx->stats.syncs_succeeded++;
+        ctx->stats.sync_finished(registry_name, true, std::time(nullptr));
         spdlog::info("sync of registry {} done: {} repositories, {} tags, {} images ({} resolved, "
                      "{} removed)", registry_name, sum->repositories, sum->tags, sum->images,
                      sum->resolved, sum->removed);

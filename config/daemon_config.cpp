@@ -1,6 +1,8 @@
 #include "config/daemon_config.hpp"
 
 #include <cstdio>
+#include <map>
+#include <set>
 #include <stdexcept>
 
 #include <toml++/toml.h>
@@ -52,6 +54,32 @@ std::string daemon_config::validate() const {
   return "log_level must be one of trace, debug, info, warn, error";
 }
 
+namespace {
+
+/// Every setting the file may hold: a misspelt one is an error, not a
+/// silently kept default.
+void check_known_keys(const std::string& path, const toml::table& t) {
+  static const std::map<std::string, std::set<std::string>> known = {
+    {"daemon", {"data_dir", "socket", "socket_group", "admin_group", "viewer_group", "metrics_address",
+                "log_level"}},
+    {"scan", {"max_parallel", "max_retries", "retry_backoff_seconds", "min_transfer_bytes_per_second",
+              "min_transfer_window_seconds"}},
+    {"vulndb", {"mirror", "allowed_mirrors", "allow_http", "max_archive_mib", "download_timeout_seconds"}},
+    {"sync", {"nightly", "window"}},
+    {"secrets", {"enabled", "max_file_mib", "skip_test_paths"}}, // main's secret scanning
+  };
+  for (auto& [section, node] : t) {
+    auto k = known.find(std::string(section.str()));
+    if (k == known.end() || !node.is_table())
+      throw std::runtime_error(path + ": unknown section [" + std::string(section.str()) + "]");
+    for (auto& [key, value] : *node.as_table())
+      if (!k->second.count(std::string(key.str())))
+        throw std::runtime_error(path + ": unknown setting " + k->first + "." + std::string(key.str()));
+  }
+}
+
+} // namespace
+
 void load_config_file(const std::string& path, daemon_config& cfg) {
   toml::table t;
   try {
@@ -61,6 +89,7 @@ void load_config_file(const std::string& path, daemon_config& cfg) {
     throw std::runtime_error(path + ":" + std::to_string(pos.line) + ":" + std::to_string(pos.column)
                              + ": " + std::string(e.description()));
   }
+  check_known_keys(path, t);
   cfg.data_dir = t["daemon"]["data_dir"].value_or(cfg.data_dir);
   cfg.socket = t["daemon"]["socket"].value_or(cfg.socket);
   cfg.socket_group = t["daemon"]["socket_group"].value_or(cfg.socket_group);

@@ -1,6 +1,8 @@
 #include "daemon/metrics.hpp"
 
-#include <map>
+#include <cmath>
+#include <cstdio>
+#include <ctime>
 
 #include "storage/store.hpp"
 
@@ -8,71 +10,210 @@ namespace regscan {
 
 namespace {
 
-void counter(std::string& out, const char* name, const char* help, uint64_t value) {
+void header(std::string& out, const char* name, const char* type, const char* help) {
   out += "# HELP ";
   out += name;
   out += ' ';
   out += help;
   out += "\n# TYPE ";
   out += name;
-  out += " counter\n";
-  out += name;
   out += ' ';
-  out += std::to_string(value);
+  out += type;
   out += '\n';
+}
+
+std::string number(double v) {
+  if (std::isinf(v))
+    return v > 0 ? "+Inf" : "-Inf";
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.17g", v);
+  return buf;
+}
+
+/// A label value, escaped as the text format wants.
+std::string label(const std::string& v) {
+  std::string out;
+  for (char c : v) {
+    if (c == '\\' || c == '"')
+      out += '\\';
+    if (c == '\n') {
+      out += "\\n";
+      continue;
+    }
+    out += c;
+  }
+  return out;
+}
+
+void sample(std::string& out, const char* name, const std::string& labels, double v) {
+  out += name;
+  if (!labels.empty())
+    out += "{" + labels + "}";
+  out += ' ';
+  out += number(v);
+  out += '\n';
+}
+
+void single(std::string& out, const char* name, const char* type, const char* help, double v) {
+  header(out, name, type, help);
+  sample(out, name, "", v);
 }
 
 } // namespace
 
+void histogram::observe(double value) {
+  std::lock_guard lock{mu_};
+  for (size_t i = 0; i < bounds.size(); ++i)
+    if (value <= bounds[i]) {
+      buckets_[i]++;
+      break;
+    }
+  count_++;
+  sum_ += value;
+}
+
+void histogram::render(std::string& out, const char* name, const char* help) const {
+  std::lock_guard lock{mu_};
+  header(out, name, "histogram", help);
+  std::string bucket = std::string(name) + "_bucket";
+  uint64_t cumulative = 0;
+  for (size_t i = 0; i < bounds.size(); ++i) {
+    cumulative += buckets_[i];
+    sample(out, bucket.c_str(), "le=\"" + number(bounds[i]) + "\"", static_cast<double>(cumulative));
+  }
+  sample(out, bucket.c_str(), "le=\"+Inf\"", static_cast<double>(count_));
+  sample(out, (std::string(name) + "_sum").c_str(), "", sum_);
+  sample(out, (std::string(name) + "_count").c_str(), "", static_cast<double>(count_));
+}
+
+void metrics::add(const image_record& img, int sign) {
+  images_.by_status[to_string(img.scan_status)] += sign;
+  images_.incomplete += img.incomplete ? sign : 0;
+  for (auto& [sev, n] : img.severity_counts)
+    images_.by_severity[sev] += sign * n;
+  for (auto& [sev, n] : img.secret_counts)
+    images_.secrets_by_severity[sev] += sign * n;
+}
+
+void metrics::count_images(store& db) {
+  std::lock_guard lock{mu_};
+  images_ = {};
+  if (auto images = db.list_images())
+    for (auto& img : *images)
+      add(img, +1);
+}
+
+void metrics::image_changed(const image_record* before, const image_record* after) {
+  std::lock_guard lock{mu_};
+  if (before)
+    add(*before, -1);
+  if (after)
+    add(*after, +1);
+}
+
+void metrics::sync_finished(const std::string& registry, bool ok, int64_t at) {
+  std::lock_guard lock{mu_};
+  auto& r = registries_[registry];
+  r.last_sync = at;
+  r.last_sync_ok = ok;
+}
+
+void metrics::budget_wait(const std::string& registry) {
+  std::lock_guard lock{mu_};
+  registries_[registry].budget_waits++;
+}
+
 std::string metrics::render(store& db) const {
   std::string out;
-  counter(out, "regscan_scans_succeeded_total", "Scan tasks that completed.", scans_succeeded);
-  counter(out, "regscan_scans_failed_total", "Scan tasks that failed after their retries.", scans_failed);
-  counter(out, "regscan_scans_cancelled_total", "Scan tasks cancelled by a user.", scans_cancelled);
-  counter(out, "regscan_scan_retries_total", "Scan attempts retried after a failure.", scan_retries);
-  counter(out, "regscan_syncs_succeeded_total", "Registry syncs that completed.", syncs_succeeded);
-  counter(out, "regscan_syncs_failed_total", "Registry syncs that failed.", syncs_failed);
-  counter(out, "regscan_layer_bytes_pulled_total", "Compressed layer bytes pulled from registries.",
-          layer_bytes_pulled);
-  counter(out, "regscan_images_pulled_total", "Images pulled for scanning.", images_pulled);
-  counter(out, "regscan_layer_cache_hits_total", "Layers taken from the layer cache, not pulled.",
-          layer_cache_hits);
-  counter(out, "regscan_layer_cache_misses_total",
-          "Layers pulled and analyzed because the layer cache had no usable entry.",
-          layer_cache_misses);
-  counter(out, "regscan_control_requests_total", "Requests served on the control socket.",
-          control_requests);
-  // Gauges come from the store, so they survive restarts and stay exact.
-  std::map<std::string, uint64_t> by_status;
-  std::map<std::string, uint64_t> by_severity;
-  uint64_t incomplete = 0;
-  uint64_t secrets = 0;
-  if (auto images = db.list_images()) {
-    for (auto& img : *images) {
-      by_status[to_string(img.scan_status)]++;
-      incomplete += img.incomplete;
-      secrets += img.secret_count > 0 ? static_cast<uint64_t>(img.secret_count) : 0;
-      for (auto& [sev, n] : img.severity_counts)
-        by_severity[sev] += n;
+  header(out, "regscan_build_info", "gauge", "The running regscand's version (the value is 1).");
+#ifdef REGSCAN_VERSION
+  sample(out, "regscan_build_info", "version=\"" REGSCAN_VERSION "\"", 1);
+#else
+  sample(out, "regscan_build_info", "version=\"unknown\"", 1);
+#endif
+
+  header(out, "regscan_scans_finished_total", "counter", "Scan tasks that ended, by outcome.");
+  sample(out, "regscan_scans_finished_total", "outcome=\"succeeded\"", static_cast<double>(scans_succeeded));
+  sample(out, "regscan_scans_finished_total", "outcome=\"failed\"", static_cast<double>(scans_failed));
+  sample(out, "regscan_scans_finished_total", "outcome=\"cancelled\"", static_cast<double>(scans_cancelled));
+  single(out, "regscan_scan_retries_total", "counter", "Scan attempts retried after a failure.",
+         static_cast<double>(scan_retries));
+  scan_seconds.render(out, "regscan_scan_duration_seconds",
+                      "How long scan task runs took, from their start to their outcome.");
+  header(out, "regscan_tasks", "gauge", "Scan tasks that have not ended, by state.");
+  sample(out, "regscan_tasks", "state=\"queued\"", static_cast<double>(tasks_queued));
+  sample(out, "regscan_tasks", "state=\"running\"", static_cast<double>(tasks_running));
+  header(out, "regscan_tasks_waiting", "gauge", "Scan tasks waiting, by reason.");
+  sample(out, "regscan_tasks_waiting", "reason=\"budget\"", static_cast<double>(tasks_waiting_budget));
+  sample(out, "regscan_tasks_waiting", "reason=\"backoff\"", static_cast<double>(tasks_waiting_backoff));
+
+  header(out, "regscan_syncs_finished_total", "counter", "Registry syncs that ended, by outcome.");
+  sample(out, "regscan_syncs_finished_total", "outcome=\"succeeded\"", static_cast<double>(syncs_succeeded));
+  sample(out, "regscan_syncs_finished_total", "outcome=\"failed\"", static_cast<double>(syncs_failed));
+  single(out, "regscan_images_pulled_total", "counter", "Images pulled for scanning.",
+         static_cast<double>(images_pulled));
+  single(out, "regscan_layer_bytes_pulled_total", "counter", "Compressed layer bytes pulled from registries.",
+         static_cast<double>(layer_bytes_pulled));
+  single(out, "regscan_layer_cache_hits_total", "counter", "Layers taken from the layer cache, not pulled.",
+         static_cast<double>(layer_cache_hits));
+  single(out, "regscan_layer_cache_misses_total", "counter",
+         "Layers pulled and analyzed because the layer cache had no usable entry.",
+         static_cast<double>(layer_cache_misses));
+  single(out, "regscan_control_requests_total", "counter", "Requests served on the control socket.",
+         static_cast<double>(control_requests));
+
+  {
+    std::lock_guard lock{mu_};
+    header(out, "regscan_images", "gauge", "Images in the inventory, by scan status.");
+    for (auto status : {scan_status::unscanned, scan_status::queued, scan_status::scanning,
+                        scan_status::scanned, scan_status::failed, scan_status::cancelled}) {
+      auto it = images_.by_status.find(to_string(status));
+      sample(out, "regscan_images", std::string("status=\"") + to_string(status) + "\"",
+             static_cast<double>(it == images_.by_status.end() ? 0 : it->second));
     }
+    single(out, "regscan_images_incomplete", "gauge", "Images whose latest scan hit a limit or a bad layer.",
+           static_cast<double>(images_.incomplete));
+    header(out, "regscan_findings", "gauge", "Findings of the latest scans, by kind and severity.");
+    for (auto& [sev, n] : images_.by_severity)
+      if (n != 0)
+        sample(out, "regscan_findings", "kind=\"vulnerability\",severity=\"" + label(sev) + "\"",
+               static_cast<double>(n));
+    for (auto& [sev, n] : images_.secrets_by_severity)
+      if (n != 0)
+        sample(out, "regscan_findings", "kind=\"secret\",severity=\"" + label(sev) + "\"",
+               static_cast<double>(n));
+    header(out, "regscan_registry_last_sync_timestamp_seconds", "gauge",
+           "When the registry's last sync since the start ended (unix time).");
+    for (auto& [name, r] : registries_)
+      if (r.last_sync)
+        sample(out, "regscan_registry_last_sync_timestamp_seconds", "registry=\"" + label(name) + "\"",
+               static_cast<double>(r.last_sync));
+    header(out, "regscan_registry_last_sync_success", "gauge",
+           "Whether the registry's last sync since the start succeeded (1) or failed (0).");
+    for (auto& [name, r] : registries_)
+      if (r.last_sync)
+        sample(out, "regscan_registry_last_sync_success", "registry=\"" + label(name) + "\"",
+               r.last_sync_ok ? 1 : 0);
+    header(out, "regscan_registry_budget_waits_total", "counter",
+           "Scans that waited for the registry's hourly pull budget.");
+    for (auto& [name, r] : registries_)
+      sample(out, "regscan_registry_budget_waits_total", "registry=\"" + label(name) + "\"",
+             static_cast<double>(r.budget_waits));
   }
-  out += "# HELP regscan_images Images in the inventory, by scan status.\n# TYPE regscan_images gauge\n";
-  for (auto& [status, n] : by_status)
-    out += "regscan_images{status=\"" + status + "\"} " + std::to_string(n) + "\n";
-  out += "# HELP regscan_images_incomplete Images whose latest scan hit a limit or a bad layer.\n"
-         "# TYPE regscan_images_incomplete gauge\n";
-  out += "regscan_images_incomplete " + std::to_string(incomplete) + "\n";
-  out += "# HELP regscan_vulnerabilities Findings of the latest scans, by severity.\n"
-         "# TYPE regscan_vulnerabilities gauge\n";
-  for (auto& [sev, n] : by_severity)
-    out += "regscan_vulnerabilities{severity=\"" + sev + "\"} " + std::to_string(n) + "\n";
-  out += "# HELP regscan_secrets Secrets found by the latest scans.\n# TYPE regscan_secrets gauge\n";
-  out += "regscan_secrets " + std::to_string(secrets) + "\n";
+
   uint64_t registries = 0;
   if (auto regs = db.list_registries())
     registries = regs->size();
-  out += "# HELP regscan_registries Registries configured.\n# TYPE regscan_registries gauge\n";
-  out += "regscan_registries " + std::to_string(registries) + "\n";
+  single(out, "regscan_registries", "gauge", "Registries configured.", static_cast<double>(registries));
+  header(out, "regscan_vulndb_age_seconds", "gauge",
+         "Time since each ecosystem of the vulnerability database was last imported.");
+  if (auto status = db.db_status()) {
+    auto now = std::time(nullptr);
+    for (auto& eco : *status)
+      if (eco.imported_at > 0)
+        sample(out, "regscan_vulndb_age_seconds", "ecosystem=\"" + label(eco.ecosystem) + "\"",
+               static_cast<double>(now - eco.imported_at));
+  }
   return out;
 }
 

@@ -105,6 +105,7 @@ struct image_record {
   int vuln_count = 0;
   int secret_count = -1;        // -1: the last scan did not look for secrets
   bool secrets_incomplete = false;
+  std::map<std::string, int> secret_counts; // by severity
   std::vector<std::string> layers;
   std::string config_json;
 };
@@ -137,6 +138,7 @@ void fields(T& x, F&& f) {
   f("severity_counts", x.severity_counts);
   f("secret_count", x.secret_count, {.shown_as = "secrets"});
   f("secrets_incomplete", x.secrets_incomplete);
+  f("secret_counts", x.secret_counts);
   f("layers", x.layers, not_shown);
   // Kept as a string, not inlined: it must come back byte for byte.
   f("config_json", x.config_json, not_shown);
@@ -154,6 +156,9 @@ inline void count_findings(image_record& img, const std::vector<finding>& findin
 inline void count_secrets(image_record& img, const inventory& inv) {
   img.secret_count = inv.secrets_scanned ? static_cast<int>(inv.secrets.size()) : -1;
   img.secrets_incomplete = inv.secrets_scanned && !inv.secrets_complete;
+  img.secret_counts.clear();
+  for (auto& f : inv.secrets)
+    img.secret_counts[f.severity]++;
 }
 
 struct task_record {

@@ -1,5 +1,7 @@
 #include "storage/store.hpp"
 
+#include <optional>
+
 #include <algorithm>
 #include <filesystem>
 #include <functional>
@@ -181,6 +183,7 @@ expected<void> store::delete_registry(const std::string& name) {
     return db_error("cannot read registry " + name, s);
 
   rocksdb::WriteBatch batch;
+  std::vector<image_record> deleted; // for the image observer
   batch.Delete(cf(index(cf::registries)), name);
   batch.Delete(cf(index(cf::meta)), schema::budget_key(name));
   // The key of an image starts with its registry, but the record's own field
@@ -195,23 +198,37 @@ expected<void> store::delete_registry(const std::string& name) {
       continue;
     batch.Delete(cf(index(cf::images)), it->key());
     forget_result(batch, it->key().ToString());
+    if (image_observer_)
+      deleted.push_back(std::move(*img));
   }
   if (!it->status().ok())
     return db_error("cannot list images of registry " + name, it->status());
   s = db_->Write(write_options(), &batch);
   if (!s.ok())
     return db_error("cannot delete registry " + name, s);
+  for (auto& img : deleted)
+    image_changed(&img, nullptr);
   return {};
 }
 
 // ---- images -----------------------------------------------------------------
 
 expected<void> store::put_image(const image_record& r) {
+  std::lock_guard lock{image_mu_};
+  std::optional<image_record> before;
+  if (image_observer_)
+    if (auto cur = get_image(r.key))
+      before = std::move(*cur);
+  return put_image_locked(r, before ? &*before : nullptr);
+}
+
+expected<void> store::put_image_locked(const image_record& r, const image_record* before) {
   if (r.key.empty())
     return make_error("an image record needs a key");
   auto s = db_->Put(write_options(), cf(index(cf::images)), r.key, codec::encode(r));
   if (!s.ok())
     return db_error("cannot store image " + r.key, s);
+  image_changed(before, &r);
   return {};
 }
 
@@ -237,10 +254,13 @@ expected<void> store::update_image(
   } else if (cur.err().code != errc::not_found) {
     return cur.err();
   }
+  std::optional<image_record> before;
+  if (exists && image_observer_)
+    before = img;
   if (!change(img, exists))
     return {};
   img.key = key;
-  return put_image(img);
+  return put_image_locked(img, before ? &*before : nullptr);
 }
 
 expected<std::vector<image_record>> store::list_images() {
@@ -250,12 +270,18 @@ expected<std::vector<image_record>> store::list_images() {
 expected<void> store::delete_image(const std::string& key) {
   // A scan that read the image before the delete must not write it back after.
   std::lock_guard lock{image_mu_};
+  std::optional<image_record> before;
+  if (image_observer_)
+    if (auto cur = get_image(key))
+      before = std::move(*cur);
   rocksdb::WriteBatch batch;
   batch.Delete(cf(index(cf::images)), key);
   forget_result(batch, key);
   auto s = db_->Write(write_options(), &batch);
   if (!s.ok())
     return db_error("cannot delete image " + key, s);
+  if (before)
+    image_changed(&*before, nullptr);
   return {};
 }
 

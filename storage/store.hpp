@@ -174,6 +174,13 @@ class store {
   /// (see put_result). nullptr to stop.
   void on_rematch_pending(std::function<void()> fn);
 
+  /// Told of every image record written or deleted, once it is written, under
+  /// the image lock: the record before (nullptr: new) and after (nullptr:
+  /// deleted). For gauges kept up to date as images change (metrics). Set
+  /// it before anything writes images.
+  using image_observer = std::function<void(const image_record* before, const image_record* after)>;
+  void observe_images(image_observer fn) { image_observer_ = std::move(fn); }
+
  private:
   store() = default;
   rocksdb::ColumnFamilyHandle* cf(std::size_t i) const { return handles_[i]; }
@@ -210,6 +217,13 @@ class store {
   std::mutex cascade_mu_; // delete_registry's scan-then-delete
   std::mutex import_mu_;  // one import at a time: it reads before it writes
   std::mutex image_mu_;   // read-modify-write of image records: sync, scan, re-match
+  image_observer image_observer_;
+  /// Under image_mu_: writes `r` and tells the observer.
+  expected<void> put_image_locked(const image_record& r, const image_record* before);
+  void image_changed(const image_record* before, const image_record* after) {
+    if (image_observer_)
+      image_observer_(before, after);
+  }
   std::mutex pending_mu_; // the generation and the re-match backlog: read, compared, written
   uint64_t db_generation_ = 0; // under pending_mu_
   uint64_t result_seq_ = 0;    // under image_mu_

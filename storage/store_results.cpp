@@ -99,6 +99,10 @@ expected<bool> store::write_result(const scan_result& r, const image_record& upd
     return make_error(errc::invalid, "scan result for '" + r.image_key
                                        + "' does not match image '" + updated_image.key + "'");
   auto seq = result_seq_ + 1;
+  std::optional<image_record> before;
+  if (image_observer_)
+    if (auto cur = get_image(updated_image.key))
+      before = std::move(*cur);
   rocksdb::WriteBatch batch;
   forget_result(batch, r.image_key); // a rescan may have other packages
   for (auto& [key, pkgs] : index_entries_of(r.inv))
@@ -121,6 +125,7 @@ expected<bool> store::write_result(const scan_result& r, const image_record& upd
   if (!s.ok())
     return db_error("cannot store scan result for " + r.image_key, s);
   result_seq_ = seq;
+  image_changed(before ? &*before : nullptr, &updated_image);
   return stale;
 }
 
@@ -168,6 +173,7 @@ expected<std::vector<std::string>> store::put_rematched(
   std::lock_guard lock{image_mu_};
   rocksdb::WriteBatch batch;
   std::vector<std::string> written;
+  std::vector<std::pair<image_record, image_record>> changed; // for the image observer
   for (auto& f : records) {
     auto img = get_image(f.image_key);
     if (!img || img->last_scan != f.scanned_at)
@@ -179,14 +185,21 @@ expected<std::vector<std::string>> store::put_rematched(
     auto current = codec::decode_findings(value);
     if (!current || current->result_seq != f.result_seq)
       continue;
+    std::optional<image_record> before;
+    if (image_observer_)
+      before = *img;
     count_findings(*img, f.findings);
     batch.Put(cf(index(cf::findings)), f.image_key, codec::encode(f));
     batch.Put(cf(index(cf::images)), f.image_key, codec::encode(*img));
     written.push_back(f.image_key);
+    if (before)
+      changed.emplace_back(std::move(*before), std::move(*img));
   }
   auto s = db_->Write(write_options(), &batch);
   if (!s.ok())
     return db_error("cannot store re-matched findings", s);
+  for (auto& [before, after] : changed)
+    image_changed(&before, &after);
   return written;
 }
 

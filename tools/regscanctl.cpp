@@ -453,6 +453,7 @@ int main(int argc, char** argv) {
   if (auto env = std::getenv("REGSCAN_SOCKET"); env && *env)
     socket_path = env;
   CLI::App app{"regscanctl: drive regscand"};
+  app.set_version_flag("--version", std::string("regscanctl ") + REGSCAN_VERSION);
   app.add_option("--socket", socket_path, "regscand's control socket (or REGSCAN_SOCKET)");
   app.require_subcommand(1);
   bool as_json = false;

@@ -19,11 +19,14 @@
 #include "daemon/front/control_api.hpp"
 #include "daemon/secret_rules.hpp"
 #include "actors/daemon_context.hpp"
+#include "actors/liveness.hpp"
 #include "daemon/front/http_server.hpp"
+#include "daemon/systemd.hpp"
 #include "actors/registry.hpp"
 #include "actors/scheduler.hpp"
 #include "actors/supervisor.hpp"
 #include "actors/vulndb.hpp"
+#include "daemon/logging.hpp"
 
 using namespace regscan;
 
@@ -91,54 +94,122 @@ std::string prepare_directories(const daemon_config& cfg) {
   return {};
 }
 
+/// The flags that override the configuration file, as given.
+struct flag_overrides {
+  daemon_config values;
+  std::vector<std::pair<CLI::Option*, std::function<void(daemon_config&)>>> given;
+  void apply(daemon_config& cfg) const {
+    for (auto& [opt, set] : given)
+      if (opt->count() > 0)
+        set(cfg);
+  }
+};
+
+/// The file (when there is one), the flags over it, and every check that
+/// needs no store: what start-up, --check-config and SIGHUP all use.
+expected<daemon_config> load_config(const std::string& path, bool path_given,
+                                    const flag_overrides& flags) {
+  daemon_config cfg;
+  try {
+    if (std::filesystem::exists(path))
+      load_config_file(path, cfg);
+    else if (path_given)
+      return make_error(errc::not_found, "configuration file " + path + " does not exist");
+  } catch (const std::exception& e) {
+    return make_error(errc::invalid, e.what());
+  }
+  flags.apply(cfg);
+  if (auto problem = cfg.validate(); !problem.empty())
+    return make_error(errc::invalid, "bad configuration: " + problem);
+  if (auto groups = check_role_groups(cfg); !groups)
+    return make_error(errc::invalid, "bad configuration: " + groups.err().message);
+  if (!cfg.socket_group.empty() && !::getgrnam(cfg.socket_group.c_str()))
+    return make_error(errc::invalid, "bad configuration: socket group " + cfg.socket_group
+                                       + " does not exist");
+  if (auto window = parse_sync_window(cfg.sync_window); !window)
+    return make_error(errc::invalid, "bad configuration: " + window.err().message);
+  return cfg;
+}
+
+/// SIGHUP: what can change without a restart. The log level now; the pull
+/// limits of the registries (kept in the store, and applied by `registry
+/// edit` already) are sent to their actors again; signatures and rules
+/// will hook in here when they exist. The rest needs a restart: said so.
+void reload(daemon_context& ctx, const daemon_config& fresh) {
+  spdlog::set_level(spdlog::level::from_str(fresh.log_level));
+  spdlog::info("configuration reloaded: log_level={}", fresh.log_level);
+  if (auto regs = ctx.db->list_registries())
+    for (auto& rec : *regs)
+      if (auto handle = ctx.registry_actor_for(rec.name))
+        caf::anon_send(*handle, configure_atom::value, static_cast<int32_t>(rec.rate_limit));
+  daemon_config applied = ctx.cfg;
+  applied.log_level = fresh.log_level;
+  if (applied.data_dir != fresh.data_dir || applied.socket != fresh.socket
+      || applied.metrics_address != fresh.metrics_address
+      || applied.max_parallel_scans != fresh.max_parallel_scans)
+    spdlog::warn("configuration reloaded: changes other than log_level take effect at the next start");
+}
+
 } // namespace
 
 int main(int argc, char** argv) {
-  CLI::App app{"regscand: registry inventory and image scanner"};
+  CLI::App app{"regscand: registry inventory and image scanner. It keeps the inventory of the "
+               "images in a team's container registries, scans them for vulnerabilities, "
+               "answers regscanctl on a Unix control socket and Prometheus on an HTTP port."};
+  app.set_version_flag("--version", std::string("regscand ") + REGSCAN_VERSION);
   std::string config_path = "config/regscan.toml";
-  daemon_config flags;
-  app.add_option("-c,--config", config_path, "configuration file (TOML)");
-  auto* data_dir = app.add_option("--data-dir", flags.data_dir, "state directory (RocksDB, key)");
-  auto* socket = app.add_option("--socket", flags.socket, "control socket path");
-  auto* group = app.add_option("--socket-group", flags.socket_group, "group of the control socket");
-  auto* admins = app.add_option("--admin-group", flags.admin_group,
-                                "group whose members may do everything on the control socket");
-  auto* viewers = app.add_option("--viewer-group", flags.viewer_group,
-                                 "group whose members may list, show, export and read status");
-  auto* metrics = app.add_option("--metrics-address", flags.metrics_address,
-                                 "Prometheus endpoint host:port");
-  auto* level = app.add_option("--log-level", flags.log_level, "trace|debug|info|warn|error");
-  auto* parallel = app.add_option("--max-parallel-scans", flags.max_parallel_scans,
-                                  "scans that run at once");
-  auto* mirror = app.add_option("--osv-mirror", flags.osv_mirror,
-                                "base URL of OSV exports: <mirror>/<ecosystem>/all.zip");
+  std::string format_name = "auto";
+  bool check_only = false;
+  flag_overrides flags;
+  auto& f = flags.values;
+  auto flag = [&](CLI::Option* opt, auto member) {
+    flags.given.emplace_back(opt, [&f, member](daemon_config& cfg) { cfg.*member = f.*member; });
+  };
+  auto* config_opt = app.add_option("-c,--config", config_path, "configuration file (TOML)");
+  app.add_flag("--check-config", check_only, "check the configuration and exit (0: it is good)");
+  app.add_option("--log-format", format_name,
+                 "auto (the journal when run by systemd, else text), text, json (JSON lines) or journal");
+  flag(app.add_option("--data-dir", f.data_dir, "state directory (RocksDB, key)"), &daemon_config::data_dir);
+  flag(app.add_option("--socket", f.socket, "control socket path"), &daemon_config::socket);
+  flag(app.add_option("--socket-group", f.socket_group, "group of the control socket"),
+       &daemon_config::socket_group);
+  flag(app.add_option("--admin-group", f.admin_group,
+                      "group whose members may do everything on the control socket"),
+       &daemon_config::admin_group);
+  flag(app.add_option("--viewer-group", f.viewer_group,
+                      "group whose members may list, show, export and read status"),
+       &daemon_config::viewer_group);
+  flag(app.add_option("--metrics-address", f.metrics_address, "Prometheus endpoint host:port"),
+       &daemon_config::metrics_address);
+  flag(app.add_option("--log-level", f.log_level, "trace|debug|info|warn|error"), &daemon_config::log_level);
+  flag(app.add_option("--max-parallel-scans", f.max_parallel_scans, "scans that run at once"),
+       &daemon_config::max_parallel_scans);
+  flag(app.add_option("--osv-mirror", f.osv_mirror, "base URL of OSV exports: <mirror>/<ecosystem>/all.zip"),
+       &daemon_config::osv_mirror);
+  app.footer("Signals: SIGTERM or SIGINT stop it (running scans are left queued for the next "
+             "start); SIGHUP reloads the log level and the registries' pull limits.\n"
+             "Under systemd (Type=notify) it reports READY=1, STATUS= and watchdog pings.");
   CLI11_PARSE(app, argc, argv);
 
-  daemon_config cfg;
-  try {
-    if (std::filesystem::exists(config_path))
-      load_config_file(config_path, cfg);
-    else if (app.count("--config"))
-      return fail("configuration file " + config_path + " does not exist");
-  } catch (const std::exception& e) {
-    return fail(e.what());
+  log_format format;
+  if (!parse_log_format(format_name, format)) {
+    std::fprintf(stderr, "--log-format must be auto, text, json or journal\n");
+    return 2;
   }
-  // Flags win over the file.
-  if (*data_dir) cfg.data_dir = flags.data_dir;
-  if (*socket) cfg.socket = flags.socket;
-  if (*group) cfg.socket_group = flags.socket_group;
-  if (*admins) cfg.admin_group = flags.admin_group;
-  if (*viewers) cfg.viewer_group = flags.viewer_group;
-  if (*metrics) cfg.metrics_address = flags.metrics_address;
-  if (*level) cfg.log_level = flags.log_level;
-  if (*parallel) cfg.max_parallel_scans = flags.max_parallel_scans;
-  if (*mirror) cfg.osv_mirror = flags.osv_mirror;
-  if (auto problem = cfg.validate(); !problem.empty())
-    return fail("bad configuration: " + problem);
-  if (auto groups = check_role_groups(cfg); !groups)
-    return fail("bad configuration: " + groups.err().message);
-  spdlog::set_level(spdlog::level::from_str(cfg.log_level));
-  spdlog::set_pattern("%Y-%m-%dT%H:%M:%S.%e %^%l%$ %v");
+  auto loaded = load_config(config_path, config_opt->count() > 0, flags);
+  if (check_only) {
+    if (!loaded) {
+      std::fprintf(stderr, "%s\n", loaded.err().message.c_str());
+      return 1;
+    }
+    std::printf("configuration is good%s\n",
+                std::filesystem::exists(config_path) ? (": " + config_path).c_str() : " (built-in defaults)");
+    return 0;
+  }
+  setup_logging(format, loaded ? loaded->log_level : "info");
+  if (!loaded)
+    return fail(loaded.err().message);
+  auto cfg = *loaded;
 
   raise_file_limit();
   if (auto problem = prepare_directories(cfg); !problem.empty())
@@ -150,6 +221,11 @@ int main(int argc, char** argv) {
   if (!db)
     return fail(db.err().message);
   ctx.db = std::move(*db);
+  // The image gauges: counted once now, then moved by every image write.
+  ctx.stats.count_images(*ctx.db);
+  ctx.db->observe_images([&ctx](const image_record* before, const image_record* after) {
+    ctx.stats.image_changed(before, after);
+  });
   auto box = secret_box::open_or_create(cfg.data_dir + "/secret.key");
   if (!box)
     return fail(box.err().message);
@@ -157,11 +233,12 @@ int main(int argc, char** argv) {
   if (auto rules = load_secret_rules(ctx); !rules)
     return fail(rules.err().message);
 
-  // SIGINT and SIGTERM are taken by sigwait below, in this thread only.
+  // SIGINT, SIGTERM and SIGHUP are taken by sigwait below, in this thread only.
   sigset_t stop_signals;
   sigemptyset(&stop_signals);
   sigaddset(&stop_signals, SIGINT);
   sigaddset(&stop_signals, SIGTERM);
+  sigaddset(&stop_signals, SIGHUP);
   pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
   ::signal(SIGPIPE, SIG_IGN);
 
@@ -206,10 +283,32 @@ int main(int argc, char** argv) {
     return fail(prometheus.err().message);
   spdlog::info("regscand {} ready: data in {}, control socket {}, metrics http://{}/metrics",
                REGSCAN_VERSION, cfg.data_dir, cfg.socket, cfg.metrics_address);
+  // The store is open, the registries' actors run and both sockets listen.
+  sd_notify("READY=1\nSTATUS=started");
+  auto watchdog = watchdog_timeout();
+  auto period = liveness_period(watchdog);
+  std::optional<liveness_loop> liveness;
+  if (std::getenv("NOTIFY_SOCKET"))
+    liveness.emplace(
+      // A probe waits 2 s at most, so a stuck actor cannot hold up SIGTERM long.
+      [&, period] {
+        return probe_actors(sys, sup, nightly ? &*nightly : nullptr,
+                            std::min(period, std::chrono::milliseconds{2000}));
+      },
+      [](const std::string& state) { sd_notify(state); }, period, watchdog.count() > 0);
 
   int sig = 0;
-  sigwait(&stop_signals, &sig);
+  while (sigwait(&stop_signals, &sig) == 0 && sig == SIGHUP) {
+    sd_notify("RELOADING=1");
+    if (auto fresh = load_config(config_path, config_opt->count() > 0, flags))
+      reload(ctx, *fresh);
+    else
+      spdlog::error("configuration not reloaded: {}", fresh.err().message);
+    sd_notify("READY=1");
+  }
   spdlog::info("signal {} received: stopping", sig);
+  sd_notify("STOPPING=1\nSTATUS=stopping: running scans are left queued");
+  liveness.reset();
   (*control)->stop();
   (*prometheus)->stop();
   // Running scans stop at their next step and are left queued for the next

@@ -60,3 +60,18 @@ TEST(daemon_config, syntax_error_names_file_and_line) {
   }
   std::remove(path.c_str());
 }
+
+TEST(daemon_config, unknown_settings_are_errors) {
+  auto path = testing::TempDir() + "typo.toml";
+  for (auto text : {"[daemon]\nlog_levle = \"debug\"\n", "[demon]\nlog_level = \"debug\"\n", "stray = 1\n"}) {
+    std::ofstream(path) << text;
+    daemon_config cfg;
+    try {
+      load_config_file(path, cfg);
+      ADD_FAILURE() << "no error for " << text;
+    } catch (const std::runtime_error& e) {
+      EXPECT_NE(std::string(e.what()).find("unknown"), std::string::npos) << e.what();
+    }
+  }
+  std::remove(path.c_str());
+}

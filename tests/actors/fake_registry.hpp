@@ -76,6 +76,13 @@ class fake_registry {
     return img.digest;
   }
 
+  /// Tags image `digest` of repository "app", so that a sync lists it
+  /// (/v2/_catalog, /v2/app/tags/list) and a pull by tag finds it.
+  void tag(const std::string& digest, const std::string& name) {
+    std::lock_guard lock{mu_};
+    tags_[name] = digest;
+  }
+
   /// Requests whose target contains `where` get `what` (one rule at a time).
   void set_fault(std::string where, fault what) {
     std::lock_guard lock{mu_};
@@ -128,8 +135,19 @@ class fake_registry {
     if (target == "/v2/" || target == "/v2")
       return reply{200, {}, "{}"};
     const std::string manifests = "/v2/app/manifests/", blobs = "/v2/app/blobs/";
+    if (target.starts_with("/v2/_catalog"))
+      return reply{200, {{"Content-Type", "application/json"}}, R"({"repositories":["app"]})"};
+    if (target.starts_with("/v2/app/tags/list")) {
+      std::string list;
+      for (auto& [name, digest] : tags_)
+        list += (list.empty() ? "\"" : ",\"") + name + "\"";
+      return reply{200, {{"Content-Type", "application/json"}}, R"({"name":"app","tags":[)" + list + "]}"};
+    }
     if (target.starts_with(manifests)) {
-      auto it = images_.find(target.substr(manifests.size()));
+      auto ref = target.substr(manifests.size());
+      if (auto t = tags_.find(ref); t != tags_.end())
+        ref = t->second;
+      auto it = images_.find(ref);
       if (it == images_.end())
         return reply{404, {}, R"({"errors":[{"code":"MANIFEST_UNKNOWN"}]})"};
       return reply{200,
@@ -148,6 +166,7 @@ class fake_registry {
   mutable std::mutex mu_;
   std::map<std::string, image> images_;
   std::map<std::string, std::string> blobs_;
+  std::map<std::string, std::string> tags_; // tag -> manifest digest
   std::string fault_at_;
   bool token_ = false;
   fault fault_ = fault::none;
