@@ -16,27 +16,31 @@ std::vector<history_step> one_per_layer(const std::vector<std::string>& layers) 
   return out;
 }
 
+size_t layer_steps(const std::vector<history_step>& steps) {
+  size_t n = 0;
+  for (const auto& s : steps)
+    n += s.empty_layer ? 0 : 1;
+  return n;
+}
+
 } // namespace
 
-std::vector<history_step> line_up_history(std::string_view config_json,
-                                          const std::vector<std::string>& layers,
-                                          std::string* note) {
-  auto fallback = [&](std::string why) {
-    if (note)
-      *note = std::move(why);
-    return one_per_layer(layers);
+std::vector<history_step> read_history(std::string_view config_json, std::string* why) {
+  auto none = [&](const char* reason) {
+    if (why)
+      *why = reason;
+    return std::vector<history_step>{};
   };
   if (config_json.empty())
-    return fallback("no image config");
+    return none("no image config");
   simdjson::dom::parser parser;
   simdjson::dom::element doc;
   if (parser.parse(config_json.data(), config_json.size()).get(doc) != simdjson::SUCCESS)
-    return fallback("image config is not JSON");
+    return none("image config is not JSON");
   simdjson::dom::array history;
   if (doc["history"].get_array().get(history) != simdjson::SUCCESS)
-    return fallback("image config has no history");
+    return none("image config has no history");
   std::vector<history_step> steps;
-  size_t with_layer = 0;
   for (auto entry : history) {
     history_step s;
     std::string_view v;
@@ -49,17 +53,37 @@ std::vector<history_step> line_up_history(std::string_view config_json,
     bool empty = false;
     if (entry["empty_layer"].get_bool().get(empty) == simdjson::SUCCESS)
       s.empty_layer = empty;
-    if (!s.empty_layer)
-      ++with_layer;
     steps.push_back(std::move(s));
   }
-  if (with_layer != layers.size())
-    return fallback("image config history has " + std::to_string(with_layer)
-                    + " layer steps for " + std::to_string(layers.size()) + " layers");
+  return steps;
+}
+
+bool assign_layers(std::vector<history_step>& steps, const std::vector<std::string>& layers) {
+  if (layer_steps(steps) != layers.size())
+    return false;
   size_t next = 0;
   for (auto& s : steps)
     if (!s.empty_layer)
       s.layer = layers[next++];
+  return true;
+}
+
+std::vector<history_step> line_up_history(std::string_view config_json,
+                                          const std::vector<std::string>& layers,
+                                          std::string* note) {
+  std::string why;
+  auto steps = read_history(config_json, &why);
+  if (steps.empty() && !why.empty()) {
+    if (note)
+      *note = std::move(why);
+    return one_per_layer(layers);
+  }
+  if (!assign_layers(steps, layers)) {
+    if (note)
+      *note = "image config history has " + std::to_string(layer_steps(steps)) + " layer steps for "
+              + std::to_string(layers.size()) + " layers";
+    return one_per_layer(layers);
+  }
   if (note)
     note->clear();
   return steps;

@@ -17,6 +17,14 @@ struct history_step {
   std::string layer;      // the layer this step made; empty for empty_layer steps
 };
 
+/// The config's history as it is, in order, with no layers set; empty, with
+/// `why` set, when the config has none or is not JSON.
+std::vector<history_step> read_history(std::string_view config_json, std::string* why = nullptr);
+
+/// Sets each layer-making step's layer when their count equals the layers';
+/// false, changing nothing, when it does not.
+bool assign_layers(std::vector<history_step>& steps, const std::vector<std::string>& layers);
+
 /// Steps in order. When the config has no usable history, or its non-empty
 /// steps do not match the layer count, each layer gets a step with an empty
 /// created_by (and `note` says why), so every layer still has an entry.

@@ -310,9 +310,11 @@ image_analyzer::entry_plan image_analyzer::plan(const tar_entry& entry) const {
   entry_plan p;
   std::string_view path = entry.path;
   p.keep = is_os_file(path) || link_targets_.contains(path);
-  p.secrets = secret_scanner_ && entry.type == tar_entry_type::file
-              && secret_scanner_->skipped_reason(path, entry.size).empty()
-              && secret_scanner_->wants(path, entry.size);
+  if (secret_scanner_ && entry.type == tar_entry_type::file
+      && secret_scanner_->wants(path, entry.size)) {
+    p.secrets_skipped = secret_scanner_->skipped_reason(path, entry.size);
+    p.secrets = p.secrets_skipped.empty();
+  }
   bool executable = (entry.mode & 0111) != 0 && entry.type != tar_entry_type::dir
                     && entry.type != tar_entry_type::symlink;
   for (size_t i = 0; i < catalogers_.size(); ++i) {
@@ -544,9 +546,8 @@ bool image_analyzer::entry_begin(const tar_entry& entry, entry_plan& out) {
     }
     case tar_entry_type::file: {
       auto p = plan(entry);
-      if (secret_scanner_)
-        if (auto why = secret_scanner_->skipped_reason(path, entry.size); !why.empty())
-          secrets_incomplete("layer " + layers_[layer] + ": " + entry.path + ": " + why);
+      if (!p.secrets_skipped.empty())
+        secrets_incomplete("layer " + layers_[layer] + ": " + entry.path + ": " + p.secrets_skipped);
       if (!p.keep && p.parsers.empty()) {
         if (!p.secrets)
           return false;

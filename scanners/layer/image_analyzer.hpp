@@ -121,6 +121,7 @@ class image_analyzer {
     bool keep = false;     // OS file or a wanted symlink's target: keep the bytes
     std::vector<size_t> parsers; // catalogers that want it
     bool secrets = false;  // the secret scanner wants it
+    std::string secrets_skipped; // why the secret scanner cannot read it (too large)
   };
   // A secret finding and the index of the layer that added it.
   struct held_secret {

@@ -2,6 +2,7 @@
 
 #include <simdjson.h>
 
+#include "scanners/layer/history.hpp"
 #include "scanners/secrets/secret_scanner.hpp"
 
 namespace regscan {
@@ -65,32 +66,12 @@ std::vector<secret_finding> config_secrets(const secret_scanner& scanner,
   }
 
   // Each step's created_by; a step that made a layer names it when the
-  // steps line up with the layers.
-  simdjson::dom::array history;
-  if (doc["history"].get_array().get(history) != simdjson::SUCCESS)
-    return out;
-  std::vector<std::pair<std::string, bool>> steps; // created_by, empty_layer
-  size_t with_layer = 0;
-  for (auto entry : history) {
-    std::string_view created_by;
-    if (entry["created_by"].get_string().get(created_by) != simdjson::SUCCESS)
-      created_by = {};
-    bool empty = false;
-    if (entry["empty_layer"].get_bool().get(empty) != simdjson::SUCCESS)
-      empty = false;
-    with_layer += empty ? 0 : 1;
-    steps.emplace_back(std::string(created_by), empty);
-  }
-  bool lined_up = with_layer == layers.size();
-  size_t next_layer = 0;
-  for (size_t i = 0; i < steps.size(); ++i) {
-    const auto& [created_by, empty] = steps[i];
-    std::string layer = lined_up && !empty ? layers[next_layer] : "";
-    if (!empty)
-      ++next_layer;
-    if (!created_by.empty())
-      scan("history:" + std::to_string(i), created_by, layer);
-  }
+  // steps line up with the layers (else no step names one).
+  auto steps = read_history(config_json);
+  assign_layers(steps, layers);
+  for (size_t i = 0; i < steps.size(); ++i)
+    if (!steps[i].created_by.empty())
+      scan("history:" + std::to_string(i), steps[i].created_by, steps[i].layer);
   return out;
 }
 

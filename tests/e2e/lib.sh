@@ -73,4 +73,3 @@ expect_fail() {
   echo "$out" | grep -qi -- "$pattern" || fail "regscanctl $* said '$out', expected '$pattern'"
   echo "  expected error: $out"
 }
-metric() { curl -sf "http://127.0.0.1:$METRICS_PORT/metrics" | awk -v m="$1" '$1==m {print $2}'; }
