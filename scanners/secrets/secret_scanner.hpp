@@ -21,8 +21,8 @@ struct secret_finding {
   std::string severity;    // "Critical", "High", "Medium", "Low"
   std::string location;    // as given: a file path without leading '/', or "env:NAME", "label:KEY", "history:N"
   uint32_t line = 0;       // 1-based line where the match starts; 0 for a rule on paths only
-  std::string masked;      // the first min(4, size/4) characters of the secret, then "********"
-  std::string fingerprint; // hex HMAC-SHA256 of the secret under the scanner's key
+  std::string masked;      // the first min(4, size/4) characters of the secret, then "********"; empty for a path-only rule
+  std::string fingerprint; // hex HMAC-SHA256 of the secret (of the location for a path-only rule) under the scanner's key
   // Filled by the analyzer, not by the scanner:
   std::string layer;
   bool deleted = false;
@@ -74,6 +74,8 @@ class secret_scanner {
   /// positives many, and the walk reports oversize files by skipped_reason().
   /// For a config value pass "NAME=VALUE" as content and "env:NAME" as
   /// location; for a history step, its created_by and "history:N".
+  /// At most 1000 findings per content (a hostile file of one secret
+  /// repeated), most specific rules first.
   void scan(std::string_view location, std::string_view content, std::vector<secret_finding>& out) const;
 
   struct impl;
