@@ -21,6 +21,7 @@
 #include <algorithm>
 #include <array>
 #include <atomic>
+#include <climits>
 #include <cmath>
 #include <cstring>
 #include <map>
@@ -38,6 +39,10 @@ constexpr size_t binary_probe = 8 << 10;
 // How far before a regex's first end position its match may start: long
 // enough for the longest PEM or PGP key block.
 constexpr size_t max_match_span = 64 << 10;
+// Findings kept per scanned content: a file of one secret repeated a million
+// times says no more with a million findings, and each costs allowlist checks
+// and an HMAC. The result stays "not clean" either way.
+constexpr size_t max_findings = 1000;
 
 std::string lower(std::string_view s) {
   std::string out(s);
@@ -59,7 +64,7 @@ std::string hex(const unsigned char* p, size_t n) {
 RE2::Options re2_options() {
   RE2::Options o;
   o.set_log_errors(false);
-  o.set_max_mem(64 << 20);
+  o.set_max_mem(8 << 20); // RE2's default; past it the DFA falls back to the NFA: slower, same matches
   return o;
 }
 
@@ -141,6 +146,7 @@ struct compiled_rule {
   std::vector<int> keywords; // ids into the keyword table
   bool generic = false;      // loses an overlap to any specific rule
   bool first_pass = false;   // in the Hyperscan database (else confirmed on the whole text)
+  bool line_target = false;  // an allowlist of it matches on the whole line
 };
 
 // Where a rule's regex may have matched, from the first pass.
@@ -206,6 +212,7 @@ struct secret_scanner::impl {
   std::vector<compiled_allowlist> global_allowlists;
   std::vector<const compiled_allowlist*> file_allowlists; // path-only: skip whole files
   std::vector<int> path_rules;
+  bool global_line_target = false;
   std::string key;
   secret_scan_limits limits;
   std::string version;
@@ -242,7 +249,7 @@ struct secret_scanner::impl {
 void secret_scanner::impl::first_pass(std::string_view content, std::vector<char>& keyword_seen,
                                       std::vector<rule_hits>& hits) const {
 #ifdef REGSCAN_HAVE_HYPERSCAN
-  if (use_hyperscan) {
+  if (use_hyperscan && content.size() <= UINT_MAX) { // hs_scan takes a 32-bit length
     struct context {
       const impl* self;
       std::vector<char>* keyword_seen;
@@ -279,11 +286,16 @@ bool secret_scanner::impl::allowed(const compiled_rule& r, std::string_view loca
                                    std::string_view content, const candidate& c,
                                    size_t match_end) const {
   std::string_view match = content.substr(c.match_begin, match_end - c.match_begin);
-  size_t line_begin = content.rfind('\n', c.begin == 0 ? 0 : c.begin - 1);
-  line_begin = (line_begin == std::string_view::npos || c.begin == 0) ? 0 : line_begin + 1;
-  size_t line_end = content.find('\n', c.end);
-  if (line_end == std::string_view::npos) line_end = content.size();
-  std::string_view line = content.substr(line_begin, line_end - line_begin);
+  // The line only for a "line" allowlist: finding it costs the line's length,
+  // and a minified file is one long line with many candidates.
+  std::string_view line;
+  if (r.line_target || global_line_target) {
+    size_t line_begin = c.begin == 0 ? std::string_view::npos : content.rfind('\n', c.begin - 1);
+    line_begin = line_begin == std::string_view::npos ? 0 : line_begin + 1;
+    size_t line_end = content.find('\n', c.end);
+    if (line_end == std::string_view::npos) line_end = content.size();
+    line = content.substr(line_begin, line_end - line_begin);
+  }
   for (const auto& a : global_allowlists)
     if (a.allows(location, c.secret, match, line)) return true;
   for (const auto& a : r.allowlists)
@@ -299,7 +311,7 @@ void secret_scanner::impl::confirm(int rule_index, std::string_view location,
   if (r.rule.secret_group > groups) return; // checked at build; defensive
   std::vector<re2::StringPiece> g(static_cast<size_t>(groups) + 1);
   size_t pos = from;
-  while (pos <= to) {
+  while (pos <= to && out.size() < 4 * max_findings) {
     if (!r.re->Match(content, pos, to, RE2::UNANCHORED, g.data(), static_cast<int>(g.size()))) break;
     re2::StringPiece whole = g[0];
     size_t match_begin = static_cast<size_t>(whole.data() - content.data());
@@ -401,11 +413,14 @@ void secret_scanner::scan(std::string_view location, std::string_view content,
     return rank(a) < rank(b) || (rank(a) == rank(b) && a.begin < b.begin);
   });
   std::vector<const candidate*> kept;
+  std::map<size_t, size_t> taken; // begin -> end of kept secrets; they never overlap
   for (const auto& c : found) {
-    bool overlaps = std::any_of(kept.begin(), kept.end(), [&](const candidate* k) {
-      return c.begin < k->end && k->begin < c.end;
-    });
-    if (!overlaps) kept.push_back(&c);
+    auto next = taken.lower_bound(c.begin);
+    if (next != taken.end() && next->first < c.end) continue;
+    if (next != taken.begin() && std::prev(next)->second > c.begin) continue;
+    taken.emplace(c.begin, c.end);
+    kept.push_back(&c);
+    if (kept.size() == max_findings) break;
   }
   std::sort(kept.begin(), kept.end(), [](const candidate* a, const candidate* b) {
     return a->begin < b->begin || (a->begin == b->begin && a->rule < b->rule);
@@ -440,6 +455,8 @@ void secret_scanner::scan(std::string_view location, std::string_view content,
     counted_to = at;
     emit(m.rules[static_cast<size_t>(c->rule)], line, c->secret);
   }
+  // A rule on paths only reports the file: no line, nothing to mask, the
+  // fingerprint keyed on the path.
   for (int i : path_only_hits) emit(m.rules[static_cast<size_t>(i)], 0, location);
 }
 
@@ -513,6 +530,7 @@ expected<std::shared_ptr<const secret_scanner>> secret_scanner::build(const secr
       add_allowlist(a);
       auto ca = compile_allowlist(a, what);
       if (!ca) return ca.err();
+      c.line_target |= ca->target == allow_target::line;
       c.allowlists.push_back(std::move(*ca));
     }
     for (const auto& k : r.keywords) {
@@ -534,6 +552,7 @@ expected<std::shared_ptr<const secret_scanner>> secret_scanner::build(const secr
     add_allowlist(a);
     auto ca = compile_allowlist(a, "global allowlist");
     if (!ca) return ca.err();
+    m->global_line_target |= ca->target == allow_target::line;
     m->global_allowlists.push_back(std::move(*ca));
   }
   add(user_rules.allowlist_default_paths ? "default-paths" : "no-default-paths");
@@ -555,7 +574,7 @@ expected<std::shared_ptr<const secret_scanner>> secret_scanner::build(const secr
   {
     RE2::Options o = re2_options();
     o.set_case_sensitive(false);
-    o.set_max_mem(256 << 20);
+    o.set_max_mem(32 << 20);
     m->keyword_set = std::make_unique<RE2::Set>(o, RE2::UNANCHORED);
     for (const auto& k : m->keywords)
       if (m->keyword_set->Add(RE2::QuoteMeta(k), nullptr) < 0)

@@ -62,6 +62,8 @@ class secret_scanner {
   /// positives many, and the walk reports oversize files by skipped_reason().
   /// For a config value pass "NAME=VALUE" as content and "env:NAME" as
   /// location; for a history step, its created_by and "history:N".
+  /// At most 1000 findings per content (a hostile file of one secret
+  /// repeated), most specific rules first.
   void scan(std::string_view location, std::string_view content, std::vector<secret_finding>& out) const;
 
   struct impl;

@@ -220,6 +220,14 @@ TEST(SecretScanner, ImageConfigLocations) {
   EXPECT_TRUE(scan(*s, "env:PASSWORD_FILE", "PASSWORD_FILE=/run/secrets/db").empty());
 }
 
+TEST(SecretScanner, RepeatedSecretsAreCappedAndStayLinear) {
+  auto s = make();
+  std::string minified;
+  while (minified.size() < (2u << 20)) minified += "secret: \"abcd1234efgh5678\", ";
+  auto f = scan(*s, "srv/app/bundle.min.js", minified);
+  EXPECT_EQ(f.size(), 1000u); // one line, capped; quadratic work here would take minutes
+}
+
 TEST(SecretScanner, EncryptedKeysAreLow) {
   test::corpus_builder b(1);
   auto s = make();
