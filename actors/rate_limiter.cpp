@@ -36,18 +36,27 @@ rate_limiter(rate_limiter_actor::stateful_pointer<rate_limiter_state> self, daem
     spdlog::error("registry {}: {}; its pull budget starts empty", registry, stored.err().message);
   self->state.registry = std::move(registry);
   self->state.window = pull_window{per_hour, std::move(pulls)};
+  auto publish = [self, ctx] {
+    auto& st = self->state;
+    ctx->stats.budget_changed(st.registry, st.window.limit(), st.window.pulls());
+  };
+  publish();
   return {
-    [self, ctx](acquire_atom) -> int64_t {
+    [self, ctx, publish](acquire_atom) -> int64_t {
       auto& st = self->state;
       auto until = st.window.try_acquire(std::time(nullptr));
       if (until == 0) {
         // Stored before the pull is allowed: a crash never gives one back.
         if (auto ok = ctx->db->put_pulls(st.registry, st.window.pulls()); !ok)
           spdlog::error("registry {}: {}", st.registry, ok.err().message);
+        publish();
       }
       return until;
     },
-    [self](configure_atom, int32_t limit) { self->state.window.set_limit(limit); },
+    [self, publish](configure_atom, int32_t limit) {
+      self->state.window.set_limit(limit);
+      publish();
+    },
   };
 }
 

@@ -21,6 +21,7 @@ class pull_window {
   /// Counts a pull and returns 0, or returns the unix time at which one is allowed.
   int64_t try_acquire(int64_t now);
   void set_limit(int per_hour) { per_hour_ = per_hour; }
+  int limit() const { return per_hour_; }
   const std::vector<int64_t>& pulls() const { return pulls_; }
 
  private:

@@ -1,7 +1,9 @@
 #include "daemon/metrics.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <cstdlib>
 #include <ctime>
 
 #include "storage/store.hpp"
@@ -25,8 +27,11 @@ void header(std::string& out, const char* name, const char* type, const char* he
 std::string number(double v) {
   if (std::isinf(v))
     return v > 0 ? "+Inf" : "-Inf";
+  // The shortest text that reads back as v: 0.1, not 0.10000000000000001.
   char buf[32];
-  std::snprintf(buf, sizeof buf, "%.17g", v);
+  std::snprintf(buf, sizeof buf, "%.15g", v);
+  if (std::strtod(buf, nullptr) != v)
+    std::snprintf(buf, sizeof buf, "%.17g", v);
   return buf;
 }
 
@@ -123,6 +128,26 @@ void metrics::budget_wait(const std::string& registry) {
   registries_[registry].budget_waits++;
 }
 
+void metrics::image_pulled(const std::string& registry) {
+  images_pulled++;
+  std::lock_guard lock{mu_};
+  registries_[registry].images_pulled++;
+}
+
+void metrics::layer_pulled(const std::string& registry, uint64_t bytes, double seconds) {
+  layer_bytes_pulled += bytes;
+  layer_pull_seconds.observe(seconds);
+  std::lock_guard lock{mu_};
+  registries_[registry].bytes_pulled += bytes;
+}
+
+void metrics::budget_changed(const std::string& registry, int per_hour, std::vector<int64_t> pulls) {
+  std::lock_guard lock{mu_};
+  auto& r = registries_[registry];
+  r.per_hour = per_hour;
+  r.pulls = std::move(pulls);
+}
+
 std::string metrics::render(store& db) const {
   std::string out;
   header(out, "regscan_build_info", "gauge", "The running regscand's version (the value is 1).");
@@ -156,6 +181,11 @@ std::string metrics::render(store& db) const {
          static_cast<double>(layer_bytes_pulled));
   single(out, "regscan_layer_cache_hits_total", "counter", "Layers taken from the layer cache, not pulled.",
          static_cast<double>(layer_cache_hits));
+  single(out, "regscan_layer_cache_hit_bytes_total", "counter",
+         "Compressed layer bytes not pulled because the layer cache had them.",
+         static_cast<double>(layer_cache_hit_bytes));
+  layer_pull_seconds.render(out, "regscan_layer_pull_duration_seconds",
+                            "How long each layer's fetch took, streamed through the analyzer.");
   single(out, "regscan_layer_cache_misses_total", "counter",
          "Layers pulled and analyzed because the layer cache had no usable entry.",
          static_cast<double>(layer_cache_misses));
@@ -199,6 +229,27 @@ std::string metrics::render(store& db) const {
     for (auto& [name, r] : registries_)
       sample(out, "regscan_registry_budget_waits_total", "registry=\"" + label(name) + "\"",
              static_cast<double>(r.budget_waits));
+    header(out, "regscan_registry_images_pulled_total", "counter", "Images pulled from the registry for scanning.");
+    for (auto& [name, r] : registries_)
+      sample(out, "regscan_registry_images_pulled_total", "registry=\"" + label(name) + "\"",
+             static_cast<double>(r.images_pulled));
+    header(out, "regscan_registry_layer_bytes_pulled_total", "counter",
+           "Compressed layer bytes pulled from the registry.");
+    for (auto& [name, r] : registries_)
+      sample(out, "regscan_registry_layer_bytes_pulled_total", "registry=\"" + label(name) + "\"",
+             static_cast<double>(r.bytes_pulled));
+    header(out, "regscan_registry_pull_budget_remaining", "gauge",
+           "Pulls the registry's hourly budget allows now; absent for a registry without a limit.");
+    auto now = std::time(nullptr);
+    for (auto& [name, r] : registries_) {
+      if (r.per_hour <= 0)
+        continue;
+      int64_t recent = 0;
+      for (auto t : r.pulls)
+        recent += now - t < 3600 ? 1 : 0;
+      sample(out, "regscan_registry_pull_budget_remaining", "registry=\"" + label(name) + "\"",
+             static_cast<double>(std::max<int64_t>(0, r.per_hour - recent)));
+    }
   }
 
   uint64_t registries = 0;

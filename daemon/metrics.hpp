@@ -10,6 +10,7 @@
 #include <map>
 #include <mutex>
 #include <string>
+#include <vector>
 
 namespace regscan {
 
@@ -42,6 +43,7 @@ struct metrics {
   std::atomic<uint64_t> images_pulled{0};
   std::atomic<uint64_t> layer_cache_hits{0};   // layers replayed from the layer cache
   std::atomic<uint64_t> layer_cache_misses{0}; // layers pulled although the cache was asked
+  std::atomic<uint64_t> layer_cache_hit_bytes{0}; // compressed bytes the hits did not pull
   std::atomic<uint64_t> control_requests{0};
   // The supervisor's queue, published after each of its changes.
   std::atomic<uint64_t> tasks_queued{0};
@@ -49,6 +51,7 @@ struct metrics {
   std::atomic<uint64_t> tasks_waiting_backoff{0};
   std::atomic<uint64_t> tasks_running{0};
   histogram scan_seconds; // a scan task's run, from its start to its outcome
+  histogram layer_pull_seconds; // one layer's fetch, streamed through the analyzer
 
   /// Counts the stored images once (start-up); image_changed keeps it.
   void count_images(store& db);
@@ -58,6 +61,14 @@ struct metrics {
   void sync_finished(const std::string& registry, bool ok, int64_t at);
   /// A scan of the registry waited for its pull budget.
   void budget_wait(const std::string& registry);
+  /// A scan took one of the registry's pulls (one per image).
+  void image_pulled(const std::string& registry);
+  /// A layer's fetch ended, whatever its outcome, after `bytes` in `seconds`.
+  void layer_pulled(const std::string& registry, uint64_t bytes, double seconds);
+  /// The registry's pull budget: pulls per hour (0: unlimited) and the times
+  /// of the pulls in the last hour. The remaining budget is worked out at the
+  /// scrape, as pulls leave the window.
+  void budget_changed(const std::string& registry, int per_hour, std::vector<int64_t> pulls);
 
   /// The Prometheus text exposition (format 0.0.4).
   std::string render(store& db) const;
@@ -73,6 +84,10 @@ struct metrics {
     int64_t last_sync = 0;
     bool last_sync_ok = false;
     uint64_t budget_waits = 0;
+    uint64_t images_pulled = 0;
+    uint64_t bytes_pulled = 0;
+    int per_hour = 0;
+    std::vector<int64_t> pulls;
   };
   void add(const image_record& img, int sign);
   mutable std::mutex mu_;

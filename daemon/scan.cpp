@@ -1,5 +1,7 @@
 #include "daemon/scan.hpp"
 
+#include <chrono>
+
 #include <ctime>
 #include <iterator>
 
@@ -121,7 +123,7 @@ expected<void> run_scan(services& ctx, const std::string& image_key, scan_hooks&
                                        + " is spent until " + std::to_string(until));
     }
     permitted = true;
-    ctx.stats.images_pulled++;
+    ctx.stats.image_pulled(img->registry);
     return {};
   };
 
@@ -140,6 +142,7 @@ expected<void> run_scan(services& ctx, const std::string& image_key, scan_hooks&
     if (use_cache) {
       if (replay_cached_layer(ctx, analyzer, layer.digest, oci.diff_ids[i], version)) {
         ctx.stats.layer_cache_hits++;
+        ctx.stats.layer_cache_hit_bytes += layer.size;
         ++cached;
         continue;
       }
@@ -152,14 +155,18 @@ expected<void> run_scan(services& ctx, const std::string& image_key, scan_hooks&
       layer.digest, [&](const uint8_t* data, size_t size) { content.update(data, size); },
       use_cache);
     expected<void> fed;
+    uint64_t pulled = 0;
     auto sink = [&](const uint8_t* data, size_t size) -> expected<void> {
       if (is_cancelled())
         return cancelled_error();
-      ctx.stats.layer_bytes_pulled += size;
+      pulled += size;
       fed = analyzer.feed(data, size);
       return fed;
     };
+    auto started = std::chrono::steady_clock::now();
     auto got = client->fetch_blob(img->repository, layer.digest, sink, layer.size);
+    ctx.stats.layer_pulled(img->registry, pulled,
+                           std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
     if (is_cancelled())
       return cancelled_error();
     // A layer whose bytes are bad (corrupt, truncated, a bomb, over a limit)

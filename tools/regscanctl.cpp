@@ -848,7 +848,9 @@ int main(int argc, char** argv) {
   } else if (*rules_import) {
     auto doc = parse_ok(call("POST", "/secrets/rules", read_file(rules_file), "application/toml"));
     std::cout << "imported " << str(doc, "user_rules") << " rules from " << rules_file << "; "
-              << str(doc, "rules") << " rules in force\n";
+              << str(doc, "rules") << " rules in force\n"
+              << "images scanned before keep their secret results until they are scanned again "
+                 "(regscanctl scan --all)\n";
   } else if (*scan_cancel) {
     json_writer w;
     w.begin_object().field("refs", cancel_refs).end_object();

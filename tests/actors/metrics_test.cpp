@@ -7,6 +7,7 @@
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
+#include <ctime>
 
 #include <gtest/gtest.h>
 
@@ -104,6 +105,9 @@ TEST_F(metrics_test, a_scrape_of_100000_images_takes_under_50_ms_and_names_none)
   observe();
   stats.scan_seconds.observe(3.5);
   stats.sync_finished("lab", true, 1700000000);
+  stats.budget_changed("lab", 100, {std::time(nullptr) - 10});
+  stats.image_pulled("lab");
+  stats.layer_pulled("lab", 4096, 0.2);
   auto start = std::chrono::steady_clock::now();
   auto text = stats.render(*db);
   auto ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
@@ -122,4 +126,28 @@ TEST_F(metrics_test, a_scrape_of_100000_images_takes_under_50_ms_and_names_none)
   EXPECT_EQ(rc, 0) << test::slurp(dir / "promtool.txt") << text;
   // promtool prints lint problems (naming, units) even when it exits 0.
   EXPECT_EQ(test::slurp(dir / "promtool.txt"), "") << text;
+}
+
+TEST_F(metrics_test, pulls_bytes_and_the_remaining_budget_are_counted_per_registry) {
+  auto now = std::time(nullptr);
+  // One pull has left the hour-long window, two are in it.
+  stats.budget_changed("lab", 10, {now - 4000, now - 100, now - 5});
+  stats.budget_changed("open", 0, {now - 5});
+  stats.image_pulled("lab");
+  stats.layer_pulled("lab", 1000, 0.3);
+  stats.layer_pulled("lab", 500, 2.0);
+  stats.image_pulled("open");
+  stats.layer_pulled("open", 7, 0.01);
+  auto text = stats.render(*db);
+  auto has = [&](const std::string& line) { return text.find(line + "\n") != std::string::npos; };
+  EXPECT_TRUE(has("regscan_registry_pull_budget_remaining{registry=\"lab\"} 8")) << text;
+  EXPECT_FALSE(has("regscan_registry_pull_budget_remaining{registry=\"open\"} 0")) << "no limit, no gauge";
+  EXPECT_TRUE(has("regscan_registry_images_pulled_total{registry=\"lab\"} 1")) << text;
+  EXPECT_TRUE(has("regscan_registry_layer_bytes_pulled_total{registry=\"lab\"} 1500")) << text;
+  EXPECT_TRUE(has("regscan_registry_layer_bytes_pulled_total{registry=\"open\"} 7")) << text;
+  EXPECT_TRUE(has("regscan_layer_bytes_pulled_total 1507")) << text;
+  EXPECT_TRUE(has("regscan_images_pulled_total 2")) << text;
+  EXPECT_TRUE(has("regscan_layer_pull_duration_seconds_bucket{le=\"0.1\"} 1")) << text;
+  EXPECT_TRUE(has("regscan_layer_pull_duration_seconds_bucket{le=\"0.5\"} 2")) << text;
+  EXPECT_TRUE(has("regscan_layer_pull_duration_seconds_count 3")) << text;
 }
