@@ -135,9 +135,9 @@ void start(self_ptr self, daemon_context* ctx, task_record& task, registry_actor
   auto handle = self->spawn<caf::monitored + caf::detached>(scan_task, ctx, task, flag, progress,
                                                             reg, me);
   self->send(handle, run_atom::value);
-  supervisor_state::running_task run{handle.address(), task.registry, flag};
-  run.progress = std::move(progress);
-  self->state.running.emplace(task.id, std::move(run));
+  self->state.running.emplace(task.id, supervisor_state::running_task{handle.address(),
+                                                                      task.registry, flag,
+                                                                      std::move(progress)});
 }
 
 /// The next registry, after the last one served, with a task that can run now.

@@ -207,7 +207,7 @@ expected<sync_summary> run_sync(services& ctx, const std::string& registry_name,
   }
   const int64_t now = std::time(nullptr);
   // New images are authorized as the license settings say (daemon/license.hpp).
-  auto stored = license_new_images(ctx, [&](const std::function<bool()>& decide) -> expected<void> {
+  auto written = license_new_images(ctx, [&](const std::function<bool()>& decide) -> expected<void> {
     for (auto& [key, img] : seen) {
       img.synced_at = now;
       // A scan may finish while we list, or while we write: its state wins
@@ -235,8 +235,8 @@ expected<sync_summary> run_sync(services& ctx, const std::string& registry_name,
     }
     return {};
   });
-  if (!stored)
-    return stored.err();
+  if (!written)
+    return written.err();
   // Only a complete listing may remove what the registry no longer has.
   for (auto& [key, img] : known) {
     if (seen.count(key))

@@ -1,6 +1,7 @@
 // The console's operations on the control socket: authorization and
 // licenses, the scheduled scan, exceptions. Parse, delegate to the
 // use-cases, render.
+#include <cstdlib>
 #include <ctime>
 
 #include <caf/all.hpp>
