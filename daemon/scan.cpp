@@ -229,9 +229,6 @@ expected<void> run_scan(services& ctx, const std::string& image_key, scan_hooks&
   result.db_generation = ctx.db->db_generation();
   auto findings = wants("vulns") ? match_inventory(*ctx.db, result.inv)
                                  : expected<std::vector<finding>>{std::vector<finding>{}};
-  if (!wants("vulns"))
-    result.inv.notes.push_back("vulnerabilities not looked for (scan categories: "
-                               + join_categories(hooks.categories) + ")");
   if (!findings)
     return findings.err();
   if (is_cancelled())
@@ -241,6 +238,29 @@ expected<void> run_scan(services& ctx, const std::string& image_key, scan_hooks&
   result.matched_at = result.scanned_at;
   // A rescan keeps when each finding was first seen, for --new-since.
   auto previous = ctx.db->get_findings(image_key);
+  // A category this scan did not look for keeps what the last scan of the
+  // same manifest found for it.
+  auto skipped = [&](const char* what, bool kept) {
+    result.inv.notes.push_back(std::string{what} + " not looked for (scan categories: "
+                               + join_categories(hooks.categories) + ")"
+                               + (kept ? "; those of the previous scan are kept" : ""));
+  };
+  if (!wants("vulns")) {
+    bool kept = previous && !previous->findings.empty();
+    if (kept)
+      result.findings = previous->findings;
+    skipped("vulnerabilities", kept);
+  }
+  if (!wants("secrets")) {
+    auto before = ctx.db->get_result(image_key);
+    bool kept = before && before->inv.secrets_scanned;
+    if (kept) {
+      result.inv.secrets_scanned = true;
+      result.inv.secrets_complete = before->inv.secrets_complete;
+      result.inv.secrets = before->inv.secrets;
+    }
+    skipped("secrets", kept);
+  }
   carry_first_seen(previous ? previous->findings : std::vector<finding>{}, result.findings,
                    result.scanned_at);
 
