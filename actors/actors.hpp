@@ -16,6 +16,7 @@
 
 #include "scanners/expected.hpp"
 #include "daemon/rematch.hpp"
+#include "daemon/scan_request.hpp"
 #include "daemon/sync.hpp"
 #include "daemon/vulndb_update.hpp"
 #include "storage/records.hpp"
@@ -55,7 +56,7 @@ template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, task_record& x) {
   return f(caf::meta::type_name("task_record"), x.id, x.image_key, x.registry, x.state,
            x.attempts, x.interruptions, x.created_at, x.updated_at, x.waits_for, x.not_before,
-           x.error, x.error_code);
+           x.error, x.error_code, x.categories, x.shares_with, x.layers_done, x.layers_total);
 }
 
 template <class Inspector>
@@ -128,6 +129,22 @@ typename Inspector::result_type inspect(Inspector& f, queue_counts& x) {
            x.running);
 }
 
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, scan_group& x) {
+  return f(caf::meta::type_name("scan_group"), x.key, x.shares_with);
+}
+
+/// Scans to queue: one task per group, looking for `categories` (empty: all).
+struct scan_order {
+  std::vector<scan_group> groups;
+  std::vector<std::string> categories;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, scan_order& x) {
+  return f(caf::meta::type_name("scan_order"), x.groups, x.categories);
+}
+
 } // namespace regscan
 
 CAF_BEGIN_TYPE_ID_BLOCK(regscan, caf::first_custom_type_id)
@@ -165,6 +182,9 @@ CAF_BEGIN_TYPE_ID_BLOCK(regscan, caf::first_custom_type_id)
   CAF_ADD_ATOM(regscan, regscan, update_atom, "update")
   CAF_ADD_ATOM(regscan, regscan, rematch_atom, "rematch")
   CAF_ADD_ATOM(regscan, regscan, ping_atom, "ping")
+  CAF_ADD_TYPE_ID(regscan, (regscan::scan_group))
+  CAF_ADD_TYPE_ID(regscan, (std::vector<regscan::scan_group>))
+  CAF_ADD_TYPE_ID(regscan, (regscan::scan_order))
 CAF_END_TYPE_ID_BLOCK(regscan)
 
 namespace regscan {
@@ -209,6 +229,10 @@ using scan_task_actor = caf::typed_actor<caf::reacts_to<run_atom>>;
 using supervisor_actor = caf::typed_actor<
   /// Queues one task per image key; answers the task ids.
   caf::replies_to<scan_atom, std::vector<std::string>>::with<std::vector<uint64_t>>,
+  /// Queues one task per group (its result recorded for the group's other
+  /// images), looking for the order's categories; answers the task id of
+  /// each group (an image already active answers its running task's id).
+  caf::replies_to<scan_atom, scan_order>::with<std::vector<uint64_t>>,
   /// Cancels queued, waiting or running tasks; answers, per id, whether it
   /// was active. A running task holds its slot until it has really stopped.
   caf::replies_to<cancel_atom, std::vector<uint64_t>>::with<std::vector<uint64_t>>,
@@ -230,6 +254,12 @@ using supervisor_actor = caf::typed_actor<
 using scheduler_actor = caf::typed_actor<caf::reacts_to<run_atom>,
                                          /// The watchdog's sign of life.
                                          caf::replies_to<ping_atom>::with<bool>>;
+
+/// The scheduled scan: ticks once a minute (and on run_atom), and when the
+/// stored schedule is due queues its scan with the supervisor.
+using scan_schedule_actor = caf::typed_actor<caf::reacts_to<run_atom>,
+                                             /// The watchdog's sign of life.
+                                             caf::replies_to<ping_atom>::with<bool>>;
 
 /// Matches stored inventories again when the vulnerability database
 /// changes, one run at a time on a thread of its own; requests that come

@@ -10,14 +10,21 @@
 namespace regscan {
 
 scan_task_actor::behavior_type scan_task(scan_task_actor::pointer self, daemon_context* ctx,
-                                         uint64_t task_id, std::string image_key,
+                                         task_record task,
                                          std::shared_ptr<std::atomic<bool>> cancelled,
+                                         std::shared_ptr<scan_progress> progress,
                                          registry_actor registry, supervisor_actor parent) {
   return {
     [=](run_atom) {
+      auto task_id = task.id;
+      auto& image_key = task.image_key;
       spdlog::info("scan task {} started for {}", task_id, image_key);
       scan_hooks hooks;
       hooks.cancel = cancelled.get();
+      hooks.categories = task.categories;
+      hooks.shares_with = task.shares_with;
+      hooks.layers_done = &progress->layers_done;
+      hooks.layers_total = &progress->layers_total;
       hooks.acquire_pull = [&]() -> int64_t {
         int64_t until = -1;
         caf::scoped_actor asker{self->system()};

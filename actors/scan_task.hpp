@@ -10,10 +10,18 @@ namespace regscan {
 
 class daemon_context;
 
-/// Runs one scan on `run_atom`, sends its scan_outcome to `parent`, quits.
+/// How far a running scan is: written by its thread, read by the supervisor.
+struct scan_progress {
+  std::atomic<int> layers_done{0};
+  std::atomic<int> layers_total{0};
+};
+
+/// Runs the scan of `task` (its image, categories and the images sharing its
+/// result) on `run_atom`, sends its scan_outcome to `parent`, quits.
 scan_task_actor::behavior_type scan_task(scan_task_actor::pointer self, daemon_context* ctx,
-                                         uint64_t task_id, std::string image_key,
+                                         task_record task,
                                          std::shared_ptr<std::atomic<bool>> cancelled,
+                                         std::shared_ptr<scan_progress> progress,
                                          registry_actor registry, supervisor_actor parent);
 
 } // namespace regscan

@@ -68,6 +68,14 @@ void set_image_status(daemon_context* ctx, const std::string& key, scan_status s
     spdlog::error("cannot store image {}: {}", key, ok.err().message);
 }
 
+/// The status of a task's image and of the images that share its result.
+void set_group_status(daemon_context* ctx, const task_record& task, scan_status status,
+                      const std::string& error = {}) {
+  set_image_status(ctx, task.image_key, status, error);
+  for (auto& key : task.shares_with)
+    set_image_status(ctx, key, status, error);
+}
+
 bool transient(errc code) { return code == errc::transport || code == errc::unavailable; }
 
 void dispatch(self_ptr self, daemon_context* ctx);
@@ -76,8 +84,13 @@ void dispatch_slots(self_ptr self, daemon_context* ctx);
 /// An ended task is kept with the last few of its image; older ones go.
 void retire(self_ptr self, daemon_context* ctx, const task_record& task) {
   auto& st = self->state;
-  if (auto a = st.active.find(task.image_key); a != st.active.end() && a->second == task.id)
-    st.active.erase(a);
+  auto release = [&](const std::string& key) {
+    if (auto a = st.active.find(key); a != st.active.end() && a->second == task.id)
+      st.active.erase(a);
+  };
+  release(task.image_key);
+  for (auto& key : task.shares_with)
+    release(key);
   auto& ended = st.ended[task.image_key];
   ended.push_back(task.id);
   while (ended.size() > kept_tasks_per_image) {
@@ -89,7 +102,7 @@ void retire(self_ptr self, daemon_context* ctx, const task_record& task) {
 
 void fail(self_ptr self, daemon_context* ctx, task_record& task, const error& why) {
   set_task_state(ctx, task, task_state::failed, &why);
-  set_image_status(ctx, task.image_key, scan_status::failed, why.message);
+  set_group_status(ctx, task, scan_status::failed, why.message);
   ctx->stats.scans_failed++;
   spdlog::error("scan task {} for {} failed after {} attempt(s): {}", task.id, task.image_key,
                 task.attempts, why.message);
@@ -114,15 +127,17 @@ void wait_until(self_ptr self, uint64_t id, int64_t until, wait_reason why) {
 void start(self_ptr self, daemon_context* ctx, task_record& task, registry_actor reg) {
   task.attempts++;
   set_task_state(ctx, task, task_state::running);
-  set_image_status(ctx, task.image_key, scan_status::scanning);
+  set_group_status(ctx, task, scan_status::scanning);
   auto flag = std::make_shared<std::atomic<bool>>(false);
+  auto progress = std::make_shared<scan_progress>();
   auto me = caf::actor_cast<supervisor_actor>(self);
   // Blocking HTTP and CPU work: each task gets a thread of its own.
-  auto handle = self->spawn<caf::monitored + caf::detached>(scan_task, ctx, task.id,
-                                                            task.image_key, flag, reg, me);
+  auto handle = self->spawn<caf::monitored + caf::detached>(scan_task, ctx, task, flag, progress,
+                                                            reg, me);
   self->send(handle, run_atom::value);
   self->state.running.emplace(task.id, supervisor_state::running_task{handle.address(),
-                                                                      task.registry, flag});
+                                                                      task.registry, flag,
+                                                                      std::move(progress)});
 }
 
 /// The next registry, after the last one served, with a task that can run now.
@@ -219,10 +234,10 @@ void finish(self_ptr self, daemon_context* ctx, const scan_outcome& out) {
     // Shutdown: the run did not count, and the next start takes the task again.
     task->attempts = std::max(task->attempts - 1, 0);
     set_task_state(ctx, *task, task_state::queued);
-    set_image_status(ctx, task->image_key, scan_status::queued);
+    set_group_status(ctx, *task, scan_status::queued);
   } else if (run.cancel_requested) {
     // Whatever the run wrote meanwhile, the image ends cancelled.
-    set_image_status(ctx, task->image_key, scan_status::cancelled);
+    set_group_status(ctx, *task, scan_status::cancelled);
     retire(self, ctx, *task);
   } else if (out.ok) {
     set_task_state(ctx, *task, task_state::done);
@@ -235,7 +250,7 @@ void finish(self_ptr self, daemon_context* ctx, const scan_outcome& out) {
     task->waits_for = wait_reason::budget;
     task->not_before = out.budget_until;
     set_task_state(ctx, *task, task_state::waiting);
-    set_image_status(ctx, task->image_key, scan_status::queued);
+    set_group_status(ctx, *task, scan_status::queued);
     st.budget_until[task->registry] = out.budget_until;
     ctx->stats.budget_wait(task->registry);
     spdlog::info("scan task {} waits until {} for the pull budget of registry {}", task->id,
@@ -249,7 +264,7 @@ void finish(self_ptr self, daemon_context* ctx, const scan_outcome& out) {
     task->not_before = now() + backoff;
     auto why = make_error(out.code, out.error);
     set_task_state(ctx, *task, task_state::waiting, &why);
-    set_image_status(ctx, task->image_key, scan_status::queued);
+    set_group_status(ctx, *task, scan_status::queued);
     ctx->stats.scan_retries++;
     spdlog::info("scan task {} retries in {} s after: {}", task->id, backoff, out.error);
     wait_until(self, task->id, task->not_before, wait_reason::backoff);
@@ -279,6 +294,8 @@ void recover(self_ptr self, daemon_context* ctx) {
       continue;
     }
     st.active[task.image_key] = task.id;
+    for (auto& key : task.shares_with)
+      st.active[key] = task.id;
     if (task.state == task_state::running) {
       task.interruptions++;
       if (task.interruptions > ctx->cfg.max_retries) {
@@ -290,7 +307,7 @@ void recover(self_ptr self, daemon_context* ctx) {
       spdlog::info("scan task {} for {} was interrupted ({} of {}): it runs again", task.id,
                    task.image_key, task.interruptions, ctx->cfg.max_retries);
       set_task_state(ctx, task, task_state::queued);
-      set_image_status(ctx, task.image_key, scan_status::queued);
+      set_group_status(ctx, task, scan_status::queued);
     }
     if (task.state == task_state::waiting) {
       if (task.waits_for == wait_reason::budget)
@@ -318,12 +335,49 @@ void cancel_one(self_ptr self, daemon_context* ctx, uint64_t id, std::vector<uin
     st.delayed.erase(id);
   }
   set_task_state(ctx, *task, task_state::cancelled);
-  set_image_status(ctx, task->image_key, scan_status::cancelled);
+  set_group_status(ctx, *task, scan_status::cancelled);
   ctx->stats.scans_cancelled++;
   spdlog::info("scan task {} for {} cancelled", id, task->image_key);
   if (!st.running.count(id))
     retire(self, ctx, *task);
   done.push_back(id);
+}
+
+/// Queues one task per group; an image already active keeps its task.
+std::vector<uint64_t> queue_order(self_ptr self, daemon_context* ctx, const scan_order& order) {
+  auto& st = self->state;
+  std::vector<uint64_t> ids;
+  for (auto& group : order.groups) {
+    if (auto a = st.active.find(group.key); a != st.active.end()) {
+      ids.push_back(a->second); // already queued, waiting or running
+      continue;
+    }
+    auto img = ctx->db->get_image(group.key);
+    auto id = img ? ctx->db->next_task_id() : expected<uint64_t>{img.err()};
+    if (!id) {
+      spdlog::error("cannot queue a scan of {}: {}", group.key, id.err().message);
+      ids.push_back(0);
+      continue;
+    }
+    task_record task;
+    task.id = *id;
+    task.image_key = group.key;
+    task.registry = img->registry;
+    task.created_at = now();
+    task.categories = order.categories;
+    for (auto& key : group.shares_with)
+      if (!st.active.count(key)) // an active image keeps its own task
+        task.shares_with.push_back(key);
+    set_task_state(ctx, task, task_state::queued);
+    set_group_status(ctx, task, scan_status::queued);
+    enqueue(self, task);
+    st.active[group.key] = task.id;
+    for (auto& key : task.shares_with)
+      st.active[key] = task.id;
+    ids.push_back(task.id);
+  }
+  dispatch(self, ctx);
+  return ids;
 }
 
 } // namespace
@@ -346,33 +400,13 @@ supervisor_actor::behavior_type supervisor(self_ptr self, daemon_context* ctx) {
   });
   return {
     [self, ctx](scan_atom, const std::vector<std::string>& keys) -> std::vector<uint64_t> {
-      auto& st = self->state;
-      std::vector<uint64_t> ids;
-      for (auto& key : keys) {
-        if (auto a = st.active.find(key); a != st.active.end()) {
-          ids.push_back(a->second); // already queued, waiting or running
-          continue;
-        }
-        auto img = ctx->db->get_image(key);
-        auto id = img ? ctx->db->next_task_id() : expected<uint64_t>{img.err()};
-        if (!id) {
-          spdlog::error("cannot queue a scan of {}: {}", key, id.err().message);
-          ids.push_back(0);
-          continue;
-        }
-        task_record task;
-        task.id = *id;
-        task.image_key = key;
-        task.registry = img->registry;
-        task.created_at = now();
-        set_task_state(ctx, task, task_state::queued);
-        set_image_status(ctx, key, scan_status::queued);
-        enqueue(self, task);
-        st.active[key] = task.id;
-        ids.push_back(task.id);
-      }
-      dispatch(self, ctx);
-      return ids;
+      scan_order order;
+      for (auto& key : keys)
+        order.groups.push_back({key, {}});
+      return queue_order(self, ctx, order);
+    },
+    [self, ctx](scan_atom, const scan_order& order) -> std::vector<uint64_t> {
+      return queue_order(self, ctx, order);
     },
     [self, ctx](cancel_atom, const std::vector<uint64_t>& ids) -> std::vector<uint64_t> {
       std::vector<uint64_t> done;
@@ -388,6 +422,11 @@ supervisor_actor::behavior_type supervisor(self_ptr self, daemon_context* ctx) {
       // A queued task of a registry whose budget is spent waits for it too.
       auto t = now();
       for (auto& task : *tasks) {
+        if (auto r = self->state.running.find(task.id);
+            r != self->state.running.end() && r->second.progress) {
+          task.layers_done = r->second.progress->layers_done;
+          task.layers_total = r->second.progress->layers_total;
+        }
         if (task.state != task_state::queued)
           continue;
         auto b = self->state.budget_until.find(task.registry);

@@ -17,6 +17,7 @@
 #include <caf/typed_response_promise.hpp>
 
 #include "actors/actors.hpp"
+#include "actors/scan_task.hpp"
 
 namespace regscan {
 
@@ -28,6 +29,7 @@ struct supervisor_state {
     caf::actor_addr addr;
     std::string registry;
     std::shared_ptr<std::atomic<bool>> cancel;
+    std::shared_ptr<scan_progress> progress;
     bool cancel_requested = false;
     bool stop_requested = false; // shutdown: left queued for the next start
     std::chrono::steady_clock::time_point started = std::chrono::steady_clock::now();
@@ -45,7 +47,8 @@ struct supervisor_state {
   };
   std::map<uint64_t, delayed_task> delayed;
   std::map<uint64_t, running_task> running;
-  /// The active task of each image (queued, waiting or running).
+  /// The active task of each image (queued, waiting or running), also of
+  /// the images that share a task's result.
   std::map<std::string, uint64_t> active;
   /// Ended tasks per image, oldest first: only the last few are kept.
   std::map<std::string, std::deque<uint64_t>> ended;

@@ -1,6 +1,7 @@
 #include "config/daemon_config.hpp"
 
 #include <cstdio>
+#include <filesystem>
 #include <map>
 #include <set>
 #include <stdexcept>
@@ -8,6 +9,14 @@
 #include <toml++/toml.h>
 
 namespace regscan {
+
+bool known_timezone(const std::string& name) {
+  // glibc takes an unknown TZ for UTC without a word: check the file.
+  if (name.empty() || name.front() == '/' || name.find("..") != std::string::npos)
+    return false;
+  std::error_code ec;
+  return std::filesystem::is_regular_file("/usr/share/zoneinfo/" + name, ec);
+}
 
 std::string daemon_config::validate() const {
   if (data_dir.empty())
@@ -47,6 +56,10 @@ std::string daemon_config::validate() const {
     if (std::sscanf(sync_window.c_str(), "%d:%d-%d:%d%c", &h1, &m1, &h2, &m2, &tail) != 4)
       return "sync.window must be HH:MM-HH:MM";
   }
+  if (license_quota < -1)
+    return "license.quota must not be negative";
+  if (!timezone.empty() && !known_timezone(timezone))
+    return "schedule.timezone: " + timezone + " is not a time zone of /usr/share/zoneinfo";
   static const char* levels[] = {"trace", "debug", "info", "warn", "error"};
   for (auto l : levels)
     if (log_level == l)
@@ -67,6 +80,8 @@ void check_known_keys(const std::string& path, const toml::table& t) {
     {"vulndb", {"mirror", "allowed_mirrors", "allow_http", "max_archive_mib", "download_timeout_seconds"}},
     {"sync", {"nightly", "window"}},
     {"secrets", {"enabled", "max_file_mib", "skip_test_paths"}}, // main's secret scanning
+    {"license", {"quota", "auto_authorize"}},
+    {"schedule", {"timezone"}},
   };
   for (auto& [section, node] : t) {
     auto k = known.find(std::string(section.str()));
@@ -130,6 +145,13 @@ void load_config_file(const std::string& path, daemon_config& cfg) {
     cfg.secrets_max_file_bytes = static_cast<uint64_t>(*mib) << 20;
   }
   cfg.secrets_skip_test_paths = t["secrets"]["skip_test_paths"].value_or(cfg.secrets_skip_test_paths);
+  if (auto quota = t["license"]["quota"].value<int64_t>()) {
+    if (*quota < 0)
+      throw std::runtime_error(path + ": license.quota must not be negative");
+    cfg.license_quota = *quota;
+  }
+  cfg.auto_authorize = t["license"]["auto_authorize"].value_or(cfg.auto_authorize);
+  cfg.timezone = t["schedule"]["timezone"].value_or(cfg.timezone);
 }
 
 } // namespace regscan

@@ -41,10 +41,22 @@ struct daemon_config {
   uint64_t secrets_max_file_bytes = uint64_t{10} << 20;
   /// Skip test fixtures and vendored docs, where example keys live.
   bool secrets_skip_test_paths = true;
+  /// Licensing ([license]): each authorized image uses one license of the
+  /// quota; only authorized images are scanned. -1 = no [license] quota:
+  /// every image is authorized.
+  int64_t license_quota = -1;
+  /// New images found by a sync are authorized while licenses remain.
+  bool auto_authorize = false;
+  /// Scheduled scans run at local time of this zone ([schedule] timezone, an
+  /// IANA name); empty = the system's (TZ, /etc/localtime).
+  std::string timezone;
 
   /// Empty when the settings make sense, else what is wrong.
   std::string validate() const;
 };
+
+/// Whether /usr/share/zoneinfo has a zone of this IANA name ("Asia/Shanghai").
+bool known_timezone(const std::string& name);
 
 /// Reads a TOML file into `cfg`. Throws std::runtime_error with the file and
 /// position on a syntax error: this runs at start-up only.

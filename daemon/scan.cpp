@@ -1,7 +1,7 @@
 #include "daemon/scan.hpp"
 
+#include <algorithm>
 #include <chrono>
-
 #include <ctime>
 #include <iterator>
 
@@ -51,6 +51,13 @@ expected<std::vector<finding>> match_inventory(store& db, const inventory& inv) 
 }
 
 namespace {
+
+std::string join_categories(const std::vector<std::string>& cats) {
+  std::string out;
+  for (auto& c : cats)
+    out += (out.empty() ? "" : ",") + c;
+  return out;
+}
 
 // Larger deltas are not cached (a layer of a million small wanted files).
 constexpr size_t max_cached_layer_size = 16u << 20;
@@ -127,16 +134,25 @@ expected<void> run_scan(services& ctx, const std::string& image_key, scan_hooks&
     return {};
   };
 
+  auto wants = [&](std::string_view category) {
+    return hooks.categories.empty()
+           || std::find(hooks.categories.begin(), hooks.categories.end(), category)
+                != hooks.categories.end();
+  };
   image_analyzer analyzer;
-  auto secrets = ctx.secret_scanner_in_use();
+  auto secrets = wants("secrets") ? ctx.secret_scanner_in_use() : nullptr;
   if (secrets)
     analyzer.look_for_secrets(secrets);
   // The layer cache is keyed by diffID: the config lists them in layer order.
   bool use_cache = oci.diff_ids.size() == oci.layers.size();
   auto version = analyzer.cache_version();
   size_t cached = 0;
+  if (hooks.layers_total)
+    *hooks.layers_total = static_cast<int>(oci.layers.size());
   for (size_t i = 0; i < oci.layers.size(); ++i) {
     auto& layer = oci.layers[i];
+    if (hooks.layers_done)
+      *hooks.layers_done = static_cast<int>(i);
     if (is_cancelled())
       return cancelled_error();
     if (use_cache) {
@@ -213,9 +229,12 @@ expected<void> run_scan(services& ctx, const std::string& image_key, scan_hooks&
   }
   if (is_cancelled())
     return cancelled_error();
+  if (hooks.layers_done)
+    *hooks.layers_done = static_cast<int>(oci.layers.size());
   // An import that lands after this point leaves the result to a re-match.
   result.db_generation = ctx.db->db_generation();
-  auto findings = match_inventory(*ctx.db, result.inv);
+  auto findings = wants("vulns") ? match_inventory(*ctx.db, result.inv)
+                                 : expected<std::vector<finding>>{std::vector<finding>{}};
   if (!findings)
     return findings.err();
   if (is_cancelled())
@@ -225,17 +244,62 @@ expected<void> run_scan(services& ctx, const std::string& image_key, scan_hooks&
   result.matched_at = result.scanned_at;
   // A rescan keeps when each finding was first seen, for --new-since.
   auto previous = ctx.db->get_findings(image_key);
+  // A category this scan did not look for keeps what the last scan of the
+  // same manifest found for it.
+  auto skipped = [&](const char* what, bool kept) {
+    result.inv.notes.push_back(std::string{what} + " not looked for (scan categories: "
+                               + join_categories(hooks.categories) + ")"
+                               + (kept ? "; those of the previous scan are kept" : ""));
+  };
+  if (!wants("vulns")) {
+    bool kept = previous && !previous->findings.empty();
+    if (kept)
+      result.findings = previous->findings;
+    skipped("vulnerabilities", kept);
+  }
+  if (!wants("secrets")) {
+    auto before = ctx.db->get_result(image_key);
+    bool kept = before && before->inv.secrets_scanned;
+    if (kept) {
+      result.inv.secrets_scanned = true;
+      result.inv.secrets_complete = before->inv.secrets_complete;
+      result.inv.secrets = before->inv.secrets;
+    }
+    skipped("secrets", kept);
+  }
   carry_first_seen(previous ? previous->findings : std::vector<finding>{}, result.findings,
                    result.scanned_at);
 
-  return ctx.db->put_result(result, [&](image_record& img) {
-    img.scan_status = scan_status::scanned;
-    img.last_scan = result.scanned_at;
-    img.last_error.clear();
-    img.incomplete = !result.inv.complete;
-    count_findings(img, result.findings);
-    count_secrets(img, result.inv);
-  });
+  auto record = [&](const scan_result& r) {
+    return ctx.db->put_result(r, [&](image_record& img) {
+      img.scan_status = scan_status::scanned;
+      img.last_scan = r.scanned_at;
+      img.last_error.clear();
+      img.incomplete = !r.inv.complete;
+      count_findings(img, r.findings);
+      count_secrets(img, r.inv);
+    });
+  };
+  if (auto ok = record(result); !ok)
+    return ok;
+  // The images with the same image ID get this result, each keeping when
+  // its own findings were first seen.
+  for (auto& key : hooks.shares_with) {
+    auto other = ctx.db->get_image(key);
+    if (!other || other->image_id != img->image_id)
+      continue; // gone, or changed since it was grouped
+    scan_result copy = result;
+    copy.image_key = key;
+    copy.inv.notes.push_back("result shared from " + image_key + " (same image ID "
+                             + img->image_id + ")");
+    auto before = ctx.db->get_findings(key);
+    carry_first_seen(before ? before->findings : std::vector<finding>{}, copy.findings,
+                     copy.scanned_at);
+    if (auto ok = record(copy); !ok)
+      spdlog::warn("scan of {}: cannot record its result for {}: {}", image_key, key,
+                   ok.err().message);
+  }
+  return {};
 }
 
 } // namespace regscan

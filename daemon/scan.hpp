@@ -32,6 +32,13 @@ struct scan_hooks {
   std::function<int64_t()> acquire_pull;
   /// Out: when the budget was spent, until when (the scan ends with errc::limit).
   int64_t budget_until = 0;
+  /// What to look for (scan_request.hpp's names); empty = everything available.
+  std::vector<std::string> categories;
+  /// Images with the same image ID: the result is recorded for each too.
+  std::vector<std::string> shares_with;
+  /// Out, read by other threads: layers analyzed (or replayed) of all.
+  std::atomic<int>* layers_done = nullptr;
+  std::atomic<int>* layers_total = nullptr;
 };
 
 /// Scans one image and stores its result. A manifest or config request, or

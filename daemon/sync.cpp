@@ -1,11 +1,13 @@
 #include "daemon/sync.hpp"
 
 #include <ctime>
+#include <functional>
 #include <map>
 #include <set>
 
 #include <spdlog/spdlog.h>
 
+#include "daemon/license.hpp"
 #include "daemon/services.hpp"
 
 namespace regscan {
@@ -204,25 +206,37 @@ expected<sync_summary> run_sync(services& ctx, const std::string& registry_name,
     report(repos_done);
   }
   const int64_t now = std::time(nullptr);
-  for (auto& [key, img] : seen) {
-    img.synced_at = now;
-    // A scan may finish while we list, or while we write: its state wins
-    // over our copy, under the store's image lock.
-    auto ok = ctx.db->update_image(key, [&](image_record& cur, bool exists) {
-      if (exists) {
-        img.scan_status = cur.scan_status;
-        img.last_scan = cur.last_scan;
-        img.last_error = cur.last_error;
-        img.incomplete = cur.incomplete;
-        img.severity_counts = cur.severity_counts;
-        img.vuln_count = cur.vuln_count;
-      }
-      cur = img;
-      return true;
-    });
-    if (!ok)
-      return ok.err();
-  }
+  // New images are authorized as the license settings say (daemon/license.hpp).
+  auto written = license_new_images(ctx, [&](const std::function<bool()>& decide) -> expected<void> {
+    for (auto& [key, img] : seen) {
+      img.synced_at = now;
+      // A scan may finish while we list, or while we write: its state wins
+      // over our copy, under the store's image lock.
+      auto ok = ctx.db->update_image(key, [&](image_record& cur, bool exists) {
+        if (exists) {
+          img.scan_status = cur.scan_status;
+          img.last_scan = cur.last_scan;
+          img.last_error = cur.last_error;
+          img.incomplete = cur.incomplete;
+          img.severity_counts = cur.severity_counts;
+          img.vuln_count = cur.vuln_count;
+          img.secret_count = cur.secret_count;
+          img.secrets_incomplete = cur.secrets_incomplete;
+          img.secret_counts = cur.secret_counts;
+          img.authorized = cur.authorized;
+        } else {
+          img.authorized = decide();
+        }
+        cur = img;
+        return true;
+      });
+      if (!ok)
+        return ok.err();
+    }
+    return {};
+  });
+  if (!written)
+    return written.err();
   // Only a complete listing may remove what the registry no longer has.
   for (auto& [key, img] : known) {
     if (seen.count(key))

@@ -495,4 +495,17 @@ expected<ecosystem_status> decode_ecosystem_status(std::string_view json) {
   });
 }
 
+// ---- schedule, exception: their fields() lists ------------------------------
+
+std::string encode(const schedule_record& r) { return encode_fields(r); }
+std::string encode(const exception_record& r) { return encode_fields(r); }
+
+expected<schedule_record> decode_schedule(std::string_view json) {
+  return decode<schedule_record>(json, "schedule record", read_fields<schedule_record>);
+}
+
+expected<exception_record> decode_exception(std::string_view json) {
+  return decode<exception_record>(json, "exception record", read_fields<exception_record>);
+}
+
 } // namespace regscan::codec

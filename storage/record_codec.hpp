@@ -29,6 +29,11 @@ expected<findings_record> decode_findings(std::string_view json);
 expected<std::vector<package>> decode_packages(std::string_view json);
 expected<ecosystem_status> decode_ecosystem_status(std::string_view json);
 
+std::string encode(const schedule_record& r);
+std::string encode(const exception_record& r);
+expected<schedule_record> decode_schedule(std::string_view json);
+expected<exception_record> decode_exception(std::string_view json);
+
 /// `s` if it is valid UTF-8, else a copy with each invalid byte replaced by U+FFFD.
 std::string utf8_safe(std::string_view s);
 

@@ -108,6 +108,10 @@ struct image_record {
   std::map<std::string, int> secret_counts; // by severity
   std::vector<std::string> layers;
   std::string config_json;
+  /// Licensed for scanning (daemon/license.hpp). True by default: images
+  /// stored before licensing existed, and every image while no quota is
+  /// configured, count as authorized.
+  bool authorized = true;
 };
 
 // In the API's order. The view adds registry_type and registry_address after
@@ -139,6 +143,7 @@ void fields(T& x, F&& f) {
   f("secret_count", x.secret_count, {.shown_as = "secrets"});
   f("secrets_incomplete", x.secrets_incomplete);
   f("secret_counts", x.secret_counts);
+  f("authorized", x.authorized);
   f("layers", x.layers, not_shown);
   // Kept as a string, not inlined: it must come back byte for byte.
   f("config_json", x.config_json, not_shown);
@@ -174,6 +179,13 @@ struct task_record {
   int64_t not_before = 0; // unix seconds; a waiting task is due then
   std::string error;
   std::string error_code; // errc name of the last error, "" when none
+  /// What the scan looks for (scan_categories names); empty = everything available.
+  std::vector<std::string> categories;
+  /// Images with the same image ID that get this task's result (dedupe).
+  std::vector<std::string> shares_with;
+  /// Progress of a running task (layers analyzed of all), set by the supervisor's list.
+  int layers_done = 0;
+  int layers_total = 0;
 };
 
 template <maybe_const<task_record> T, class F>
@@ -190,6 +202,10 @@ void fields(T& x, F&& f) {
   f("not_before", x.not_before);
   f("error", x.error);
   f("error_code", x.error_code);
+  f("categories", x.categories);
+  f("shares_with", x.shares_with);
+  f("layers_done", x.layers_done);
+  f("layers_total", x.layers_total);
 }
 
 struct scan_result {
@@ -252,5 +268,55 @@ struct import_report {
   std::vector<std::string> errors; // "<entry>: <reason>"
   std::map<std::string, uint64_t> per_ecosystem; // live records in the archive per ecosystem
 };
+
+/// The scheduled scan (one per daemon): every `every_days` days at `at`
+/// (HH:MM, the daemon's local time).
+struct schedule_record {
+  bool enabled = false;
+  int every_days = 1; // 1, 7, 15 or 30
+  std::string at = "00:00";
+  std::vector<std::string> categories; // empty = everything available
+  std::string scope = "all";           // all | latest
+  int64_t next_run = 0;                // unix seconds; due when <= now
+  int64_t last_run = 0;
+  int64_t updated_at = 0;
+};
+
+template <maybe_const<schedule_record> T, class F>
+void fields(T& x, F&& f) {
+  f("enabled", x.enabled);
+  f("every_days", x.every_days);
+  f("at", x.at);
+  f("categories", x.categories);
+  f("scope", x.scope);
+  f("next_run", x.next_run);
+  f("last_run", x.last_run);
+  f("updated_at", x.updated_at);
+}
+
+/// An accepted finding: it stops counting as risk for an image (key) or a
+/// repository ("<registry>/<repository>") until it expires.
+struct exception_record {
+  uint64_t id = 0;
+  std::string image;      // image key, or ""
+  std::string repository; // "<registry>/<repository>", or ""
+  std::string finding;    // advisory id or alias, or secret rule id
+  std::string reason;
+  int64_t expires = 0;    // unix seconds
+  int64_t created_at = 0;
+  int64_t created_by = -1; // the control-socket peer's uid
+};
+
+template <maybe_const<exception_record> T, class F>
+void fields(T& x, F&& f) {
+  f("id", x.id);
+  f("image", x.image);
+  f("repository", x.repository);
+  f("finding", x.finding);
+  f("reason", x.reason);
+  f("expires", x.expires);
+  f("created_at", x.created_at);
+  f("created_by", x.created_by);
+}
 
 } // namespace regscan

@@ -23,6 +23,9 @@ enum class cf : std::size_t {
               // "db/<ecosystem>" -> ecosystem_status
               // "schema/results" -> layout version of results (u64, 8 bytes)
               // "budget/<registry>" -> its pulls of the last hour (budget_key)
+              // "schedule/scan" -> schedule_record (the scheduled scan)
+              // "exception/<id u64 big-endian>" -> exception_record
+              // "seq/exception" -> last issued exception id (u64, big-endian)
   findings,   // image key -> findings_record (advisory text left out)
   package_index, // family \0 lookup name \0 image key -> the image's packages under
                  // that name: what a re-match after a database change looks at
@@ -105,6 +108,16 @@ inline constexpr std::string_view meta_results_layout = "schema/results";
 /// "secrets/rules" -> the user's secret rules (gitleaks TOML), as imported.
 inline constexpr std::string_view meta_secret_rules = "secrets/rules";
 inline constexpr uint64_t results_layout = 2;
+
+// --- scheduled scan and exceptions ---------------------------------------------
+
+inline constexpr std::string_view meta_scan_schedule = "schedule/scan";
+inline constexpr std::string_view meta_exception_prefix = "exception/";
+inline constexpr std::string_view meta_exception_seq = "seq/exception";
+
+inline std::string exception_key(uint64_t id) {
+  return std::string{meta_exception_prefix}.append(encode_u64(id));
+}
 
 // --- package index -----------------------------------------------------------
 

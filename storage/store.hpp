@@ -87,6 +87,17 @@ class store {
   expected<std::string> get_secret_rules();
   expected<void> put_secret_rules(std::string_view toml);
 
+  // --- scheduled scan and exceptions (store_ops.cpp) ---
+  /// The scheduled scan; a disabled default when none was ever set.
+  expected<schedule_record> get_schedule();
+  expected<void> put_schedule(const schedule_record& s);
+  /// Stores a new exception under the next id (1, 2, ...), which it returns.
+  expected<uint64_t> add_exception(exception_record e);
+  /// In id order.
+  expected<std::vector<exception_record>> list_exceptions();
+  /// Error "no exception <id>" (not_found) when absent.
+  expected<void> delete_exception(uint64_t id);
+
   // --- scan results ---
   // A result is kept in three parts: the inventory (results), the findings
   // without their advisory text (findings), and one package_index entry per
@@ -218,6 +229,7 @@ class store {
   std::mutex import_mu_;  // one import at a time: it reads before it writes
   std::mutex image_mu_;   // read-modify-write of image records: sync, scan, re-match
   image_observer image_observer_;
+  std::mutex exception_mu_; // add_exception's id read-modify-write
   /// Under image_mu_: writes `r` and tells the observer.
   expected<void> put_image_locked(const image_record& r, const image_record* before);
   void image_changed(const image_record* before, const image_record* after) {

@@ -16,6 +16,7 @@ packages=(
   debian-archive-keyring  # truth_test.sh: debootstrap of Debian 11 and 13 as well as 12
   libyaml-cpp-dev  # `make yaml_lock_bench`: the YAML library it was measured against
   isal time  # `make bench`: igzip as the floor, /usr/bin/time -v for peak RSS
+  faketime  # e2e ops_test: regscand started days later, so a scheduled scan was missed
   # version-ordering references: librpm, packaging, node-semver, Maven, RubyGems,
   # composer/semver
   python3-rpm python3-packaging nodejs node-semver maven default-jre-headless ruby

@@ -10,6 +10,7 @@
 #include <fstream>
 #include <iterator>
 #include <iostream>
+#include <sstream>
 #include <thread>
 
 #include <CLI/CLI.hpp>
@@ -407,12 +408,12 @@ void images_table(simdjson::dom::element doc) {
                     short_digest(str(img, "image_id")),
                     str(img, "os") + "/" + str(img, "architecture"), human_size(size), status,
                     when(img, "last_scan"), str(img, "vulnerabilities"), risk_summary(img),
-                    secrets_summary(img)});
+                    secrets_summary(img), str(img, "authorized")});
     if (!img["new_findings"].error()) // --new-since
       rows.back().push_back(str(img, "new_findings"));
   }
   std::vector<std::string> head{"IMAGE",     "DIGEST", "IMAGE ID", "PLATFORM", "SIZE", "STATUS",
-                                "LAST SCAN", "VULNS",  "RISK",     "SECRETS"};
+                                "LAST SCAN", "VULNS",  "RISK",     "SECRETS", "AUTH"};
   if (!rows.empty() && rows.front().size() > head.size())
     head.push_back("NEW");
   print_table(head, rows);
@@ -445,6 +446,223 @@ void wait_for_sync(const std::string& name) {
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(200));
   }
+}
+
+// ---- the console's operations: licenses, scheduled scans, exceptions ----------
+
+std::vector<std::string> split_csv(const std::string& s) {
+  std::vector<std::string> out;
+  size_t from = 0;
+  while (from <= s.size()) {
+    auto comma = s.find(',', from);
+    auto part = s.substr(from, comma == std::string::npos ? std::string::npos : comma - from);
+    if (!part.empty())
+      out.push_back(part);
+    if (comma == std::string::npos)
+      break;
+    from = comma + 1;
+  }
+  return out;
+}
+
+/// The non-empty lines of a file, trimmed; "#" starts a comment.
+std::vector<std::string> read_lines(const std::string& path) {
+  std::vector<std::string> out;
+  std::istringstream in{path == "-" ? std::string{std::istreambuf_iterator<char>{std::cin}, {}}
+                                    : read_file(path)};
+  for (std::string line; std::getline(in, line);) {
+    line = line.substr(0, line.find('#'));
+    auto b = line.find_first_not_of(" \t\r");
+    auto e = line.find_last_not_of(" \t\r");
+    if (b != std::string::npos)
+      out.push_back(line.substr(b, e - b + 1));
+  }
+  return out;
+}
+
+/// "3/7 layers" for a running task.
+std::string task_progress(simdjson::dom::element t) {
+  int64_t done = 0, total = 0;
+  if (t["layers_done"].get(done) || t["layers_total"].get(total) || total == 0)
+    return "-";
+  return std::to_string(done) + "/" + std::to_string(total) + " layers";
+}
+
+std::string date_of(int64_t t) {
+  char buf[32];
+  std::time_t tt = t;
+  std::strftime(buf, sizeof buf, "%Y-%m-%d %H:%M:%S", std::localtime(&tt));
+  return buf;
+}
+
+/// "accepted (#3 until 2027-01-01 00:00:00: reason)" for a finding an exception accepts.
+std::string accepted_note(simdjson::dom::element f) {
+  auto a = f["accepted"];
+  if (a.error())
+    return "-";
+  int64_t expires = 0;
+  if (a["expires"].get(expires))
+    expires = 0;
+  return "accepted (#" + str(a.value(), "exception") + " until " + date_of(expires) + ": "
+         + str(a.value(), "reason") + ")";
+}
+
+void print_license(simdjson::dom::element doc) {
+  if (str(doc, "limited") != "yes") {
+    std::cout << "no license quota configured: every image is authorized ("
+              << str(doc, "used") << " images)\n";
+    return;
+  }
+  std::cout << "quota:          " << str(doc, "quota") << "\n"
+            << "used:           " << str(doc, "used") << "\n"
+            << "free:           " << str(doc, "free") << "\n"
+            << "auto-authorize: " << str(doc, "auto_authorize") << "\n";
+}
+
+void print_schedule(simdjson::dom::element doc) {
+  if (str(doc, "enabled") != "yes") {
+    std::cout << "scheduled scan: off";
+    if (auto last = when(doc, "last_run"); last != "-")
+      std::cout << " (last run " << last << ")";
+    std::cout << "\n";
+    return;
+  }
+  auto cats = join(doc, "categories");
+  std::cout << "scheduled scan: every " << str(doc, "every_days") << " day(s) at "
+            << str(doc, "at") << " (" << str(doc, "timezone") << ")\n"
+            << "  categories: " << (cats.empty() ? "all available" : cats) << "\n"
+            << "  scope:      " << str(doc, "scope") << "\n"
+            << "  next run:   " << when(doc, "next_run") << "\n"
+            << "  last run:   " << when(doc, "last_run") << "\n";
+}
+
+/// What the console's pages add to regscanctl; each runs from its callback.
+void add_console_ops(CLI::App& app) {
+  static struct {
+    std::vector<std::string> images;
+    bool all = false, json = false;
+    int every = 0;
+    std::string at, categories, scope = "all";
+    std::string image, repository, finding, reason, expires, id;
+  } a;
+  auto change = [](bool authorize) {
+    if (a.all == !a.images.empty())
+      die("name the images, or use --all");
+    json_writer w;
+    w.begin_object().field("images", a.images);
+    if (a.all)
+      w.field("all", true);
+    w.end_object();
+    auto doc = parse_ok(call("POST", authorize ? "/authorize" : "/unauthorize", w.str()));
+    simdjson::dom::array changed;
+    if (!doc[authorize ? "authorized" : "unauthorized"].get(changed))
+      for (auto k : changed)
+        std::cout << (authorize ? "authorized " : "unauthorized ")
+                  << std::string_view(k.get_string().value_unsafe()) << "\n";
+    simdjson::dom::array same;
+    if (!doc["unchanged"].get(same))
+      for (auto k : same)
+        std::cout << "already " << (authorize ? "authorized " : "unauthorized ")
+                  << std::string_view(k.get_string().value_unsafe()) << "\n";
+    if (str(doc, "limited") == "yes")
+      std::cout << str(doc, "used") << " of " << str(doc, "quota") << " licenses used, "
+                << str(doc, "free") << " free\n";
+  };
+  for (bool authorize : {true, false}) {
+    auto* cmd = app.add_subcommand(authorize ? "authorize" : "unauthorize",
+                                   authorize ? "authorize images for scanning (one license each)"
+                                             : "take images' authorization back (frees their licenses)");
+    cmd->add_option("images", a.images, "image references");
+    cmd->add_flag("--all", a.all, "every image in the inventory");
+    cmd->callback([change, authorize] { change(authorize); });
+  }
+  auto* license = app.add_subcommand("license", "the license quota");
+  license->require_subcommand(1);
+  auto* license_show = license->add_subcommand("show", "quota, used and free licenses");
+  license_show->add_flag("--json", a.json, "print JSON");
+  license_show->callback([] {
+    auto r = call("GET", "/license");
+    if (a.json)
+      return print_json(r);
+    print_license(parse_ok(r));
+  });
+
+  auto* schedule = app.add_subcommand("schedule", "the scheduled scan");
+  schedule->require_subcommand(1);
+  auto* schedule_show = schedule->add_subcommand("show", "the scheduled scan and its next run");
+  schedule_show->add_flag("--json", a.json, "print JSON");
+  schedule_show->callback([] {
+    auto r = call("GET", "/schedule");
+    if (a.json)
+      return print_json(r);
+    print_schedule(parse_ok(r));
+  });
+  auto* schedule_set = schedule->add_subcommand("set", "scan every N days at a time of day");
+  schedule_set->add_option("--every", a.every, "period in days: 1, 7, 15 or 30")->required();
+  schedule_set->add_option("--at", a.at, "time of day, HH:MM in the daemon's time zone")->required();
+  schedule_set->add_option("--categories", a.categories,
+                           "what to look for, comma-separated: vulns,secrets,malware (default: all)");
+  schedule_set->add_option("--scope", a.scope, "all (every image) or latest (newest tag of each repository)");
+  schedule_set->callback([] {
+    json_writer w;
+    w.begin_object().field("every_days", a.every).field("at", a.at).field("scope", a.scope);
+    if (!a.categories.empty())
+      w.field("categories", split_csv(a.categories));
+    w.end_object();
+    print_schedule(parse_ok(call("PUT", "/schedule", w.str())));
+  });
+  auto* schedule_disable = schedule->add_subcommand("disable", "turn the scheduled scan off");
+  schedule_disable->callback([] { print_schedule(parse_ok(call("DELETE", "/schedule"))); });
+
+  auto* exception = app.add_subcommand("exception", "accepted findings");
+  exception->require_subcommand(1);
+  auto* exception_add = exception->add_subcommand(
+    "add", "accept a finding for an image or a repository until a date");
+  exception_add->add_option("--image", a.image, "image reference");
+  exception_add->add_option("--repository", a.repository, "[registry/]repository");
+  exception_add->add_option("--finding", a.finding, "advisory id or alias, or secret rule id")->required();
+  exception_add->add_option("--reason", a.reason, "why it is accepted")->required();
+  exception_add->add_option("--expires", a.expires,
+                            "when it expires: YYYY-MM-DD (00:00 UTC), RFC 3339 or unix seconds")
+    ->required();
+  exception_add->callback([] {
+    auto expires = parse_time(a.expires);
+    if (expires < 0)
+      die("--expires takes YYYY-MM-DD, RFC 3339 (2027-01-31T00:00:00Z) or unix seconds");
+    json_writer w;
+    w.begin_object()
+      .field("image", a.image)
+      .field("repository", a.repository)
+      .field("finding", a.finding)
+      .field("reason", a.reason)
+      .field("expires", expires)
+      .end_object();
+    auto doc = parse_ok(call("POST", "/exceptions", w.str()));
+    for (auto e : doc.get_array())
+      std::cout << "exception " << str(e, "id") << ": " << str(e, "finding") << " accepted for "
+                << (str(e, "image").empty() ? str(e, "repository") : str(e, "image")) << " until "
+                << when(e, "expires") << "\n";
+  });
+  auto* exception_list = exception->add_subcommand("list", "every exception");
+  exception_list->add_flag("--json", a.json, "print JSON");
+  exception_list->callback([] {
+    auto r = call("GET", "/exceptions");
+    if (a.json)
+      return print_json(r);
+    std::vector<std::vector<std::string>> rows;
+    for (auto e : parse_ok(r).get_array())
+      rows.push_back({str(e, "id"), str(e, "finding"),
+                      str(e, "image").empty() ? str(e, "repository") : str(e, "image"),
+                      when(e, "expires") + (str(e, "expired") == "yes" ? " (expired)" : ""),
+                      str(e, "created_by"), when(e, "created_at"), str(e, "reason")});
+    print_table({"ID", "FINDING", "FOR", "EXPIRES", "BY UID", "CREATED", "REASON"}, rows);
+  });
+  auto* exception_remove = exception->add_subcommand("remove", "remove an exception");
+  exception_remove->add_option("id", a.id, "exception id")->required();
+  exception_remove->callback([] {
+    parse_ok(call("DELETE", "/exceptions/" + url_encode(a.id)));
+    std::cout << "exception " << a.id << " removed\n";
+  });
 }
 
 } // namespace
@@ -565,11 +783,23 @@ int main(int argc, char** argv) {
   scan->add_option("images", refs, "images to scan");
   scan->add_flag("--all", all, "every image in the inventory");
   scan->add_flag("--wait", wait, "wait until the scans end");
+  bool latest = false, no_dedupe = false;
+  std::string from_file, categories;
+  scan->add_flag("--latest", latest, "the newest tag of each repository (by push time)");
+  scan->add_option("--from-file", from_file, "the images to scan, one reference a line");
+  scan->add_option("--categories", categories,
+                   "what to look for, comma-separated: vulns,secrets,malware (default: all)");
+  scan->add_flag("--no-dedupe", no_dedupe,
+                 "scan each image itself, also those that share an image ID");
   auto* scan_cancel = scan->add_subcommand("cancel", "cancel queued, waiting or running scans");
   std::vector<std::string> cancel_refs;
-  scan_cancel->add_option("targets", cancel_refs, "images or task ids")->required();
+  bool cancel_all = false;
+  scan_cancel->add_option("targets", cancel_refs, "images or task ids");
+  scan_cancel->add_flag("--all", cancel_all, "every queued, waiting or running scan");
   auto* scan_list = scan->add_subcommand("list", "list scan tasks");
   scan_list->add_flag("--json", as_json, "print JSON");
+
+  add_console_ops(app);
 
   // db
   auto* db = app.add_subcommand("db", "the vulnerability database");
@@ -748,7 +978,8 @@ int main(int argc, char** argv) {
                 << "  pushed:   " << or_dash(str(img.value(), "pushed")) << "\n"
                 << "  status:   " << str(img.value(), "scan_status")
                 << (str(img.value(), "incomplete") == "yes" ? " (incomplete)" : "") << "\n"
-                << "  scanned:  " << when(img.value(), "last_scan") << "\n";
+                << "  scanned:  " << when(img.value(), "last_scan") << "\n"
+                << "  authorized: " << str(img.value(), "authorized") << "\n";
       if (auto err = str(img.value(), "last_error"); !err.empty())
         std::cout << "  error:    " << err << "\n";
       if (auto os = entry["os"]; !os.error())
@@ -787,13 +1018,13 @@ int main(int argc, char** argv) {
             rows.push_back({str(f, "id"), first_and_count(f, "aliases"), str(f, "package"),
                             str(f, "installed_version"),
                             str(f, "fixed_version").empty() ? "-" : str(f, "fixed_version"),
-                            str(f, "severity"), str(f, "fix_advice")});
+                            str(f, "severity"), str(f, "fix_advice"), accepted_note(f)});
             if (since >= 0)
               rows.back().insert(rows.back().begin(), first_seen > since ? "NEW" : "");
           }
         std::cout << "\n";
         std::vector<std::string> head{"ADVISORY", "ALIASES", "PACKAGE", "INSTALLED", "FIXED",
-                                      "SEVERITY", "ADVICE"};
+                                      "SEVERITY", "ADVICE", "ACCEPTED"};
         if (since >= 0)
           head.insert(head.begin(), "");
         print_table(head, rows);
@@ -811,14 +1042,14 @@ int main(int argc, char** argv) {
             if (str(f, "deleted") == "yes")
               layer += " (deleted by " + short_digest(str(f, "deleted_by")) + ")";
             rows.push_back({str(f, "severity"), str(f, "rule_id"), str(f, "category"), where,
-                            layer, str(f, "masked")});
+                            layer, str(f, "masked"), accepted_note(f)});
           }
         std::cout << "\n";
         if (str(found.value(), "scanned") != "yes")
           std::cout << "  (the last scan did not look for secrets)\n";
         else if (str(found.value(), "complete") != "yes")
           std::cout << "  (incomplete: some files were not read; see the notes)\n";
-        print_table({"SEVERITY", "RULE", "CATEGORY", "WHERE", "LAYER", "SECRET"}, rows);
+        print_table({"SEVERITY", "RULE", "CATEGORY", "WHERE", "LAYER", "SECRET", "ACCEPTED"}, rows);
       }
       if (packages) {
         std::vector<std::vector<std::string>> rows;
@@ -852,8 +1083,13 @@ int main(int argc, char** argv) {
               << "images scanned before keep their secret results until they are scanned again "
                  "(regscanctl scan --all)\n";
   } else if (*scan_cancel) {
+    if (cancel_all == !cancel_refs.empty())
+      die("name the tasks or images whose scans to cancel, or use --all");
     json_writer w;
-    w.begin_object().field("refs", cancel_refs).end_object();
+    w.begin_object().field("refs", cancel_refs);
+    if (cancel_all)
+      w.field("all", true);
+    w.end_object();
     auto doc = parse_ok(call("POST", "/scans/cancel", w.str()));
     for (auto t : doc.get_array())
       std::cout << "task " << str(t, "task")
@@ -871,25 +1107,51 @@ int main(int argc, char** argv) {
       if (!waits.empty())
         waits += " until " + when(t, "not_before");
       rows.push_back({str(t, "id"), str(t, "image"), str(t, "state"), waits.empty() ? "-" : waits,
-                      str(t, "attempts"), when(t, "updated_at"), str(t, "error")});
+                      task_progress(t), str(t, "attempts"), when(t, "updated_at"), str(t, "error")});
     }
-    print_table({"TASK", "IMAGE", "STATE", "WAITS FOR", "ATTEMPTS", "UPDATED", "ERROR"}, rows);
+    print_table({"TASK", "IMAGE", "STATE", "WAITS FOR", "PROGRESS", "ATTEMPTS", "UPDATED", "ERROR"},
+                rows);
   } else if (*scan) {
-    if (all == !refs.empty())
-      die("name the images to scan, or use --all");
+    if (!from_file.empty())
+      for (auto& line : read_lines(from_file))
+        refs.push_back(line);
+    if (int(all) + int(latest) + int(!refs.empty()) != 1)
+      die("name the images to scan (or --from-file F), or use --all or --latest");
     json_writer w;
     w.begin_object();
     if (all)
       w.field("all", true);
+    else if (latest)
+      w.field("latest", true);
     else
       w.field("images", refs);
+    if (!categories.empty())
+      w.field("categories", split_csv(categories));
+    if (no_dedupe)
+      w.field("dedupe", false);
     w.end_object();
     auto doc = parse_ok(call("POST", "/scans", w.str()));
     std::vector<std::string> ids;
+    size_t refused = 0;
+    std::string not_available;
     for (auto t : doc.get_array()) {
-      std::cout << "task " << str(t, "task") << " queued for " << str(t, "image") << "\n";
+      if (auto why = str(t, "refused"); !why.empty()) {
+        std::cout << "not scanned: " << str(t, "image") << ": " << why << "\n";
+        ++refused;
+        continue;
+      }
+      not_available = join(t, "not_available");
+      if (auto leader = str(t, "shares_result_of"); !leader.empty())
+        std::cout << "task " << str(t, "task") << " scans " << str(t, "image")
+                  << " with " << leader << " (same image ID)\n";
+      else
+        std::cout << "task " << str(t, "task") << " queued for " << str(t, "image") << "\n";
       ids.push_back(str(t, "task"));
     }
+    if (!not_available.empty())
+      std::cout << "not available on this daemon: " << not_available << " (no engine)\n";
+    if (ids.empty() && refused > 0)
+      die("no image was scanned: " + std::to_string(refused) + " not authorized");
     if (!wait)
       return 0;
     int failed = 0;

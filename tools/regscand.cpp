@@ -23,6 +23,7 @@
 #include "daemon/front/http_server.hpp"
 #include "daemon/systemd.hpp"
 #include "actors/registry.hpp"
+#include "actors/scan_schedule.hpp"
 #include "actors/scheduler.hpp"
 #include "actors/supervisor.hpp"
 #include "actors/vulndb.hpp"
@@ -212,6 +213,12 @@ int main(int argc, char** argv) {
   auto cfg = *loaded;
 
   raise_file_limit();
+  // Local time (the scheduled scan, the nightly window) is the configured
+  // zone's: set before any thread starts, as setenv is not thread-safe.
+  if (!cfg.timezone.empty()) {
+    ::setenv("TZ", cfg.timezone.c_str(), 1);
+    ::tzset();
+  }
   if (auto problem = prepare_directories(cfg); !problem.empty())
     return fail(problem);
 
@@ -262,6 +269,7 @@ int main(int argc, char** argv) {
       return fail(window.err().message);
     nightly = sys.spawn(scheduler, &ctx, *window, [] { return std::time(nullptr); });
   }
+  auto scheduled_scan = sys.spawn(scan_schedule, &ctx, sup, [] { return std::time(nullptr); });
 
   http_limits control_limits;
   control_limits.upload_paths = {"/db/import"};
@@ -325,6 +333,7 @@ int main(int argc, char** argv) {
   stop_vulndb(ctx, vulndb);
   if (nightly)
     caf::anon_send_exit(*nightly, caf::exit_reason::user_shutdown);
+  caf::anon_send_exit(scheduled_scan, caf::exit_reason::user_shutdown);
   for (auto& handle : ctx.take_registry_actors())
     caf::anon_send(handle, stop_atom::value);
   while (sys.registry().running() > 0 && std::chrono::steady_clock::now() < deadline)

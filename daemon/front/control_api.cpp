@@ -1,5 +1,6 @@
 #include "daemon/front/control_api.hpp"
 
+#include <algorithm>
 #include <chrono>
 #include <cstdlib>
 #include <ctime>
@@ -11,11 +12,13 @@
 
 #include "actors/daemon_context.hpp"
 #include "actors/registry.hpp"
+#include "daemon/exceptions.hpp"
 #include "daemon/front/control_access.hpp"
 #include "daemon/front/request.hpp"
 #include "daemon/front/views.hpp"
 #include "daemon/image_refs.hpp"
 #include "daemon/registry_form.hpp"
+#include "daemon/scan_request.hpp"
 #include "daemon/secret_rules.hpp"
 #include "scanners/layer/history.hpp"
 
@@ -53,6 +56,8 @@ http_reply control_api::route(const http_exchange& ex) {
   }
   const std::string path{target};
   const auto& m = ex.method;
+  if (auto rep = route_ops(ex, path, query))
+    return *rep;
   const std::string reg_prefix = "/registries/";
   if (path == "/registries" && m == "GET")
     return list_registries();
@@ -280,6 +285,7 @@ http_reply control_api::list_images(int64_t new_since) {
   std::map<std::string, const registry_record*> by_name;
   for (auto& r : *regs)
     by_name[r.name] = &r;
+  auto exceptions = exceptions_now();
   json_writer w;
   w.begin_array();
   for (auto& img : *images) {
@@ -295,7 +301,7 @@ http_reply control_api::list_images(int64_t new_since) {
         continue;
     }
     auto r = by_name.find(img.registry);
-    write_image(w, img, r == by_name.end() ? "" : r->second->type,
+    write_image(w, shown_image(img, exceptions), r == by_name.end() ? "" : r->second->type,
                 r == by_name.end() ? "" : r->second->address, new_since >= 0 ? fresh : -1);
   }
   w.end_array();
@@ -321,12 +327,14 @@ http_reply control_api::show_image(std::string_view query) {
   auto images = find_images(*ctx_.db, ref);
   if (!images)
     return error_reply(images.err());
+  auto exceptions = exceptions_now();
+  auto now = std::time(nullptr);
   json_writer w;
   w.begin_array();
   for (auto& img : *images) {
     auto reg = ctx_.db->get_registry(img.registry);
     w.begin_object().key("image");
-    write_image(w, img, reg ? reg->type : "", reg ? reg->address : "");
+    write_image(w, shown_image(img, exceptions), reg ? reg->type : "", reg ? reg->address : "");
     auto result = ctx_.db->get_result(img.key);
     if (result) {
       w.key("os").begin_object()
@@ -360,7 +368,7 @@ http_reply control_api::show_image(std::string_view query) {
       if (findings) {
         w.key("vulnerabilities").begin_array();
         for (auto& f : result->findings)
-          write_finding(w, f);
+          write_finding(w, f, accepted_by(exceptions, img, f, now));
         w.end_array();
       }
       if (secrets) {
@@ -370,7 +378,7 @@ http_reply control_api::show_image(std::string_view query) {
         w.key("findings").begin_array();
         for (auto& f : result->inv.secrets)
           if (wanted(f))
-            write_secret(w, f);
+            write_secret(w, f, accepted_by(exceptions, img, f, now));
         w.end_array();
         w.end_object();
       }
@@ -396,38 +404,56 @@ http_reply control_api::start_scan(const std::string& body) {
   json_body req{body};
   if (!req.error.empty())
     return json_error(400, req.error);
-  std::vector<std::string> keys;
-  if (req.boolean("all", false)) {
-    auto images = ctx_.db->list_images();
-    if (!images)
-      return json_error(500, images.err().message);
-    for (auto& img : *images)
-      keys.push_back(img.key);
-  } else {
-    for (auto& ref : req.strings("images")) {
-      auto found = find_images(*ctx_.db, ref);
-      if (!found)
-        return error_reply(found.err());
-      for (auto& img : *found)
-        keys.push_back(img.key);
+  // The scope: --all, --latest, or named images (--from-file is read by regscanctl).
+  scan_ask ask;
+  ask.scope = req.boolean("all", false)      ? scan_scope::all
+              : req.boolean("latest", false) ? scan_scope::latest
+                                             : scan_scope::named;
+  ask.refs = req.strings("images");
+  ask.categories = req.strings("categories");
+  ask.dedupe = req.boolean("dedupe", true);
+  if (ask.scope == scan_scope::named && ask.refs.empty())
+    return json_error(400, "no images to scan: name one, or use --all or --latest");
+  auto sel = select_for_scan(ctx_, ask);
+  if (!sel)
+    return error_reply(sel.err());
+  if (sel->groups.empty() && sel->refused.empty())
+    return json_error(400, "no images to scan: name one, or use --all after a sync");
+  std::vector<uint64_t> ids;
+  if (!sel->groups.empty()) {
+    bool answered = false;
+    caf::error failed;
+    caf::scoped_actor self{sys_};
+    self->request(supervisor_, actor_timeout, scan_atom::value,
+                  scan_order{sel->groups, sel->categories})
+      .receive([&](std::vector<uint64_t>& got) { ids = std::move(got), answered = true; },
+               [&](caf::error& err) { failed = err; });
+    if (!answered)
+      return json_error(500, to_string(failed));
+  }
+  // One entry per image: its task (shared: the task of the image scanned for
+  // it), or why it is not scanned; and the categories nothing here looks for.
+  json_writer w;
+  w.begin_array();
+  auto entry = [&](uint64_t task, const std::string& image) {
+    w.begin_object().field("task", task).field("image", image);
+    if (!sel->unavailable.empty())
+      w.field("not_available", sel->unavailable);
+  };
+  for (size_t i = 0; i < sel->groups.size() && i < ids.size(); ++i) {
+    entry(ids[i], sel->groups[i].key);
+    w.end_object();
+    for (auto& other : sel->groups[i].shares_with) {
+      entry(ids[i], other);
+      w.field("shares_result_of", sel->groups[i].key).end_object();
     }
   }
-  if (keys.empty())
-    return json_error(400, "no images to scan: name one, or use --all after a sync");
-  http_reply rep;
-  caf::scoped_actor self{sys_};
-  self->request(supervisor_, actor_timeout, scan_atom::value, keys)
-    .receive(
-      [&](std::vector<uint64_t>& ids) {
-        json_writer w;
-        w.begin_array();
-        for (size_t i = 0; i < ids.size(); ++i)
-          w.begin_object().field("task", ids[i]).field("image", keys[i]).end_object();
-        w.end_array();
-        rep = {202, w.take()};
-      },
-      [&](caf::error& err) { rep = json_error(500, to_string(err)); });
-  return rep;
+  for (auto& [key, why] : sel->refused) {
+    entry(0, key);
+    w.field("refused", why).end_object();
+  }
+  w.end_array();
+  return {202, w.take()};
 }
 
 http_reply control_api::cancel_scan(const std::string& body) {
@@ -437,11 +463,19 @@ http_reply control_api::cancel_scan(const std::string& body) {
   auto tasks = supervised_tasks();
   if (!tasks)
     return json_error(500, tasks.err().message);
-  // One ref, or many ("refs"): task ids or image references.
+  // One ref, or many ("refs"): task ids or image references; or every active task.
   auto refs = req.strings("refs");
   if (auto one = req.str("ref"); !one.empty())
     refs.push_back(one);
   std::vector<uint64_t> ids;
+  if (req.boolean("all", false))
+    for (auto& t : *tasks)
+      if (active(t.state))
+        ids.push_back(t.id);
+  auto holds = [](const task_record& t, const std::string& key) {
+    return t.image_key == key
+           || std::find(t.shares_with.begin(), t.shares_with.end(), key) != t.shares_with.end();
+  };
   for (auto& ref : refs) {
     bool numeric = !ref.empty() && ref.size() < 20
                    && ref.find_first_not_of("0123456789") == std::string::npos;
@@ -454,11 +488,14 @@ http_reply control_api::cancel_scan(const std::string& body) {
       return error_reply(images.err());
     for (auto& t : *tasks)
       for (auto& img : *images)
-        if (t.image_key == img.key && active(t.state))
+        if (holds(t, img.key) && active(t.state)
+            && std::find(ids.begin(), ids.end(), t.id) == ids.end())
           ids.push_back(t.id);
   }
   if (ids.empty())
-    return json_error(404, "no queued, waiting or running scan for " + (refs.empty() ? std::string{"that"} : refs.front()));
+    return json_error(404, "no queued, waiting or running scan for "
+                             + (refs.empty() ? std::string{req.boolean("all", false) ? "any image" : "that"}
+                                             : refs.front()));
   std::vector<uint64_t> cancelled;
   caf::scoped_actor self{sys_};
   self->request(supervisor_, actor_timeout, cancel_atom::value, ids)

@@ -3,6 +3,7 @@
 // so `curl --unix-socket var/regscand.sock http://x/images` works too.
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -52,6 +53,23 @@ class control_api {
   /// renders its answer.
   template <class... Ts>
   http_reply vulndb_reply(Ts&&... request);
+
+  // The console's operations (control_ops.cpp): licenses, the scheduled
+  // scan, exceptions.
+  std::optional<http_reply> route_ops(const http_exchange& ex, const std::string& path,
+                                      std::string_view query);
+  http_reply change_authorization(const std::string& body, bool authorize);
+  http_reply license_show();
+  http_reply schedule_show();
+  http_reply schedule_set(const std::string& body);
+  http_reply schedule_disable();
+  http_reply list_exceptions();
+  http_reply add_exception(const http_exchange& ex);
+  http_reply remove_exception(const std::string& id);
+  /// Every stored exception (none when they cannot be read: logged).
+  std::vector<exception_record> exceptions_now();
+  /// The image as shown: its accepted findings do not count.
+  image_record shown_image(const image_record& img, const std::vector<exception_record>& exceptions);
 
   caf::actor_system& sys_;
   daemon_context& ctx_;

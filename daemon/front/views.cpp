@@ -112,6 +112,41 @@ void write_secret(json_writer& w, const secret_finding& f) {
   w.end_object();
 }
 
+namespace {
+
+void write_accepted(json_writer& w, const exception_record* accepted) {
+  if (!accepted)
+    return;
+  w.key("accepted").begin_object()
+    .field("exception", accepted->id)
+    .field("reason", accepted->reason)
+    .field("expires", accepted->expires)
+    .end_object();
+}
+
+} // namespace
+
+void write_finding(json_writer& w, const finding& f, const exception_record* accepted) {
+  w.begin_object();
+  show_fields(w, f);
+  write_accepted(w, accepted);
+  w.end_object();
+}
+
+void write_secret(json_writer& w, const secret_finding& f, const exception_record* accepted) {
+  w.begin_object();
+  show_fields(w, f);
+  write_accepted(w, accepted);
+  w.end_object();
+}
+
+void write_exception(json_writer& w, const exception_record& e, int64_t now) {
+  w.begin_object();
+  show_fields(w, e);
+  w.field("expired", e.expires <= now);
+  w.end_object();
+}
+
 std::string mask_secrets(std::string text, const std::vector<const secret_finding*>& found) {
   const std::string hidden = "(hidden: it holds a secret, see --secrets)";
   for (const auto* f : found) {

@@ -34,6 +34,11 @@ void write_image(json_writer& w, const image_record& img, const std::string& reg
                  const std::string& address, int64_t new_findings = -1);
 void write_finding(json_writer& w, const finding& f);
 void write_secret(json_writer& w, const secret_finding& f);
+/// The same, marked accepted by an exception (null: not accepted).
+void write_finding(json_writer& w, const finding& f, const exception_record* accepted);
+void write_secret(json_writer& w, const secret_finding& f, const exception_record* accepted);
+/// An exception, with whether it has expired at `now`.
+void write_exception(json_writer& w, const exception_record& e, int64_t now);
 /// `text` (a build step) with each secret found in it masked as the
 /// finding shows it; hidden whole when a secret cannot be told apart in it.
 std::string mask_secrets(std::string text, const std::vector<const secret_finding*>& found);

@@ -75,3 +75,26 @@ TEST(daemon_config, unknown_settings_are_errors) {
   }
   std::remove(path.c_str());
 }
+
+TEST(daemon_config, license_and_schedule_settings_are_read_and_checked) {
+  auto path = testing::TempDir() + "license.toml";
+  std::ofstream(path) << "[license]\nquota = 25\nauto_authorize = true\n"
+                         "[schedule]\ntimezone = \"Asia/Shanghai\"\n";
+  daemon_config cfg;
+  load_config_file(path, cfg);
+  EXPECT_EQ(cfg.license_quota, 25);
+  EXPECT_TRUE(cfg.auto_authorize);
+  EXPECT_EQ(cfg.timezone, "Asia/Shanghai");
+  EXPECT_EQ(cfg.validate(), "");
+  // Without [license] there is no quota: every image is authorized.
+  EXPECT_EQ(daemon_config{}.license_quota, -1);
+  cfg.timezone = "Mars/Olympus_Mons"; // glibc would take it for UTC without a word
+  EXPECT_NE(cfg.validate().find("schedule.timezone"), std::string::npos);
+  cfg.timezone = "../../etc/passwd";
+  EXPECT_NE(cfg.validate().find("schedule.timezone"), std::string::npos);
+  std::ofstream(path) << "[license]\nquota = -3\n";
+  EXPECT_THROW(load_config_file(path, cfg), std::runtime_error);
+  std::ofstream(path) << "[license]\nqouta = 3\n";
+  EXPECT_THROW(load_config_file(path, cfg), std::runtime_error);
+  std::remove(path.c_str());
+}

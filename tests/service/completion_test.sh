@@ -9,7 +9,9 @@ CTL=$1 COMPLETION=$2
 fail() { echo "FAIL: $*"; exit 1; }
 paths=("" registry "registry add" "registry edit" "registry list" "registry show" "registry delete"
        "registry test" sync images "images list" image "image show" scan "scan cancel" "scan list"
-       db "db import" "db update" "db status")
+       db "db import" "db update" "db status" authorize unauthorize license "license show" schedule
+       "schedule show" "schedule set" "schedule disable" exception "exception add" "exception list"
+       "exception remove")
 missing=0
 for p in "${paths[@]}"; do
   # shellcheck disable=SC2086
