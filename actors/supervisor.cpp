@@ -55,13 +55,15 @@ void set_task_state(daemon_context* ctx, task_record& task, task_state to,
 
 /// The one place the supervisor changes an image's scan status.
 void set_image_status(daemon_context* ctx, const std::string& key, scan_status status,
-                      const std::string& error = {}) {
+                      const error* why = nullptr) {
   auto ok = ctx->db->update_image(key, [&](image_record& img, bool exists) {
     if (!exists)
       return false; // deleted meanwhile
     img.scan_status = status;
-    if (!error.empty())
-      img.last_error = error;
+    if (why) {
+      img.last_error = why->message;
+      img.last_error_code = to_string(why->code);
+    }
     return true;
   });
   if (!ok)
@@ -89,7 +91,7 @@ void retire(self_ptr self, daemon_context* ctx, const task_record& task) {
 
 void fail(self_ptr self, daemon_context* ctx, task_record& task, const error& why) {
   set_task_state(ctx, task, task_state::failed, &why);
-  set_image_status(ctx, task.image_key, scan_status::failed, why.message);
+  set_image_status(ctx, task.image_key, scan_status::failed, &why);
   ctx->stats.scans_failed++;
   spdlog::error("scan task {} for {} failed after {} attempt(s): {}", task.id, task.image_key,
                 task.attempts, why.message);

@@ -225,6 +225,7 @@ expected<void> run_scan(services& ctx, const std::string& image_key, scan_hooks&
     img.scan_status = scan_status::scanned;
     img.last_scan = result.scanned_at;
     img.last_error.clear();
+    img.last_error_code.clear();
     img.incomplete = !result.inv.complete;
     count_findings(img, result.findings);
     count_secrets(img, result.inv);

@@ -87,6 +87,11 @@ class store {
   expected<std::string> get_secret_rules();
   expected<void> put_secret_rules(std::string_view toml);
 
+  // --- console settings ---
+  /// The image list's saved columns ("name,digest,..."); empty when none were saved.
+  expected<std::string> get_image_columns();
+  expected<void> put_image_columns(std::string_view columns);
+
   // --- scan results ---
   // A result is kept in three parts: the inventory (results), the findings
   // without their advisory text (findings), and one package_index entry per
