@@ -544,7 +544,7 @@ std::string image_list_target(const image_list_options& o) {
     regs += (regs.empty() ? "" : ",") + r;
   for (auto [name, value] : {std::pair{"filter", &o.filter}, std::pair{"search", &o.search},
                              std::pair{"sort", &o.sort}, std::pair{"columns", &o.columns},
-                             std::pair{"registry", &regs}})
+                             std::pair{"registry", static_cast<const std::string*>(&regs)}})
     if (!value->empty())
       target += std::string("&") + name + "=" + url_encode(*value);
   if (o.page > 0)

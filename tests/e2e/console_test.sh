@@ -40,7 +40,9 @@ LAYER=$($PY -c 'import json,sys; print(json.load(open(sys.argv[1]))["layers"][0]
   "$WORK/oci-gone/blobs/sha256/${GONE#sha256:}")
 rm -f "$WORK/registry/data/docker/registry/v2/blobs/sha256/${LAYER:0:2}/$LAYER/data"
 
-start_daemon --max-parallel-scans 2
+# A failed scan fails at once: no retries.
+printf '[scan]\nmax_retries = 0\n' >"$WORK/regscan.toml"
+start_daemon --config "$WORK/regscan.toml" --max-parallel-scans 2
 ctl db import "$SHARED/data/osv/npm/all.zip" >/dev/null
 ctl registry add --name lab --address "http://127.0.0.1:$REG_PORT" --username alice --password "$REG_PASSWORD"
 ctl sync lab >/dev/null
@@ -91,7 +93,7 @@ names() { ctl images list --format json --columns repository "$@" | $PY -c 'impo
 [ "$(names --filter status=scanned --sort name)" = "team/api team/clean" ] || fail "filter status=scanned"
 [ "$(names --filter 'status=failed|unscanned')" = "team/gone" ] || fail "filter on OR"
 [ "$(names --filter security=risky,has=secrets,registry=lab,registry_type=docker-v2)" = "team/api" ] || fail "filter on AND"
-[ "$(names --filter 'severity>=low')" = "team/api" ] || fail "filter on severity"
+[ "$(names --filter 'severity>=unknown')" = "team/api" ] || fail "filter on severity"
 [ "$(names --filter has=malware)" = "" ] || fail "filter has=malware"
 [ "$(names --search CLEAN)" = "team/clean" ] || fail "search by name"
 DIGEST=$($PY -c 'import json,sys; print([i for i in json.load(open(sys.argv[1])) if i["repository"]=="team/gone"][0]["digest"][7:23])' "$WORK/list.json")
