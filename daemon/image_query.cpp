@@ -299,7 +299,8 @@ std::string failure_advice(const image_record& img) {
   if (code == "forbidden")
     return "the registry's user may not pull this repository: grant it pull access, then " + rescan;
   if (code == "not_found")
-    return "the image is gone from the registry: sync it (regscanctl sync " + img.registry + ")";
+    return "the image or one of its layers is gone from the registry: sync it (regscanctl sync "
+           + img.registry + "), then " + rescan;
   if (code == "transport")
     return "the registry did not answer: check its address and network (regscanctl registry test "
            + img.registry + "), then " + rescan;
