@@ -8,15 +8,8 @@ namespace regscan {
 
 namespace {
 
-std::string lower(std::string_view s) {
-  std::string out{s};
-  for (auto& c : out)
-    c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
-}
-
 bool same(std::string_view filter, std::string_view value) {
-  return filter.empty() || lower(filter) == lower(value);
+  return filter.empty() || ascii_lower(filter) == ascii_lower(value);
 }
 
 } // namespace
@@ -33,7 +26,7 @@ bool severity_wanted(std::string_view filter, std::string_view severity) {
     }
   for (size_t at = 0;;) {
     auto bar = filter.find('|', at);
-    if (lower(filter.substr(at, bar == std::string_view::npos ? bar : bar - at)) == lower(severity))
+    if (ascii_lower(filter.substr(at, bar == std::string_view::npos ? bar : bar - at)) == ascii_lower(severity))
       return true;
     if (bar == std::string_view::npos)
       return false;
@@ -46,8 +39,8 @@ bool wanted(const vuln_filter& f, const finding& v) {
     return false;
   if (f.search.empty())
     return true;
-  auto needle = lower(f.search);
-  auto in = [&](std::string_view s) { return lower(s).find(needle) != std::string::npos; };
+  auto needle = ascii_lower(f.search);
+  auto in = [&](std::string_view s) { return ascii_lower(s).find(needle) != std::string::npos; };
   return in(v.id) || in(v.package) || in(v.source_package) || in(v.title)
          || std::any_of(v.aliases.begin(), v.aliases.end(), in);
 }
@@ -58,10 +51,10 @@ bool wanted(const secret_filter& f, const secret_finding& s) {
 
 std::vector<const finding*> findings_of(const std::vector<finding>& findings, std::string_view id) {
   std::vector<const finding*> out;
-  auto want = lower(id);
+  auto want = ascii_lower(id);
   for (auto& f : findings)
-    if (lower(f.id) == want
-        || std::any_of(f.aliases.begin(), f.aliases.end(), [&](auto& a) { return lower(a) == want; }))
+    if (ascii_lower(f.id) == want
+        || std::any_of(f.aliases.begin(), f.aliases.end(), [&](auto& a) { return ascii_lower(a) == want; }))
       out.push_back(&f);
   return out;
 }

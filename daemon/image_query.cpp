@@ -10,13 +10,6 @@ namespace regscan {
 
 namespace {
 
-std::string lower(std::string_view s) {
-  std::string out{s};
-  for (auto& c : out)
-    c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
-}
-
 std::string_view trim(std::string_view s) {
   while (!s.empty() && s.front() == ' ')
     s.remove_prefix(1);
@@ -37,7 +30,7 @@ std::vector<std::string_view> split(std::string_view s, char sep) {
 }
 
 bool contains_nocase(std::string_view hay, std::string_view needle_lower) {
-  return lower(hay).find(needle_lower) != std::string::npos;
+  return ascii_lower(hay).find(needle_lower) != std::string::npos;
 }
 
 std::string iso_time(int64_t t) {
@@ -60,7 +53,7 @@ std::string join(const std::vector<std::string>& v, const char* sep) {
 
 int severity_count(const image_record& img, std::string_view severity) {
   for (auto& [sev, n] : img.severity_counts)
-    if (lower(sev) == severity)
+    if (ascii_lower(sev) == severity)
       return n;
   return 0;
 }
@@ -108,16 +101,16 @@ std::string field_value(const image_row& row, std::string_view field) {
   if (field == "security")
     return security_status(img);
   if (field == "registry")
-    return lower(img.registry);
+    return ascii_lower(img.registry);
   if (field == "registry_type")
-    return lower(row.registry_type);
+    return ascii_lower(row.registry_type);
   if (field == "authorization")
     return authorization_status(img);
   if (field == "repository")
-    return lower(img.repository);
+    return ascii_lower(img.repository);
   if (field == "os")
-    return lower(img.os);
-  return lower(img.architecture);
+    return ascii_lower(img.os);
+  return ascii_lower(img.architecture);
 }
 
 bool holds(const image_condition& c, const image_row& row) {
@@ -186,7 +179,7 @@ const std::vector<column>& columns() {
      [](const image_row& r) {
        std::string out;
        for (auto& sev : severities())
-         if (int n = severity_count(r.image, lower(sev)); n > 0)
+         if (int n = severity_count(r.image, ascii_lower(sev)); n > 0)
            out += (out.empty() ? "" : " ") + sev.substr(0, 1) + ":" + std::to_string(n);
        if (out.empty())
          out = r.image.last_scan > 0 ? "none" : "-";
@@ -243,15 +236,23 @@ expected<std::vector<image_row>> load_image_rows(store& db, int64_t new_since) {
   return rows;
 }
 
+std::string ascii_lower(std::string_view s) {
+  std::string out{s};
+  for (auto& c : out)
+    if (c >= 'A' && c <= 'Z')
+      c = static_cast<char>(c - 'A' + 'a');
+  return out;
+}
+
 const std::vector<std::string>& severities() {
   static const std::vector<std::string> all = {"Critical", "High", "Medium", "Low", "Unknown"};
   return all;
 }
 
 int severity_rank(std::string_view severity) {
-  auto s = lower(severity);
+  auto s = ascii_lower(severity);
   for (size_t i = 0; i < severities().size(); ++i)
-    if (lower(severities()[i]) == s)
+    if (ascii_lower(severities()[i]) == s)
       return static_cast<int>(i);
   return 4;
 }
@@ -325,7 +326,7 @@ expected<image_filter> parse_image_filter(std::string_view expr) {
                                          + "' is not field=value (fields: status, security, registry, "
                                            "registry_type, authorization, severity, has, repository, os, architecture)");
     image_condition c;
-    c.field = lower(trim(part.substr(0, at)));
+    c.field = ascii_lower(trim(part.substr(0, at)));
     auto rest = part.substr(at);
     for (const char* op : {"!=", ">=", "<=", "=", ">", "<"})
       if (rest.starts_with(op)) {
@@ -341,7 +342,7 @@ expected<image_filter> parse_image_filter(std::string_view expr) {
     if (c.field != "severity" && c.op != "=" && c.op != "!=")
       return make_error(errc::invalid, "filter: " + c.field + " takes = or !=, not " + c.op);
     for (auto v : split(rest.substr(c.op.size()), '|')) {
-      auto value = lower(trim(v));
+      auto value = ascii_lower(trim(v));
       if (value.empty())
         return make_error(errc::invalid, "filter: '" + std::string(part) + "' has an empty value");
       auto one_of = [&](const std::vector<std::string>& allowed) {
@@ -357,7 +358,7 @@ expected<image_filter> parse_image_filter(std::string_view expr) {
       static const std::vector<std::string> authorization = {"authorized", "unauthorized"};
       std::vector<std::string> sev_lower;
       for (auto& s : severities())
-        sev_lower.push_back(lower(s));
+        sev_lower.push_back(ascii_lower(s));
       if (c.field == "status" && !one_of(statuses))
         return allowed_list(statuses);
       if (c.field == "security" && !one_of(security))
@@ -381,7 +382,7 @@ bool matches(const image_filter& filter, const image_row& row) {
 }
 
 bool matches_search(std::string_view text, const image_row& row) {
-  auto needle = lower(trim(text));
+  auto needle = ascii_lower(trim(text));
   if (needle.empty())
     return true;
   auto& img = row.image;
@@ -412,7 +413,7 @@ const std::vector<std::string>& default_image_columns() {
 expected<std::vector<std::string>> parse_columns(std::string_view list) {
   std::vector<std::string> out;
   for (auto part : split(list, ',')) {
-    auto name = lower(trim(part));
+    auto name = ascii_lower(trim(part));
     if (name.empty())
       continue;
     if (!find_column(name))
@@ -438,13 +439,13 @@ expected<void> parse_sort(std::string_view spec, image_query& q) {
   auto name = spec;
   q.descending = false;
   if (auto colon = spec.rfind(':'); colon != std::string_view::npos) {
-    auto dir = lower(spec.substr(colon + 1));
+    auto dir = ascii_lower(spec.substr(colon + 1));
     if (dir != "desc" && dir != "asc")
       return make_error(errc::invalid, "sort: '" + std::string(spec) + "' is COLUMN, COLUMN:asc or COLUMN:desc");
     q.descending = dir == "desc";
     name = spec.substr(0, colon);
   }
-  auto column = lower(trim(name));
+  auto column = ascii_lower(trim(name));
   if (!find_column(column))
     return make_error(errc::invalid, "sort: unknown column '" + column + "'; columns: " + join(image_columns(), ","));
   q.sort = column;
@@ -544,7 +545,7 @@ overview summarize(const std::vector<image_row>& rows, const std::vector<registr
     o.unauthorized += std::string_view{authorization_status(img)} == "unauthorized";
     o.vulnerabilities += img.vuln_count;
     for (auto& sev : severities())
-      o.vulnerabilities_by_severity[sev] += severity_count(img, lower(sev));
+      o.vulnerabilities_by_severity[sev] += severity_count(img, ascii_lower(sev));
     o.malware += std::max(0, malware_count(img));
     o.secrets += std::max(0, img.secret_count);
     auto& line = regs[img.registry];

@@ -142,6 +142,9 @@ struct overview {
 
 overview summarize(const std::vector<image_row>& rows, const std::vector<registry_record>& registries);
 
+/// `s` with ASCII letters in lower case: names, severities and filters compare so.
+std::string ascii_lower(std::string_view s);
+
 /// The vulnerability severities, worst first, as findings spell them.
 const std::vector<std::string>& severities();
 /// Rank of a severity: 0 for Critical ... 4 for Unknown (any case); 4 for anything else.

@@ -1,5 +1,6 @@
 #include "daemon/front/reports.hpp"
 
+#include <cctype>
 #include <cstdio>
 #include <ctime>
 #include <map>
@@ -16,13 +17,6 @@
 namespace regscan {
 
 namespace {
-
-std::string lower(std::string_view s) {
-  std::string out{s};
-  for (auto& c : out)
-    c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
-}
 
 // Percent-encodes all but purl's (and URIs') unreserved characters and `keep`.
 std::string pct(std::string_view s, std::string_view keep = {}) {
@@ -127,7 +121,7 @@ std::string package_url(const package& p) {
   if (family == "Ubuntu")
     return tail("deb", "ubuntu/" + pct(p.name), distro("ubuntu"));
   if (family == "Alpine")
-    return tail("apk", "alpine/" + pct(lower(p.name)), distro("alpine"));
+    return tail("apk", "alpine/" + pct(ascii_lower(p.name)), distro("alpine"));
   if (family == "Rocky Linux")
     return tail("rpm", "rocky-linux/" + pct(p.name), distro("rocky"));
   if (family == "AlmaLinux")
@@ -143,7 +137,7 @@ std::string package_url(const package& p) {
     return tail("npm", pct(p.name));
   }
   if (family == "PyPI") {
-    auto name = lower(p.name);
+    auto name = ascii_lower(p.name);
     for (auto& c : name)
       if (c == '_')
         c = '-';
@@ -164,7 +158,7 @@ std::string package_url(const package& p) {
   if (family == "NuGet")
     return tail("nuget", pct(p.name));
   if (family == "Packagist")
-    return tail("composer", pct(lower(p.name), "/"));
+    return tail("composer", pct(ascii_lower(p.name), "/"));
   return {};
 }
 
@@ -226,7 +220,7 @@ std::string sarif_report(const image_row& row, const scan_result& result) {
     w.key("help").begin_object()
       .field("text", f.fix_advice.empty() ? "No fixed version is known yet." : f.fix_advice)
       .end_object();
-    std::vector<std::string> tags{"vulnerability", "security", lower(f.severity)};
+    std::vector<std::string> tags{"vulnerability", "security", ascii_lower(f.severity)};
     w.key("properties").begin_object()
       .field("security-severity", security_severity(f.severity))
       .field("tags", tags)
@@ -247,7 +241,7 @@ std::string sarif_report(const image_row& row, const scan_result& result) {
       .field("text", "Remove the secret from the image (and its build history), rotate it, and pass "
                      "it at run time instead.")
       .end_object();
-    std::vector<std::string> tags{"secret", "security", lower(s.category)};
+    std::vector<std::string> tags{"secret", "security", ascii_lower(s.category)};
     w.key("properties").begin_object()
       .field("security-severity", security_severity(s.severity))
       .field("tags", tags)
@@ -342,7 +336,7 @@ std::string cyclonedx_report(const image_row& row, const scan_result& result) {
   for (auto& c : hex)
     if (!std::isxdigit(static_cast<unsigned char>(c)))
       c = '0';
-  hex = lower(hex);
+  hex = ascii_lower(hex);
   hex[12] = '4';
   hex[16] = "89ab"[std::stoi(hex.substr(16, 1), nullptr, 16) & 3];
   auto serial = "urn:uuid:" + hex.substr(0, 8) + "-" + hex.substr(8, 4) + "-" + hex.substr(12, 4) + "-"
@@ -352,7 +346,7 @@ std::string cyclonedx_report(const image_row& row, const scan_result& result) {
   std::string host = row.registry_address;
   if (auto scheme = host.find("://"); scheme != std::string::npos)
     host = host.substr(scheme + 3);
-  auto image_purl = "pkg:oci/" + pct(lower(last_name)) + "@" + pct(img.digest) + "?repository_url="
+  auto image_purl = "pkg:oci/" + pct(ascii_lower(last_name)) + "@" + pct(img.digest) + "?repository_url="
                     + pct(host + "/" + img.repository, "/") + "&arch=" + pct(img.architecture);
 
   json_writer w;
@@ -429,7 +423,7 @@ std::string cyclonedx_report(const image_row& row, const scan_result& result) {
       }
       w.end_array();
     }
-    auto severity = lower(f.severity);
+    auto severity = ascii_lower(f.severity);
     if (severity != "critical" && severity != "high" && severity != "medium" && severity != "low")
       severity = "unknown";
     w.key("ratings").begin_array().begin_object()
