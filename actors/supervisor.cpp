@@ -55,13 +55,15 @@ void set_task_state(daemon_context* ctx, task_record& task, task_state to,
 
 /// The one place the supervisor changes an image's scan status.
 void set_image_status(daemon_context* ctx, const std::string& key, scan_status status,
-                      const std::string& error = {}) {
+                      const error* why = nullptr) {
   auto ok = ctx->db->update_image(key, [&](image_record& img, bool exists) {
     if (!exists)
       return false; // deleted meanwhile
     img.scan_status = status;
-    if (!error.empty())
-      img.last_error = error;
+    if (why) {
+      img.last_error = why->message;
+      img.last_error_code = to_string(why->code);
+    }
     return true;
   });
   if (!ok)
@@ -70,7 +72,7 @@ void set_image_status(daemon_context* ctx, const std::string& key, scan_status s
 
 /// The status of a task's image and of the images that share its result.
 void set_group_status(daemon_context* ctx, const task_record& task, scan_status status,
-                      const std::string& error = {}) {
+                      const error* error = nullptr) {
   set_image_status(ctx, task.image_key, status, error);
   for (auto& key : task.shares_with)
     set_image_status(ctx, key, status, error);
@@ -102,7 +104,7 @@ void retire(self_ptr self, daemon_context* ctx, const task_record& task) {
 
 void fail(self_ptr self, daemon_context* ctx, task_record& task, const error& why) {
   set_task_state(ctx, task, task_state::failed, &why);
-  set_group_status(ctx, task, scan_status::failed, why.message);
+  set_group_status(ctx, task, scan_status::failed, &why);
   ctx->stats.scans_failed++;
   spdlog::error("scan task {} for {} failed after {} attempt(s): {}", task.id, task.image_key,
                 task.attempts, why.message);

@@ -275,6 +275,7 @@ expected<void> run_scan(services& ctx, const std::string& image_key, scan_hooks&
       img.scan_status = scan_status::scanned;
       img.last_scan = r.scanned_at;
       img.last_error.clear();
+      img.last_error_code.clear();
       img.incomplete = !r.inv.complete;
       count_findings(img, r.findings);
       count_secrets(img, r.inv);

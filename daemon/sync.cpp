@@ -217,6 +217,7 @@ expected<sync_summary> run_sync(services& ctx, const std::string& registry_name,
           img.scan_status = cur.scan_status;
           img.last_scan = cur.last_scan;
           img.last_error = cur.last_error;
+          img.last_error_code = cur.last_error_code;
           img.incomplete = cur.incomplete;
           img.severity_counts = cur.severity_counts;
           img.vuln_count = cur.vuln_count;

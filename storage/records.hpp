@@ -100,6 +100,7 @@ struct image_record {
   regscan::scan_status scan_status = regscan::scan_status::unscanned;
   int64_t last_scan = 0;
   std::string last_error;
+  std::string last_error_code; // errc name of the failed scan's error, "" when none
   bool incomplete = false;
   std::map<std::string, int> severity_counts;
   int vuln_count = 0;
@@ -137,6 +138,7 @@ void fields(T& x, F&& f) {
   f("scan_status", x.scan_status);
   f("last_scan", x.last_scan);
   f("last_error", x.last_error);
+  f("last_error_code", x.last_error_code);
   f("incomplete", x.incomplete);
   f("vuln_count", x.vuln_count, {.shown_as = "vulnerabilities"});
   f("severity_counts", x.severity_counts);

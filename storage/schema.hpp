@@ -107,6 +107,9 @@ inline std::string budget_key(std::string_view registry) {
 inline constexpr std::string_view meta_results_layout = "schema/results";
 /// "secrets/rules" -> the user's secret rules (gitleaks TOML), as imported.
 inline constexpr std::string_view meta_secret_rules = "secrets/rules";
+/// "console/image-columns" -> the image list's saved columns, comma-separated
+/// (one choice for every user of the socket).
+inline constexpr std::string_view meta_image_columns = "console/image-columns";
 inline constexpr uint64_t results_layout = 2;
 
 // --- scheduled scan and exceptions ---------------------------------------------

@@ -385,6 +385,23 @@ expected<void> store::put_secret_rules(std::string_view toml) {
   return {};
 }
 
+expected<std::string> store::get_image_columns() {
+  std::string value;
+  auto s = db_->Get(rocksdb::ReadOptions{}, cf(index(cf::meta)), schema::meta_image_columns, &value);
+  if (s.IsNotFound())
+    return std::string{};
+  if (!s.ok())
+    return db_error("cannot read the image list's columns", s);
+  return value;
+}
+
+expected<void> store::put_image_columns(std::string_view columns) {
+  auto s = db_->Put(write_options(), cf(index(cf::meta)), schema::meta_image_columns, columns);
+  if (!s.ok())
+    return db_error("cannot store the image list's columns", s);
+  return {};
+}
+
 // ---- layer cache ------------------------------------------------------------
 
 expected<std::optional<std::string>> store::get_layer(const std::string& diff_id,

@@ -97,6 +97,10 @@ class store {
   expected<std::vector<exception_record>> list_exceptions();
   /// Error "no exception <id>" (not_found) when absent.
   expected<void> delete_exception(uint64_t id);
+  // --- console settings ---
+  /// The image list's saved columns ("name,digest,..."); empty when none were saved.
+  expected<std::string> get_image_columns();
+  expected<void> put_image_columns(std::string_view columns);
 
   // --- scan results ---
   // A result is kept in three parts: the inventory (results), the findings

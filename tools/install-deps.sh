@@ -26,6 +26,7 @@ packages=(
   # findings_test.sh: PyPI metadata of old upstream versions, a real Go module to vendor
   python3-pip python3-cryptography python3-yaml python3-requests python3-werkzeug
   golang-golang-x-net-dev
+  python3-jsonschema  # report tests: SARIF and CycloneDX files against their published schemas
   # the service: systemd-analyze (unit checks), help2man (man pages), dpkg-dev
   # (CPack's dpkg-shlibdeps), promtool from prometheus (the metrics' parser)
   systemd help2man dpkg-dev prometheus bash-completion

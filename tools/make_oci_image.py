@@ -48,6 +48,7 @@ def main():
     ap.add_argument("--env", action="append", default=[])
     ap.add_argument("--label", action="append", default=[])
     ap.add_argument("--step", action="append", default=[])
+    ap.add_argument("--created", default="2026-01-01T00:00:00Z", help="the config's created field, as given")
     ap.add_argument("rootfs", nargs="+")
     args = ap.parse_args()
 
@@ -76,7 +77,7 @@ def main():
         diff_ids[int(index)] = digest
 
     config = {
-        "created": "2026-01-01T00:00:00Z",
+        "created": args.created,
         "architecture": "amd64",
         "os": "linux",
         "config": {"Cmd": ["/bin/bash"]},

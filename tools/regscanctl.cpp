@@ -395,28 +395,34 @@ std::string secrets_summary(simdjson::dom::element img) {
   return std::to_string(n) + (str(img, "secrets_incomplete") == "yes" ? "?" : "");
 }
 
+// The daemon's "table" answer: it chose, filtered, sorted and paged; digests
+// are shortened and sizes made human here only.
 void images_table(simdjson::dom::element doc) {
+  std::vector<std::string> columns, head;
+  for (auto c : doc["columns"].get_array())
+    columns.emplace_back(std::string_view(c.get_string().value_unsafe()));
+  for (auto h : doc["headers"].get_array())
+    head.emplace_back(std::string_view(h.get_string().value_unsafe()));
   std::vector<std::vector<std::string>> rows;
-  for (auto img : doc.get_array()) {
-    uint64_t size = 0;
-    if (img["size"].get(size))
-      size = 0;
-    auto status = str(img, "scan_status");
-    if (str(img, "incomplete") == "yes")
-      status += " (incomplete)";
-    rows.push_back({image_name(img), short_digest(str(img, "digest")),
-                    short_digest(str(img, "image_id")),
-                    str(img, "os") + "/" + str(img, "architecture"), human_size(size), status,
-                    when(img, "last_scan"), str(img, "vulnerabilities"), risk_summary(img),
-                    secrets_summary(img), str(img, "authorized")});
-    if (!img["new_findings"].error()) // --new-since
-      rows.back().push_back(str(img, "new_findings"));
+  for (auto r : doc["rows"].get_array()) {
+    std::vector<std::string> row;
+    size_t i = 0;
+    for (auto v : r.get_array()) {
+      std::string text{std::string_view(v.get_string().value_unsafe())};
+      const auto& col = columns[i++];
+      if (col == "digest" || col == "image_id" || col == "index_digest")
+        text = text.empty() ? "-" : short_digest(text);
+      else if (col == "size")
+        text = human_size(std::strtoull(text.c_str(), nullptr, 10));
+      row.push_back(text.empty() ? "-" : text);
+    }
+    rows.push_back(std::move(row));
   }
-  std::vector<std::string> head{"IMAGE",     "DIGEST", "IMAGE ID", "PLATFORM", "SIZE", "STATUS",
-                                "LAST SCAN", "VULNS",  "RISK",     "SECRETS", "AUTH"};
-  if (!rows.empty() && rows.front().size() > head.size())
-    head.push_back("NEW");
   print_table(head, rows);
+  auto pages = str(doc, "pages");
+  if (pages != "1")
+    std::cout << "page " << str(doc, "page") << " of " << pages << " (" << str(doc, "total")
+              << " images)\n";
 }
 
 void wait_for_sync(const std::string& name) {
@@ -663,6 +669,143 @@ void add_console_ops(CLI::App& app) {
     parse_ok(call("DELETE", "/exceptions/" + url_encode(a.id)));
     std::cout << "exception " << a.id << " removed\n";
   });
+// The details page's risk summary (the reply's "risk").
+void print_risk(simdjson::dom::element entry) {
+  auto risk = entry["risk"];
+  if (risk.error())
+    return;
+  auto img = entry["image"];
+  std::cout << "  security: " << str(img.value(), "security_status");
+  if (auto kinds = str(img.value(), "risks"); !kinds.empty())
+    std::cout << " (" << kinds << ")";
+  std::cout << "\n  fixable:  " << str(risk.value(), "fixable") << " vulnerabilities have a fixed version\n"
+            << "  malware:  " << (str(risk.value(), "malware") == "-1" ? "-" : str(risk.value(), "malware")) << "\n"
+            << "  authorization: " << str(img.value(), "authorization") << "\n";
+  if (auto worst = risk["worst"]; !worst.error())
+    std::cout << "  worst:    " << str(worst.value(), "severity") << " " << str(worst.value(), "kind") << " "
+              << str(worst.value(), "id") << " in " << str(worst.value(), "where") << "\n";
+}
+
+// --vuln ID: one advisory, every package of the image it was found in.
+void print_vulnerability(simdjson::dom::array found) {
+  auto first = found.at(0).value_unsafe();
+  std::cout << "\n" << str(first, "id");
+  if (auto aliases = join(first, "aliases", ", "); !aliases.empty())
+    std::cout << " (" << aliases << ")";
+  std::cout << "  " << str(first, "severity") << "\n";
+  if (auto title = str(first, "title"); !title.empty())
+    std::cout << "  " << title << "\n";
+  if (auto details = str(first, "description"); !details.empty())
+    std::cout << "\n" << details << "\n";
+  std::cout << "\n";
+  std::vector<std::vector<std::string>> rows;
+  for (auto f : found)
+    rows.push_back({str(f, "package"), str(f, "installed_version"),
+                    str(f, "fixed_version").empty() ? "-" : str(f, "fixed_version"),
+                    short_digest(str(f, "layer")), str(f, "fix_advice")});
+  print_table({"PACKAGE", "INSTALLED", "FIXED", "LAYER", "ADVICE"}, rows);
+  simdjson::dom::array refs;
+  if (!first["references"].get(refs) && refs.size() > 0) {
+    std::cout << "\nreferences:\n";
+    for (auto r : refs)
+      if (std::string_view url; !r.get(url))
+        std::cout << "  " << url << "\n";
+  }
+}
+
+// What `images list` and `images export` ask the daemon: it filters, sorts,
+// pages and picks the columns.
+struct image_list_options {
+  std::string filter, search, sort, columns, format = "table", output;
+  std::vector<std::string> registries;
+  size_t page = 0, page_size = 0;
+  bool save_columns = false;
+};
+
+const char* filter_help =
+  "comma = AND, | = OR within a field: FIELD OP VALUE[|VALUE...][,...]; OP is = or != "
+  "(severity also >= <= > <). Fields: status (unscanned queued scanning scanned cancelled "
+  "failed), security (risky safe unknown), registry, registry_type, authorization "
+  "(authorized unauthorized), severity (critical high medium low unknown: has one of it), "
+  "has (vulnerabilities secrets malware risk), repository, os, architecture. "
+  "Example: status=scanned,severity>=high,registry=harbor1|lab,has=secrets";
+
+void add_image_list_options(CLI::App* cmd, image_list_options& o, bool exporting) {
+  cmd->add_option("--filter", o.filter, filter_help);
+  cmd->add_option("--search", o.search, "images whose name, tag, digest, image ID, OS or architecture holds this text");
+  cmd->add_option("--registry", o.registries, "only this registry's images (repeatable)");
+  cmd->add_option("--sort", o.sort, "COLUMN or COLUMN:desc (any column; default name)");
+  cmd->add_option("--columns", o.columns,
+                  "comma-separated columns: name registry registry_type registry_address repository "
+                  "tags digest image_id index_digest platform size created pushed synced_at last_scan "
+                  "status security risks authorization vulnerabilities critical high medium low risk "
+                  "secrets malware last_error advice new key");
+  if (exporting) {
+    o.format = "csv";
+    cmd->add_option("--format", o.format, "csv (RFC 4180) or json")->check(CLI::IsMember({"csv", "json"}));
+    cmd->add_option("--output,-o", o.output, "file to write")->required();
+    return;
+  }
+  cmd->add_option("--page", o.page, "page number, from 1 (pages of --page-size, default 50)");
+  cmd->add_option("--page-size", o.page_size, "images per page (default: all on one page)");
+  cmd->add_flag("--save-columns", o.save_columns,
+                "keep --columns as the default of every later list (stored by regscand, for every user)");
+  cmd->add_option("--format", o.format, "table, json or csv")->check(CLI::IsMember({"table", "json", "csv"}));
+}
+
+std::string image_list_target(const image_list_options& o) {
+  std::string target = "/images?format=" + o.format;
+  std::string regs;
+  for (auto& r : o.registries)
+    regs += (regs.empty() ? "" : ",") + r;
+  for (auto [name, value] : {std::pair{"filter", &o.filter}, std::pair{"search", &o.search},
+                             std::pair{"sort", &o.sort}, std::pair{"columns", &o.columns},
+                             std::pair{"registry", static_cast<const std::string*>(&regs)}})
+    if (!value->empty())
+      target += std::string("&") + name + "=" + url_encode(*value);
+  if (o.page > 0)
+    target += "&page=" + std::to_string(o.page);
+  if (o.page_size > 0)
+    target += "&page_size=" + std::to_string(o.page_size);
+  return target;
+}
+
+/// The body of a 2xx reply; the daemon's error ends the program otherwise.
+std::string ok_body(const reply& r) {
+  if (r.status >= 300)
+    parse_ok(r);
+  return r.body;
+}
+
+void write_output(const std::string& path, const std::string& data) {
+  std::ofstream out{path, std::ios::binary | std::ios::trunc};
+  if (!out.is_open())
+    die("cannot write " + path);
+  out << data;
+  out.close();
+  if (!out)
+    die("cannot write " + path);
+}
+
+void print_overview(simdjson::dom::element o) {
+  auto vulns = o["vulnerabilities"];
+  std::cout << "images:           " << str(o, "images") << " (" << str(o, "at_risk") << " at risk)\n"
+            << "scan status:      ";
+  std::string line;
+  for (auto [k, v] : o["by_status"].get_object())
+    line += (line.empty() ? "" : ", ") + std::string(k) + " " + std::to_string(v.get_uint64().value_unsafe());
+  std::cout << line << "\n"
+            << "unauthorized:     " << str(o, "unauthorized") << "\n"
+            << "vulnerabilities:  " << str(vulns.value(), "total") << " (critical "
+            << str(vulns.value(), "Critical") << ", high " << str(vulns.value(), "High") << ", medium "
+            << str(vulns.value(), "Medium") << ", low " << str(vulns.value(), "Low") << ", unknown "
+            << str(vulns.value(), "Unknown") << ")\n"
+            << "malware:          " << str(o, "malware") << "\n"
+            << "secrets:          " << str(o, "secrets") << "\n\n";
+  std::vector<std::vector<std::string>> rows;
+  for (auto r : o["registries"].get_array())
+    rows.push_back({str(r, "name"), str(r, "type"), str(r, "address"), str(r, "images"), when(r, "last_synced")});
+  print_table({"REGISTRY", "TYPE", "ADDRESS", "IMAGES", "LAST SYNCED"}, rows);
 }
 
 } // namespace
@@ -739,11 +882,17 @@ int main(int argc, char** argv) {
   auto* images = app.add_subcommand("images", "the image inventory");
   images->require_subcommand(1);
   auto* images_list = images->add_subcommand("list", "list images");
-  images_list->add_flag("--json", as_json, "print JSON");
+  images_list->add_flag("--json", as_json, "print JSON (the same as --format json)");
   std::string new_since;
   images_list->add_option("--new-since", new_since,
                           "only images with findings first seen after this time "
                           "(RFC 3339 or unix seconds)");
+  image_list_options list_opts;
+  add_image_list_options(images_list, list_opts, false);
+  auto* images_export = images->add_subcommand(
+    "export", "write the image assets (of the chosen registries) to a CSV or JSON file");
+  image_list_options export_opts;
+  add_image_list_options(images_export, export_opts, true);
   auto* image = app.add_subcommand("image", "one image");
   image->require_subcommand(1);
   auto* image_show = image->add_subcommand("show", "show an image, its vulnerabilities or packages");
@@ -757,9 +906,27 @@ int main(int argc, char** argv) {
   image_show->add_flag("--history", history, "list the build steps and the layers they made");
   image_show->add_flag("--secrets", secrets,
                        "list the secrets found in the layers' files, the config and the history");
-  image_show->add_option("--severity", severity, "with --secrets: only this severity");
+  image_show->add_option("--severity", severity,
+                         "with --vulns or --secrets: only this severity (high, critical|high, >=high)");
+  std::string vuln_search, vuln_id;
+  bool fixable = false;
+  image_show->add_option("--search", vuln_search,
+                         "with --vulns: only those whose id, alias, package or title holds this text");
+  image_show->add_flag("--fixable", fixable, "with --vulns: only those with a fixed version");
+  image_show->add_option("--vuln", vuln_id,
+                         "one vulnerability's details (an advisory id or alias): references, fix advice");
   image_show->add_option("--rule", rule, "with --secrets: only this rule id");
   image_show->add_option("--category", category, "with --secrets: only this category");
+
+  // overview, report
+  auto* overview = app.add_subcommand("overview", "images at risk, scan states, findings, registries");
+  overview->add_flag("--json", as_json, "print JSON");
+  auto* report = app.add_subcommand("report", "write one image's scan report: JSON, SARIF or CycloneDX");
+  std::string report_format = "json", report_output;
+  report->add_option("image", ref, "[registry/]repository[:tag|@digest], digest or image ID")->required();
+  report->add_option("--format", report_format, "json|sarif|cyclonedx")
+    ->check(CLI::IsMember({"json", "sarif", "cyclonedx"}));
+  report->add_option("--output,-o", report_output, "file to write (default: standard output)");
   image_show->add_option("--new-since", new_since,
                          "mark findings first seen after this time (RFC 3339 or unix seconds)");
   image_show->add_flag("--json", as_json, "print JSON");
@@ -927,18 +1094,49 @@ int main(int argc, char** argv) {
         wait_for_sync(reg_name);
     }
   } else if (*images_list) {
-    std::string target = "/images";
+    if (as_json)
+      list_opts.format = "json";
+    if (list_opts.save_columns) {
+      if (list_opts.columns.empty())
+        die("--save-columns saves the --columns given");
+      json_writer w;
+      w.begin_object().field("columns", list_opts.columns).end_object();
+      parse_ok(call("PUT", "/settings/image-columns", w.str()));
+      std::cerr << "columns saved: " << list_opts.columns << "\n";
+    }
+    std::string target = image_list_target(list_opts);
     if (!new_since.empty()) {
       auto t = parse_time(new_since);
       if (t < 0)
         die("--new-since takes RFC 3339 (2026-11-27T10:00:00Z) or unix seconds");
-      target += "?new_since=" + std::to_string(t);
+      target += "&new_since=" + std::to_string(t);
     }
     auto r = call("GET", target);
+    if (list_opts.format == "table")
+      images_table(parse_ok(r));
+    else if (list_opts.format == "csv")
+      std::cout << ok_body(r);
+    else
+      print_json(r);
+  } else if (*images_export) {
+    auto r = call("GET", image_list_target(export_opts));
+    write_output(export_opts.output, ok_body(r));
+    std::cerr << "exported to " << export_opts.output << "\n";
+  } else if (*overview) {
+    auto r = call("GET", "/overview");
     if (as_json)
       print_json(r);
     else
-      images_table(parse_ok(r));
+      print_overview(parse_ok(r));
+  } else if (*report) {
+    auto r = call("GET", "/report?ref=" + url_encode(ref) + "&format=" + report_format);
+    auto body = ok_body(r);
+    if (report_output.empty())
+      std::cout << body << "\n";
+    else {
+      write_output(report_output, body + "\n");
+      std::cerr << report_format << " report of " << ref << " written to " << report_output << "\n";
+    }
   } else if (*image_show) {
     std::string target = "/image?ref=" + url_encode(ref);
     if (vulns)
@@ -947,13 +1145,24 @@ int main(int argc, char** argv) {
       target += "&packages=1";
     if (secrets)
       target += "&secrets=1";
-    for (auto [name, value] : {std::pair{"severity", &severity}, std::pair{"rule", &rule},
-                               std::pair{"category", &category}})
+    for (auto [name, value] : {std::pair{"rule", &rule}, std::pair{"category", &category}})
       if (!value->empty()) {
         if (!secrets)
           die(std::string("--") + name + " filters --secrets");
         target += std::string("&") + name + "=" + url_encode(*value);
       }
+    if ((!severity.empty()) && !secrets && !vulns)
+      die("--severity filters --vulns or --secrets");
+    if ((!vuln_search.empty() || fixable) && !vulns)
+      die("--search and --fixable filter --vulns");
+    if (!severity.empty())
+      target += "&severity=" + url_encode(severity);
+    if (!vuln_search.empty())
+      target += "&search=" + url_encode(vuln_search);
+    if (fixable)
+      target += "&fixable=1";
+    if (!vuln_id.empty())
+      target += "&vuln=" + url_encode(vuln_id);
     auto r = call("GET", target);
     if (as_json) {
       print_json(r);
@@ -982,11 +1191,14 @@ int main(int argc, char** argv) {
                 << "  authorized: " << str(img.value(), "authorized") << "\n";
       if (auto err = str(img.value(), "last_error"); !err.empty())
         std::cout << "  error:    " << err << "\n";
+      if (auto advice = str(img.value(), "advice"); !advice.empty())
+        std::cout << "  advice:   " << advice << "\n";
       if (auto os = entry["os"]; !os.error())
         std::cout << "  os:       " << str(os.value(), "pretty_name") << "\n";
       std::cout << "  risk:     " << str(img.value(), "vulnerabilities") << " vulnerabilities ("
                 << risk_summary(img.value()) << ")\n"
                 << "  secrets:  " << secrets_summary(img.value()) << "\n";
+      print_risk(entry);
       // Why a scan is incomplete (or which files were bad) must be visible.
       if (simdjson::dom::array notes; !entry["notes"].get(notes))
         for (auto n : notes)
@@ -998,11 +1210,18 @@ int main(int argc, char** argv) {
         if (!entry["history"].get(arr))
           for (auto h : arr)
             rows.push_back({str(h, "empty_layer") == "yes" ? "-" : short_digest(str(h, "layer")),
-                            str(h, "created"), str(h, "created_by")});
+                            str(h, "created"), str(h, "packages"), str(h, "vulnerabilities"),
+                            str(h, "secrets"), str(h, "created_by")});
         std::cout << "\n";
         if (auto n = str(entry, "history_note"); !n.empty())
           std::cout << "  (" << n << ")\n";
-        print_table({"LAYER", "CREATED", "STEP"}, rows);
+        print_table({"LAYER", "CREATED", "PKGS", "VULNS", "SECRETS", "STEP"}, rows);
+      }
+      if (!vuln_id.empty()) {
+        simdjson::dom::array arr;
+        if (entry["vulnerability"].get(arr) || arr.size() == 0)
+          die("no vulnerability " + vuln_id + " in " + ref);
+        print_vulnerability(arr);
       }
       if (vulns) {
         std::vector<std::vector<std::string>> rows;

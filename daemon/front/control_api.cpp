@@ -13,9 +13,11 @@
 #include "actors/daemon_context.hpp"
 #include "actors/registry.hpp"
 #include "daemon/exceptions.hpp"
+#include "daemon/front/console_api.hpp"
 #include "daemon/front/control_access.hpp"
 #include "daemon/front/request.hpp"
 #include "daemon/front/views.hpp"
+#include "daemon/image_details.hpp"
 #include "daemon/image_refs.hpp"
 #include "daemon/registry_form.hpp"
 #include "daemon/scan_request.hpp"
@@ -78,17 +80,17 @@ http_reply control_api::route(const http_exchange& ex) {
     return start_sync(ex.body);
   if (path == "/sync" && m == "GET")
     return sync_status(query_param(query, "registry"));
-  if (path == "/images" && m == "GET") {
-    auto since = query_param(query, "new_since");
-    int64_t t = -1;
-    if (!since.empty()) {
-      char* end = nullptr;
-      t = std::strtoll(since.c_str(), &end, 10);
-      if (*end != '\0' || t < 0)
-        return json_error(400, "new_since must be unix seconds");
-    }
-    return list_images(t);
-  }
+  if (path == "/images" && m == "GET")
+    return image_list_reply(ctx_, query);
+  // The console's pages (daemon/front/console_api).
+  if (path == "/overview" && m == "GET")
+    return overview_reply(ctx_);
+  if (path == "/settings/image-columns" && m == "GET")
+    return image_columns_reply(ctx_);
+  if (path == "/settings/image-columns" && (m == "PUT" || m == "POST"))
+    return save_image_columns(ctx_, ex.body);
+  if (path == "/report" && m == "GET")
+    return report_reply(ctx_, query);
   if (path == "/image" && m == "GET")
     return show_image(query);
   if (path == "/secrets/rules" && m == "GET")
@@ -277,53 +279,17 @@ http_reply control_api::sync_status(const std::string& name) {
   return rep;
 }
 
-http_reply control_api::list_images(int64_t new_since) {
-  auto images = ctx_.db->list_images();
-  auto regs = ctx_.db->list_registries();
-  if (!images || !regs)
-    return json_error(500, images ? regs.err().message : images.err().message);
-  std::map<std::string, const registry_record*> by_name;
-  for (auto& r : *regs)
-    by_name[r.name] = &r;
-  auto exceptions = exceptions_now();
-  json_writer w;
-  w.begin_array();
-  for (auto& img : *images) {
-    // With new_since: only images with findings first seen after it.
-    int64_t fresh = 0;
-    if (new_since >= 0) {
-      auto result = ctx_.db->get_findings(img.key);
-      if (!result)
-        continue;
-      for (auto& f : result->findings)
-        fresh += f.first_seen > new_since;
-      if (fresh == 0)
-        continue;
-    }
-    auto r = by_name.find(img.registry);
-    write_image(w, shown_image(img, exceptions), r == by_name.end() ? "" : r->second->type,
-                r == by_name.end() ? "" : r->second->address, new_since >= 0 ? fresh : -1);
-  }
-  w.end_array();
-  return json_ok(w.take());
-}
-
 http_reply control_api::show_image(std::string_view query) {
   auto ref = query_param(query, "ref");
   bool findings = !query_param(query, "vulns").empty();
   bool packages = !query_param(query, "packages").empty();
   bool secrets = !query_param(query, "secrets").empty();
-  // Filters of the secrets view: each, when given, must match (case-insensitively).
-  auto severity = query_param(query, "severity");
-  auto rule = query_param(query, "rule");
-  auto category = query_param(query, "category");
-  auto wanted = [&](const secret_finding& f) {
-    auto same = [](std::string_view filter, std::string_view value) {
-      return filter.empty() || std::equal(filter.begin(), filter.end(), value.begin(), value.end(),
-                                          [](char a, char b) { return std::tolower(a) == std::tolower(b); });
-    };
-    return same(severity, f.severity) && same(rule, f.rule_id) && same(category, f.category);
-  };
+  auto vuln_id = query_param(query, "vuln"); // one vulnerability's details
+  // The views' filters (daemon/image_details): severity applies to both lists.
+  vuln_filter vf{query_param(query, "severity"), query_param(query, "search"),
+                 !query_param(query, "fixable").empty()};
+  secret_filter sf{query_param(query, "severity"), query_param(query, "rule"),
+                   query_param(query, "category")};
   auto images = find_images(*ctx_.db, ref);
   if (!images)
     return error_reply(images.err());
@@ -334,8 +300,10 @@ http_reply control_api::show_image(std::string_view query) {
   for (auto& img : *images) {
     auto reg = ctx_.db->get_registry(img.registry);
     w.begin_object().key("image");
-    write_image(w, shown_image(img, exceptions), reg ? reg->type : "", reg ? reg->address : "");
+    write_image_row(w, {shown_image(img, exceptions), reg ? reg->type : "", reg ? reg->address : "", -1});
     auto result = ctx_.db->get_result(img.key);
+    w.key("risk");
+    write_risk(w, summarize_risk(img, result ? &*result : nullptr));
     if (result) {
       w.key("os").begin_object()
         .field("id", result->inv.os.id)
@@ -348,19 +316,35 @@ http_reply control_api::show_image(std::string_view query) {
       auto steps = line_up_history(img.config_json, img.layers, &history_note);
       // A step's own secrets are shown masked, as in --secrets.
       std::map<size_t, std::vector<const secret_finding*>> step_secrets;
-      for (auto& f : result->inv.secrets)
+      std::map<std::string, int> layer_secrets, layer_vulns, layer_packages;
+      for (auto& f : result->inv.secrets) {
         if (f.location.starts_with("history:"))
           step_secrets[std::strtoul(f.location.c_str() + 8, nullptr, 10)].push_back(&f);
+        else if (!f.layer.empty())
+          ++layer_secrets[f.layer];
+      }
+      for (auto& f : result->findings)
+        ++layer_vulns[f.layer];
+      for (auto& p : result->inv.packages)
+        ++layer_packages[p.layer];
       w.key("history").begin_array();
       for (size_t i = 0; i < steps.size(); ++i) {
         auto& s = steps[i];
         auto found = step_secrets.find(i);
+        // What the step brought in: the counts of its layer, and its own secrets.
+        auto in_layer = [&](std::map<std::string, int>& by) {
+          return s.empty_layer || s.layer.empty() ? 0 : by[s.layer];
+        };
         w.begin_object()
           .field("created_by", found == step_secrets.end() ? s.created_by
                                                            : mask_secrets(s.created_by, found->second))
           .field("created", s.created)
           .field("empty_layer", s.empty_layer)
           .field("layer", s.layer)
+          .field("packages", in_layer(layer_packages))
+          .field("vulnerabilities", in_layer(layer_vulns))
+          .field("secrets", in_layer(layer_secrets)
+                              + static_cast<int>(found == step_secrets.end() ? 0 : found->second.size()))
           .end_object();
       }
       w.end_array();
@@ -368,7 +352,14 @@ http_reply control_api::show_image(std::string_view query) {
       if (findings) {
         w.key("vulnerabilities").begin_array();
         for (auto& f : result->findings)
-          write_finding(w, f, accepted_by(exceptions, img, f, now));
+          if (wanted(vf, f))
+            write_finding(w, f, accepted_by(exceptions, img, f, now));
+        w.end_array();
+      }
+      if (!vuln_id.empty()) {
+        w.key("vulnerability").begin_array();
+        for (auto* f : findings_of(result->findings, vuln_id))
+          write_finding(w, *f, accepted_by(exceptions, img, *f, now));
         w.end_array();
       }
       if (secrets) {
@@ -377,7 +368,7 @@ http_reply control_api::show_image(std::string_view query) {
           .field("complete", result->inv.secrets_complete);
         w.key("findings").begin_array();
         for (auto& f : result->inv.secrets)
-          if (wanted(f))
+          if (wanted(sf, f))
             write_secret(w, f, accepted_by(exceptions, img, f, now));
         w.end_array();
         w.end_object();

@@ -36,7 +36,6 @@ class control_api {
   http_reply test_registry(const std::string& name);
   http_reply start_sync(const std::string& body);
   http_reply sync_status(const std::string& name);
-  http_reply list_images(int64_t new_since);
   http_reply show_image(std::string_view query);
   http_reply list_secret_rules();
   http_reply import_secret_rules(const std::string& body);

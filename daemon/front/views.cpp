@@ -87,9 +87,10 @@ void write_registry(json_writer& w, const registry_record& r,
   w.end_object();
 }
 
-void write_image(json_writer& w, const image_record& img, const std::string& registry_type,
-                 const std::string& address, int64_t new_findings) {
-  w.begin_object();
+namespace {
+
+void image_fields(json_writer& w, const image_record& img, const std::string& registry_type,
+                  const std::string& address, int64_t new_findings) {
   fields(img, [&](std::string_view k, const auto& v, field_use u = {}) {
     show(w, k, v, u);
     if (k == "registry")
@@ -97,6 +98,50 @@ void write_image(json_writer& w, const image_record& img, const std::string& reg
   });
   if (new_findings >= 0)
     w.field("new_findings", new_findings);
+}
+
+} // namespace
+
+void write_image(json_writer& w, const image_record& img, const std::string& registry_type,
+                 const std::string& address, int64_t new_findings) {
+  w.begin_object();
+  image_fields(w, img, registry_type, address, new_findings);
+  w.end_object();
+}
+
+void write_image_row(json_writer& w, const image_row& row) {
+  w.begin_object();
+  image_fields(w, row.image, row.registry_type, row.registry_address, row.new_findings);
+  w.field("security_status", security_status(row.image))
+    .field("risks", risk_kinds(row.image))
+    .field("authorization", authorization_status(row.image))
+    .field("malware", malware_count(row.image))
+    .field("advice", failure_advice(row.image));
+  w.end_object();
+}
+
+void write_risk(json_writer& w, const risk_summary& r) {
+  auto counts = [&](const char* key, const std::map<std::string, int>& by) {
+    w.key(key).begin_object();
+    for (auto& [sev, n] : by)
+      w.field(sev, n);
+    w.end_object();
+  };
+  w.begin_object()
+    .field("scanned", r.scanned)
+    .field("vulnerabilities", r.vulnerabilities)
+    .field("fixable", r.fixable);
+  counts("vulnerabilities_by_severity", r.vulnerabilities_by_severity);
+  w.field("secrets", r.secrets);
+  counts("secrets_by_severity", r.secrets_by_severity);
+  w.field("malware", r.malware);
+  if (r.worst)
+    w.key("worst").begin_object()
+      .field("kind", r.worst->kind)
+      .field("id", r.worst->id)
+      .field("severity", r.worst->severity)
+      .field("where", r.worst->where)
+      .end_object();
   w.end_object();
 }
 

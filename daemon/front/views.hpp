@@ -7,6 +7,8 @@
 #include <vector>
 
 #include "daemon/front/http_server.hpp"
+#include "daemon/image_details.hpp"
+#include "daemon/image_query.hpp"
 #include "daemon/sync.hpp"
 #include "scanners/expected.hpp"
 #include "scanners/json_writer.hpp"
@@ -32,6 +34,11 @@ void write_registry(json_writer& w, const registry_record& r,
 /// new_findings >= 0: findings first seen after the asked time (--new-since).
 void write_image(json_writer& w, const image_record& img, const std::string& registry_type,
                  const std::string& address, int64_t new_findings = -1);
+/// An image of the list: write_image's fields and the console's (security,
+/// risks, authorization, malware, advice for a failed scan).
+void write_image_row(json_writer& w, const image_row& row);
+/// The details page's risk summary: counts by kind and severity, the worst finding.
+void write_risk(json_writer& w, const risk_summary& r);
 void write_finding(json_writer& w, const finding& f);
 void write_secret(json_writer& w, const secret_finding& f);
 /// The same, marked accepted by an exception (null: not accepted).

@@ -361,4 +361,39 @@ TEST(control_roles, a_viewer_cannot_delete_and_a_user_without_role_is_refused) {
   EXPECT_EQ(mode(dir / "data/secret.key"), 0600u);
 }
 
+// The console's endpoints through regscanctl on an empty inventory: the
+// overview answers zeros with every field, bad filters and columns are
+// refused with what is wrong, saved columns survive a restart, and an export
+// or report of what does not exist fails.
+TEST(regscand_console, overview_list_options_saved_columns_and_errors) {
+  temp_dir dir;
+  std::string out;
+  {
+    daemon_process d(dir.path(), {});
+    ASSERT_TRUE(d.ready()) << d.log();
+    ASSERT_EQ(run(ctl(d) + " overview --json", out, dir.path()), 0) << out;
+    for (auto field : {"\"images\":0", "\"at_risk\":0", "\"unscanned\":0", "\"scanning\":0", "\"failed\":0",
+                       "\"unauthorized\":0", "\"malware\":0", "\"secrets\":0", "\"registries\":[]",
+                       "\"cancelled\":0", "\"queued\":0", "\"Critical\":0"})
+      EXPECT_NE(out.find(field), std::string::npos) << field << " in " << out;
+    EXPECT_NE(run(ctl(d) + " images list --filter status=sleeping", out, dir.path()), 0);
+    EXPECT_NE(out.find("status is one of unscanned"), std::string::npos) << out;
+    EXPECT_NE(run(ctl(d) + " images list --sort colour", out, dir.path()), 0);
+    EXPECT_NE(out.find("unknown column 'colour'"), std::string::npos) << out;
+    EXPECT_NE(run(ctl(d) + " images list --save-columns", out, dir.path()), 0);
+    ASSERT_EQ(run(ctl(d) + " images list --columns name,security,advice --save-columns", out, dir.path()), 0) << out;
+    ASSERT_EQ(run(ctl(d) + " images list --format csv", out, dir.path()), 0) << out;
+    EXPECT_EQ(out, "name,security,advice\r\n");
+    EXPECT_NE(run(ctl(d) + " images export --registry nowhere --output " + dir.path() + "/x.csv", out, dir.path()), 0);
+    EXPECT_NE(out.find("no registry named nowhere"), std::string::npos) << out;
+    EXPECT_NE(run(ctl(d) + " report library/none:1 --format sarif", out, dir.path()), 0);
+  }
+  daemon_process again(dir.path(), {});
+  ASSERT_TRUE(again.ready()) << again.log();
+  ASSERT_EQ(run(ctl(again) + " images list", out, dir.path()), 0) << out;
+  EXPECT_EQ(out, "IMAGE  SECURITY  ADVICE\n");
+  ASSERT_EQ(run(ctl(again) + " images list --columns size,status --format json", out, dir.path()), 0) << out;
+  EXPECT_EQ(out, "[]\n");
+}
+
 } // namespace regscan::test

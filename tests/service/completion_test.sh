@@ -8,7 +8,7 @@ set -euo pipefail
 CTL=$1 COMPLETION=$2
 fail() { echo "FAIL: $*"; exit 1; }
 paths=("" registry "registry add" "registry edit" "registry list" "registry show" "registry delete"
-       "registry test" sync images "images list" image "image show" scan "scan cancel" "scan list"
+       "registry test" sync overview images "images list" "images export" image "image show" report scan "scan cancel" "scan list"
        db "db import" "db update" "db status" authorize unauthorize license "license show" schedule
        "schedule show" "schedule set" "schedule disable" exception "exception add" "exception list"
        "exception remove")
