@@ -133,6 +133,13 @@ registry_form parse_registry_form(const json_body& req) {
     f.rate_limit = req.integer("rate_limit", 0);
   if (req.has("repositories"))
     f.repositories = req.strs_or_csv("repositories");
+  // Harbor projects or TCR namespaces: one list, either name.
+  for (auto key : {"projects", "namespaces"})
+    if (req.has(key))
+      f.projects = req.strs_or_csv(key);
+  if (req.has("include_proxy_cache"))
+    f.include_proxy_cache = req.boolean("include_proxy_cache", false);
+  str("secret_token", f.secret_token);
   return f;
 }
 
@@ -402,14 +409,19 @@ http_reply control_api::start_scan(const std::string& body) {
     if (!images)
       return json_error(500, images.err().message);
     for (auto& img : *images)
-      keys.push_back(img.key);
+      if (img.artifact_type.empty()) // artifacts are listed, never scanned
+        keys.push_back(img.key);
   } else {
     for (auto& ref : req.strings("images")) {
       auto found = find_images(*ctx_.db, ref);
       if (!found)
         return error_reply(found.err());
-      for (auto& img : *found)
+      for (auto& img : *found) {
+        if (!img.artifact_type.empty())
+          return json_error(400, img.repository + "@" + img.digest + " is not an image but an artifact of type "
+                                   + img.artifact_type + ": it is listed, not scanned");
         keys.push_back(img.key);
+      }
     }
   }
   if (keys.empty())
