@@ -622,6 +622,8 @@ test::reply harbor110(const test::request& r) {
     return {200, {{"X-Total-Count", "1"}}, R"([{"project_id":7,"name":"test"}])"};
   if (t == "/api/projects?name=test&page=1&page_size=100") // a substring search
     return {200, {{"X-Total-Count", "2"}}, R"([{"project_id":8,"name":"test-old"},{"project_id":7,"name":"test"}])"};
+  if (t.starts_with("/api/projects?name="))
+    return {200, {{"X-Total-Count", "0"}}, "[]"};
   if (t == "/api/repositories?project_id=7&page=1&page_size=100")
     return {200, {{"X-Total-Count", "3"}}, R"([{"id":1,"name":"test/img"},{"id":2,"name":"test/multi"},{"id":3,"name":"test/list"}])"};
   const std::string prefix = "/api/repositories/", suffix = "/tags";
