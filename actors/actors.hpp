@@ -28,7 +28,8 @@ namespace regscan {
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, sync_progress& x) {
   return f(caf::meta::type_name("sync_progress"), x.state, x.repositories, x.repositories_done,
-           x.tags, x.images, x.resolved, x.removed, x.started_at, x.finished_at, x.error);
+           x.tags, x.images, x.resolved, x.removed, x.started_at, x.finished_at, x.error,
+           x.images_ok, x.images_skipped, x.images_failed, x.projects_skipped, x.notes);
 }
 
 template <class Inspector>

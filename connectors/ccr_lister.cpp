@@ -3,7 +3,10 @@
 // = item offset, Limit) -> Data{TotalCount, RepoInfo[{RepoName}]};
 // DescribeImagePersonal (RepoName, Offset, Limit) -> Data{TagCount,
 // TagInfo[{TagName, SizeByte, PushTime, CreationTime}]}. The personal API
-// gives no manifest digest, so sync resolves each tag with a HEAD.
+// gives no manifest digest, so sync resolves each tag with a HEAD. Offsets
+// count the items received, repeats included: the personal API may list an
+// item twice across pages (its order is not stable), and an offset from
+// the distinct count would shift every later page back.
 #include "connectors/registry_lister.hpp"
 
 #include <simdjson.h>
@@ -67,7 +70,7 @@ class ccr_lister : public registry_lister {
                        const char* total_key, Fn&& each) {
     pager pages(action, page_size);
     for (int page = 0; page < api_caller::max_pages; ++page) {
-      auto body = "{" + extra + "\"Offset\":" + std::to_string(pages.seen()) + ",\"Limit\":" + std::to_string(page_size) + "}";
+      auto body = "{" + extra + "\"Offset\":" + std::to_string(pages.taken()) + ",\"Limit\":" + std::to_string(page_size) + "}";
       auto r = api_.call(action, body);
       if (!r)
         return r.err();

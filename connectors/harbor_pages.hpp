@@ -1,6 +1,7 @@
 #pragma once
 // Harbor's paging, alike in API versions 1 and 2 (internal to connectors/):
 // pages of 100, X-Total-Count when the server sends it.
+#include <cctype>
 #include <cstdlib>
 #include <string>
 
@@ -21,6 +22,20 @@ inline expected<void> harbor_status(const std::string& path, const http_response
   if (r.status != 200)
     return make_error("harbor API " + path + ": HTTP " + std::to_string(r.status));
   return {};
+}
+
+/// The note of a robot account listing all its projects: Harbor 1.x and
+/// 2.0-2.3 answer /projects with the public projects only for robots.
+inline std::string harbor_robot_note(const std::string& username) {
+  return "the account " + username + " is a Harbor robot account: Harbor 1.x and 2.0-2.3 list only "
+         "public projects to robots, so private projects may be missing; name them with --projects";
+}
+
+/// Harbor's `type` of an artifact as a listed_artifact kind: "" for images.
+inline std::string harbor_kind(std::string type) {
+  for (auto& c : type)
+    c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return type == "image" ? std::string{} : type;
 }
 
 /// Calls `each(element)` for every item of every page; `fetch(page)` gets one

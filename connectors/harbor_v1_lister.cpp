@@ -1,6 +1,15 @@
 // Harbor 1.x REST API (Harbor 1.x swagger, /api): /api/projects,
 // /api/repositories?project_id=N, /api/repositories/<repo>/tags. Pages of
 // 100 where the API pages (projects, repositories); tags come in one list.
+//
+// How Harbor 1.10 really fills a tag's `digest`: it reads the manifest from
+// its registry accepting Docker schema 2 only, so for a manifest list
+// distribution answers with the linux/amd64 child (and its digest), and for
+// an OCI manifest or index it has no digest at all. Neither is the tag's
+// manifest: the lister leaves the digest out and sync resolves every tag by
+// name, accepting every manifest type, which finds the index and all of its
+// platforms. Unknown times come back as Go's zero time (year 1). Robot
+// accounts see only public projects in /projects.
 #include "connectors/registry_lister.hpp"
 
 #include <simdjson.h>
@@ -18,20 +27,38 @@ class harbor_v1_lister : public registry_lister {
  public:
   harbor_v1_lister(const lister_config& cfg, sleep_fn sleep)
     : base_((cfg.api_endpoint.empty() ? cfg.address : cfg.api_endpoint) + "/api"),
-      api_(cfg.http, std::move(sleep)) {
+      username_(cfg.creds.username), projects_(cfg.projects), api_(cfg.http, std::move(sleep)) {
     if (!cfg.creds.username.empty())
       headers_.emplace_back("Authorization", basic_auth(cfg.creds));
     headers_.emplace_back("Accept", "application/json");
   }
 
   expected<std::vector<std::string>> repositories() override {
+    notes_.clear();
     std::vector<int64_t> projects;
-    auto ok = pages("/projects?", [&](simdjson::dom::element e) {
-      if (auto id = i64(e, "project_id", -1); id >= 0)
-        projects.push_back(id);
-    });
-    if (!ok)
-      return ok.err();
+    if (projects_.empty()) {
+      if (is_harbor_robot(username_))
+        notes_.push_back(harbor_robot_note(username_));
+      auto ok = pages("/projects?", [&](simdjson::dom::element e) {
+        if (auto id = i64(e, "project_id", -1); id >= 0)
+          projects.push_back(id);
+      });
+      if (!ok)
+        return ok.err();
+    }
+    // A named project: its id from the (substring) name search, matched exactly.
+    for (auto& name : projects_) {
+      int64_t found = -1;
+      auto ok = pages("/projects?name=" + percent_encode(name) + "&", [&](simdjson::dom::element e) {
+        if (str(e, "name") == name)
+          found = i64(e, "project_id", -1);
+      });
+      if (!ok)
+        return ok.err();
+      if (found < 0)
+        return make_error("harbor project " + name + " not found (or not visible to " + username_ + ")");
+      projects.push_back(found);
+    }
     std::vector<std::string> out;
     for (auto id : projects) {
       auto ok2 = pages("/repositories?project_id=" + std::to_string(id) + "&", [&](simdjson::dom::element e) {
@@ -43,6 +70,8 @@ class harbor_v1_lister : public registry_lister {
     }
     return out;
   }
+
+  std::vector<std::string> notes() const override { return notes_; }
 
   std::string api_name() const override { return "Harbor API " + base_; }
 
@@ -65,11 +94,9 @@ class harbor_v1_lister : public registry_lister {
       return make_error("harbor API tags of " + repo + ": response is not a JSON array");
     std::vector<listed_artifact> out;
     for (auto e : items) {
-      listed_artifact a;
-      a.digest = str(e, "digest");
-      a.size = u64(e, "size");
-      a.created = str(e, "created");
-      a.pushed = str(e, "push_time");
+      listed_artifact a; // no digest, no size: see the top of this file
+      a.created = known_time(str(e, "created"));
+      a.pushed = known_time(str(e, "push_time"));
       if (auto n = str(e, "name"); !n.empty())
         a.tags.push_back(n);
       if (!a.tags.empty())
@@ -97,9 +124,11 @@ class harbor_v1_lister : public registry_lister {
       each);
   }
 
-  std::string base_;
+  std::string base_, username_;
+  std::vector<std::string> projects_;
   api_caller api_;
   http_headers headers_;
+  std::vector<std::string> notes_;
 };
 
 } // namespace

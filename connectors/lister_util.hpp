@@ -49,6 +49,7 @@ class pager {
     on_page_ = added_ = 0;
     for (auto e : items) {
       ++on_page_;
+      ++taken_;
       if (seen_.insert(simdjson::minify(e)).second) {
         ++added_;
         each(e);
@@ -61,16 +62,24 @@ class pager {
 
   /// Distinct items so far.
   size_t seen() const { return seen_.size(); }
+  /// Items received so far, repeats included: the next item offset of an
+  /// API that pages by offset (a page may repeat an item of another page).
+  size_t taken() const { return taken_; }
 
   /// After take(): whether to ask for the next page. total < 0: not given.
   expected<bool> more(int64_t total) const {
     if (on_page_ == 0)
       return false;
-    if (repeated())
+    // Totals count rows, and a listing may hold the same row twice: compare
+    // the rows received, so a duplicate neither ends the walk early nor
+    // makes a last page of repeats look like a server ignoring paging.
+    auto taken = static_cast<int64_t>(taken_);
+    // Only a short last page may be all repeats: a full one is a server
+    // that ignores paging, whatever its total says.
+    if (repeated() && !(total >= 0 && taken >= total && on_page_ < page_size_))
       return make_error(what_ + ": a page repeats earlier ones (the server ignores paging)");
-    auto seen = static_cast<int64_t>(seen_.size());
-    if (total >= 0 && seen <= total)
-      return seen < total;
+    if (total >= 0 && taken <= total)
+      return taken < total;
     return on_page_ >= page_size_;
   }
 
@@ -78,7 +87,7 @@ class pager {
   std::string what_;
   size_t page_size_;
   std::set<std::string> seen_;
-  size_t on_page_ = 0, added_ = 0;
+  size_t on_page_ = 0, added_ = 0, taken_ = 0;
 };
 
 } // namespace regscan::lister_util

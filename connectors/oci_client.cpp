@@ -494,6 +494,24 @@ expected<std::string> oci_client::fetch_small_blob(const std::string& repo, cons
   return out;
 }
 
+std::string artifact_type_of(std::string_view artifact_type, std::string_view config_media_type,
+                             const std::vector<std::string>& layer_media_types) {
+  if (!artifact_type.empty())
+    return std::string(artifact_type);
+  // Schema 2 and OCI image configs; Docker manifests always name theirs.
+  if (!config_media_type.empty() && config_media_type != "application/vnd.oci.image.config.v1+json"
+      && config_media_type != "application/vnd.docker.container.image.v1+json")
+    return std::string(config_media_type);
+  auto filesystem = [](std::string_view t) {
+    return t.empty() || t.find(".image.layer.") != std::string_view::npos
+           || t.find(".image.rootfs.") != std::string_view::npos;
+  };
+  for (auto& t : layer_media_types)
+    if (filesystem(t))
+      return {};
+  return layer_media_types.empty() ? std::string{} : layer_media_types.front();
+}
+
 expected<oci_image> oci_client::image_from(const std::string& repo, const manifest_bytes& m) {
   simdjson::dom::parser parser;
   simdjson::dom::element doc;
@@ -503,12 +521,18 @@ expected<oci_image> oci_client::image_from(const std::string& repo, const manife
   img.repository = repo;
   img.manifest_digest = m.digest;
   img.media_type = m.media_type;
+  const auto artifact_type = str_field(doc, "artifactType");
   simdjson::dom::element config;
-  if (doc["config"].get(config))
-    return make_error(errc::invalid, "manifest " + repo + "@" + m.digest + " has no config");
+  if (doc["config"].get(config)) {
+    if (artifact_type.empty())
+      return make_error(errc::invalid, "manifest " + repo + "@" + m.digest + " has no config");
+    img.artifact_type = artifact_type; // an OCI artifact manifest: no config at all
+    return img;
+  }
   img.config_digest = str_field(config, "digest");
   if (!is_sha256_digest(img.config_digest))
     return make_error(errc::invalid, "manifest " + repo + "@" + m.digest + " has an unsupported config digest");
+  std::vector<std::string> layer_types;
   simdjson::dom::array layers;
   if (!doc["layers"].get(layers)) {
     if (layers.size() > oci_client::max_layers)
@@ -520,9 +544,13 @@ expected<oci_image> oci_client::image_from(const std::string& repo, const manife
       if (!is_sha256_digest(layer.digest))
         return make_error(errc::invalid, "manifest " + repo + "@" + m.digest + " has an unsupported layer digest");
       img.size += layer.size;
+      layer_types.push_back(layer.media_type);
       img.layers.push_back(std::move(layer));
     }
   }
+  img.artifact_type = artifact_type_of(artifact_type, str_field(config, "mediaType"), layer_types);
+  if (!img.artifact_type.empty())
+    return img; // not an image: nothing to pull
   auto blob = fetch_small_blob(repo, img.config_digest);
   if (!blob)
     return blob.err();

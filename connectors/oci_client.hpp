@@ -40,8 +40,19 @@ struct oci_image {
   std::string os, architecture, variant, created; // from the config blob
   std::vector<oci_layer> layers;
   std::vector<std::string> diff_ids; // rootfs.diff_ids from the config
-  std::string config_json;           // raw config blob (history etc.), <= 4 MiB
+  std::string config_json;           // raw config blob (history etc.), <= 4 MiB; "" for artifacts
+  /// "" for a container image; else what the artifact is (its artifactType,
+  /// or its config's media type, e.g. application/vnd.cncf.helm.config.v1+json,
+  /// or the media type of its first layer): listed, never scanned, and its
+  /// config blob is not fetched.
+  std::string artifact_type;
 };
+
+/// The artifact type of a manifest that is not a container image, or "":
+/// an OCI 1.1 artifactType, a config that is not an image config, or layers
+/// none of which is a filesystem layer (signatures, attestations).
+std::string artifact_type_of(std::string_view artifact_type, std::string_view config_media_type,
+                             const std::vector<std::string>& layer_media_types);
 
 class oci_client {
  public:

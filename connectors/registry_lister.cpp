@@ -51,6 +51,17 @@ std::string json_quote(const std::string& s) {
   return out + "\"";
 }
 
+std::string known_time(std::string_view t) {
+  // Year 1 (any form of it) and the Unix epoch's "0" are placeholders.
+  if (t.empty() || t.starts_with("0001-01-01") || t == "0")
+    return {};
+  return std::string(t);
+}
+
+bool is_harbor_robot(std::string_view username) {
+  return username.starts_with("robot$") || username.starts_with("robot_");
+}
+
 api_caller::api_caller(http_options opts, sleep_fn sleep) : http_(opts), sleep_(std::move(sleep)) {
   if (!sleep_)
     sleep_ = [cancel = opts.cancel](std::chrono::milliseconds d) { cancellable_sleep(d, cancel); };

@@ -21,7 +21,10 @@ struct listed_artifact {
   std::string digest; // empty when the API does not say: sync asks with a HEAD
   std::vector<std::string> tags;
   uint64_t size = 0;
-  std::string media_type, pushed, created;
+  std::string media_type, pushed, created; // times "" when unknown
+  /// "" for an image (or when the API does not say); else what the API calls
+  /// it (Harbor's `type`, TCR's `Kind`, lowercased): inventoried, never pulled.
+  std::string kind;
 };
 
 class registry_lister {
@@ -33,6 +36,11 @@ class registry_lister {
   /// `registry test`; "" when the kind has no listing API of its own.
   virtual std::string api_name() const { return {}; }
   virtual expected<void> probe() { return {}; }
+  /// What the last repositories() could not see or left out on purpose
+  /// (a robot account's hidden projects, skipped proxy-cache projects).
+  virtual std::vector<std::string> notes() const { return {}; }
+  /// Projects left out on purpose by the last repositories().
+  virtual uint64_t projects_skipped() const { return 0; }
 };
 
 struct lister_config {
@@ -44,7 +52,10 @@ struct lister_config {
   std::string instance_id;   // TCR RegistryId
   registry_credentials creds;          // registry and Harbor API
   std::string secret_id, secret_key;   // Tencent Cloud API
+  std::string secret_token;            // its session token (temporary credentials), "" if none
   std::vector<std::string> repositories; // docker-v2 without a catalog; "ns/" = a namespace
+  std::vector<std::string> projects;   // Harbor projects / TCR namespaces to list; empty = all visible
+  bool include_proxy_cache = false;    // Harbor: list proxy-cache projects too
   http_options http;
 };
 
@@ -89,6 +100,12 @@ std::string basic_auth(const registry_credentials& creds);
 std::string percent_encode(std::string_view s);
 /// A JSON string literal (quotes included) for building request bodies.
 std::string json_quote(const std::string& s);
+/// A time as the registry reports it, or "" when it stands for "unknown"
+/// (Go's zero time, 0001-01-01T00:00:00Z, which Harbor 1.x sends).
+std::string known_time(std::string_view t);
+/// Whether a Harbor user name is a robot account's ("robot$" by default,
+/// "robot_" in some Harbor setups).
+bool is_harbor_robot(std::string_view username);
 /// The namespace named by a repositories entry "ns/" or "ns/*", if it is one.
 std::optional<std::string> repository_namespace(std::string_view entry);
 

@@ -2,13 +2,18 @@
 // API reference for tcr 2019-09-24: DescribeRepositories (RegistryId,
 // Offset = page number from 1, Limit) -> RepositoryList[{Name, Namespace}],
 // TotalCount; DescribeImages (RegistryId, NamespaceName, RepositoryName,
-// Offset, Limit) -> ImageInfoList[{Digest, Size, ImageVersion, UpdateTime}].
+// Offset, Limit) -> ImageInfoList[{Digest, Size, ImageVersion, UpdateTime,
+// Kind}]. Kind says what the artifact is: anything but an image (a Helm
+// chart, ...) is inventoried under its kind and never pulled. With
+// namespaces named (--namespaces), DescribeRepositories is asked per
+// NamespaceName.
 #include "connectors/registry_lister.hpp"
 
 #include <map>
 
 #include <simdjson.h>
 
+#include "connectors/harbor_pages.hpp" // harbor_kind: the same lowercasing
 #include "connectors/lister_util.hpp"
 #include "connectors/tencent_api.hpp"
 
@@ -21,13 +26,14 @@ constexpr int page_size = 100;
 
 class tcr_lister : public registry_lister {
  public:
-  tcr_lister(const lister_config& cfg, sleep_fn sleep) : instance_(cfg.instance_id), api_(cfg, std::move(sleep)) {}
+  tcr_lister(const lister_config& cfg, sleep_fn sleep)
+    : instance_(cfg.instance_id), namespaces_(cfg.projects), api_(cfg, std::move(sleep)) {}
 
   expected<std::vector<std::string>> repositories() override {
     if (instance_.empty())
       return make_error("a TCR registry needs its instance id (RegistryId)");
     std::vector<std::string> out;
-    auto ok = paged("DescribeRepositories", "", "RepositoryList", [&](simdjson::dom::element e) {
+    auto each = [&](simdjson::dom::element e) {
       auto ns = str(e, "Namespace");
       auto name = str(e, "Name");
       // Name is "namespace/repo"; tolerate a bare repo name as well.
@@ -35,9 +41,14 @@ class tcr_lister : public registry_lister {
         name = ns + "/" + name;
       if (!name.empty())
         out.push_back(name);
-    });
-    if (!ok)
-      return ok.err();
+    };
+    if (namespaces_.empty()) {
+      if (auto ok = paged("DescribeRepositories", "", "RepositoryList", each); !ok)
+        return ok.err();
+    }
+    for (auto& ns : namespaces_)
+      if (auto ok = paged("DescribeRepositories", ",\"NamespaceName\":" + json_quote(ns), "RepositoryList", each); !ok)
+        return make_error("namespace " + ns + ": " + ok.err().message);
     return out;
   }
 
@@ -70,7 +81,9 @@ class tcr_lister : public registry_lister {
         order.push_back(digest);
         it->second.digest = digest;
         it->second.size = u64(e, "Size");
-        it->second.pushed = str(e, "UpdateTime");
+        it->second.pushed = known_time(str(e, "UpdateTime"));
+        if (auto kind = str(e, "Kind"); !kind.empty())
+          it->second.kind = harbor_kind(kind); // "image" or what else TCR stores
       }
       it->second.tags.push_back(tag);
     });
@@ -110,6 +123,7 @@ class tcr_lister : public registry_lister {
   }
 
   std::string instance_;
+  std::vector<std::string> namespaces_;
   tencent_api api_;
 };
 

@@ -12,8 +12,11 @@ namespace regscan {
 
 tencent_api::tencent_api(const lister_config& cfg, sleep_fn sleep)
   : endpoint_(cfg.api_endpoint.empty() ? default_endpoint : cfg.api_endpoint),
-    secret_id_(cfg.secret_id), secret_key_(cfg.secret_key), region_(cfg.region),
+    secret_id_(cfg.secret_id), secret_key_(cfg.secret_key), token_(cfg.secret_token), region_(cfg.region),
     api_(cfg.http, std::move(sleep)), now_([] { return static_cast<int64_t>(std::time(nullptr)); }) {
+  // A bare host ("tcr.intl.tencentcloudapi.com") is an HTTPS endpoint.
+  if (endpoint_.find("://") == std::string::npos)
+    endpoint_ = "https://" + endpoint_;
   while (endpoint_.size() > 8 && endpoint_.back() == '/')
     endpoint_.pop_back();
   auto u = parse_url(endpoint_);
@@ -31,7 +34,12 @@ expected<std::string> tencent_api::call(const std::string& action, const std::st
   for (int attempt = 1;; ++attempt) {
     // Signed anew each time: the signature covers the timestamp.
     tc3_request rq{secret_id_, secret_key_, "tcr", host_, action, api_version, region_, payload, now_()};
-    auto r = api_.call("POST", endpoint_ + "/", tc3_headers(rq), &payload);
+    auto headers = tc3_headers(rq);
+    // Temporary (STS / role) credentials: the token goes beside the
+    // signature, outside the signed headers.
+    if (!token_.empty())
+      headers.emplace_back("X-TC-Token", token_);
+    auto r = api_.call("POST", endpoint_ + "/", headers, &payload);
     if (!r)
       return r.err();
     if (r->status != 200)

@@ -10,7 +10,9 @@ namespace regscan {
 
 class tencent_api {
  public:
-  /// endpoint: "https://tcr.tencentcloudapi.com" unless overridden.
+  /// endpoint: "https://tcr.tencentcloudapi.com" unless overridden (the
+  /// international site: "https://tcr.intl.tencentcloudapi.com"; a bare
+  /// host means https).
   tencent_api(const lister_config& cfg, sleep_fn sleep);
   /// The raw JSON reply of a successful call.
   expected<std::string> call(const std::string& action, const std::string& payload);
@@ -23,7 +25,7 @@ class tencent_api {
 
  private:
   std::string endpoint_, host_, error_;
-  std::string secret_id_, secret_key_, region_;
+  std::string secret_id_, secret_key_, token_, region_;
   api_caller api_;
   std::function<int64_t()> now_;
 };

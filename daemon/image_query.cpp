@@ -158,7 +158,11 @@ const std::vector<column>& columns() {
     {"image_id", "IMAGE ID", [](const image_row& r) { return text(r.image.image_id); }},
     {"index_digest", "INDEX", [](const image_row& r) { return text(r.image.index_digest); }},
     {"platform", "PLATFORM",
-     [](const image_row& r) { return text(r.image.os + "/" + r.image.architecture); }},
+     [](const image_row& r) {
+       if (!r.image.artifact_type.empty()) // listed, never scanned
+         return text("artifact " + r.image.artifact_type);
+       return text(r.image.os + "/" + r.image.architecture);
+     }},
     {"size", "SIZE", [](const image_row& r) { return number(static_cast<int64_t>(r.image.size)); }},
     {"created", "CREATED", [](const image_row& r) { return text(r.image.created); }},
     {"pushed", "PUSHED", [](const image_row& r) { return text(r.image.pushed); }},
@@ -166,7 +170,10 @@ const std::vector<column>& columns() {
     {"last_scan", "LAST SCAN", [](const image_row& r) { return text(iso_time(r.image.last_scan)); }},
     {"status", "STATUS",
      [](const image_row& r) {
-       return text(std::string{to_string(r.image.scan_status)} + (r.image.incomplete ? " (incomplete)" : ""));
+       if (!r.image.artifact_type.empty())
+         return text("not an image");
+       return text(std::string{to_string(r.image.scan_status)} + (r.image.incomplete ? " (incomplete)" : "")
+                   + (r.image.sync_error.empty() ? "" : " (sync failed)"));
      }},
     {"security", "SECURITY", [](const image_row& r) { return text(security_status(r.image)); }},
     {"risks", "RISKS", [](const image_row& r) { return text(risk_kinds(r.image)); }},

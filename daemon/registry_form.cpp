@@ -57,6 +57,8 @@ std::string apply_registry_form(const registry_form& form, registry_record& rec,
     rate = static_cast<int>(*form.rate_limit);
   set(rate, rec.rate_limit, 0);
   set(form.repositories, rec.repositories, std::vector<std::string>{});
+  set(form.projects, rec.projects, std::vector<std::string>{});
+  set(form.include_proxy_cache, rec.include_proxy_cache, false);
   if (rec.type.empty())
     rec.type = "docker-v2";
   if (rec.network_type.empty())
@@ -95,11 +97,17 @@ std::string apply_registry_form(const registry_form& form, registry_record& rec,
   for (auto& r : rec.repositories)
     if (!valid_repository_name(r) && !repository_namespace(r))
       return "invalid repository name " + r + " (a namespace is written ns/ or ns/*)";
+  for (auto& p : rec.projects)
+    if (!valid_repository_name(p) || p.find('/') != std::string::npos)
+      return "invalid project or namespace name " + p;
+  if (!rec.projects.empty() && rec.type != "harbor" && rec.type != "tcr")
+    return "projects (Harbor) or namespaces (TCR) are only for those kinds; docker-v2 takes repositories";
   if (!valid_rate_limit(rec.rate_limit))
     return "rate limit must be 5, 10, 20, 50, 100, 500, 1000 or unlimited";
   const bool moved = !adding && destination(rec) != old_destination;
   for (auto [key, given, field] : {std::tuple{"password", &form.password, &rec.password_sealed},
-                                   std::tuple{"secret_key", &form.secret_key, &rec.secret_key_sealed}}) {
+                                   std::tuple{"secret_key", &form.secret_key, &rec.secret_key_sealed},
+                                   std::tuple{"secret_token", &form.secret_token, &rec.secret_token_sealed}}) {
     if (!adding && !*given) {
       // A secret given for one host is never sent to another one.
       if (moved && !field->empty()) {

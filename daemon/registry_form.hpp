@@ -21,6 +21,9 @@ struct registry_form {
   std::optional<bool> verify_tls;
   std::optional<int64_t> rate_limit;
   std::optional<std::vector<std::string>> repositories;
+  std::optional<std::vector<std::string>> projects; // Harbor projects / TCR namespaces
+  std::optional<bool> include_proxy_cache;
+  std::optional<std::string> secret_token; // Tencent Cloud session token
 };
 
 struct registry_edit {

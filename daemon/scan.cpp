@@ -103,6 +103,9 @@ expected<void> run_scan(services& ctx, const std::string& image_key, scan_hooks&
   auto img = ctx.db->get_image(image_key);
   if (!img)
     return img.err();
+  if (!img->artifact_type.empty()) // before any pull: an artifact costs no budget
+    return make_error(errc::invalid, image_key + " is not an image but an artifact of type "
+                                       + img->artifact_type + ": it is listed, not scanned");
   auto rec = ctx.db->get_registry(img->registry);
   if (!rec)
     return rec.err();

@@ -96,9 +96,14 @@ expected<scan_selection> select_for_scan(services& ctx, const scan_ask& ask) {
       auto found = find_images(*ctx.db, ref);
       if (!found)
         return found.err();
-      for (auto& img : *found)
+      for (auto& img : *found) {
+        if (!img.artifact_type.empty())
+          return make_error(errc::invalid, img.repository + "@" + img.digest
+                                             + " is not an image but an artifact of type "
+                                             + img.artifact_type + ": it is listed, not scanned");
         if (seen.insert(img.key).second)
           scope.push_back(std::move(img));
+      }
     }
   } else {
     auto all = ctx.db->list_images();
@@ -109,6 +114,8 @@ expected<scan_selection> select_for_scan(services& ctx, const scan_ask& ask) {
   std::vector<image_record> wanted;
   int64_t unauthorized = 0;
   for (auto& img : scope) {
+    if (!img.artifact_type.empty()) // artifacts are listed, never scanned
+      continue;
     if (ask.filter && !ask.filter(img))
       continue;
     if (!may_scan(ctx, img)) {

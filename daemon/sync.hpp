@@ -39,6 +39,8 @@ struct sync_progress {
   int64_t started_at = 0;
   int64_t finished_at = 0;
   std::string error;
+  uint64_t images_ok = 0, images_skipped = 0, images_failed = 0, projects_skipped = 0;
+  std::vector<std::string> notes;
 };
 
 /// One check of `registry test`: what it tried and, when it failed, why.
@@ -53,6 +55,13 @@ struct sync_summary {
   uint64_t images = 0;
   uint64_t resolved = 0; // tags whose manifest was fetched (the rest were unchanged)
   uint64_t removed = 0;
+  uint64_t images_ok = 0;       // image records resolved (or unchanged)
+  uint64_t images_skipped = 0;  // non-image artifacts: listed, never scanned
+  uint64_t images_failed = 0;   // tags (or repositories) that could not be resolved
+  uint64_t projects_skipped = 0; // Harbor proxy-cache projects left out
+  /// What the user should know: projects a robot may not see, skipped
+  /// projects, failed tags with their errors (the first few).
+  std::vector<std::string> notes;
 };
 
 /// Called with the progress so far.
@@ -67,6 +76,9 @@ expected<lister_config> lister_config_for(const services& ctx, const registry_re
 std::vector<registry_check> check_registry(const services& ctx, const std::string& registry_name);
 
 /// `cancel`, when set, stops the sync at its next network step (errc::cancelled).
+/// A tag that cannot be resolved is counted and noted, its stored images
+/// kept and marked with the error, and the sync goes on; a sync in which
+/// every tag failed is an error.
 expected<sync_summary> run_sync(services& ctx, const std::string& registry_name,
                                 const progress_fn& progress,
                                 const std::atomic<bool>* cancel = nullptr);

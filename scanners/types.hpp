@@ -17,6 +17,7 @@ struct field_use {
   bool shown = true;         // the API view writes it
   bool sealed = false;       // a secret: the view writes only whether it is set
   bool omit_empty = false;   // left out of both when empty
+  bool null_if_empty = false; // the API view writes null when empty ("unknown")
   std::string_view shown_as = {}; // its name in the API view, when not `name`
 };
 

@@ -30,6 +30,10 @@ struct registry_record {
   std::string secret_id;    // Tencent Cloud API SecretId (TCR/CCR listing)
   std::string secret_key_sealed; // its SecretKey, sealed like the password
   std::vector<std::string> repositories; // docker-v2 without a catalog: the repositories to list
+  // Listing scope and temporary credentials (issue 17).
+  std::vector<std::string> projects; // Harbor projects / TCR namespaces to list; empty = all visible
+  bool include_proxy_cache = false;  // Harbor: list proxy-cache projects too
+  std::string secret_token_sealed;   // Tencent Cloud session token (temporary credentials), sealed
 };
 
 template <maybe_const<registry_record> T, class F>
@@ -51,6 +55,9 @@ void fields(T& x, F&& f) {
   f("secret_id", x.secret_id);
   f("secret_key_sealed", x.secret_key_sealed, {.sealed = true, .shown_as = "secret_key_set"});
   f("repositories", x.repositories);
+  f("projects", x.projects);
+  f("include_proxy_cache", x.include_proxy_cache);
+  f("secret_token_sealed", x.secret_token_sealed, {.sealed = true, .shown_as = "secret_token_set"});
 }
 
 /// Where an image stands with scanning. The supervisor sets it (its
@@ -90,6 +97,8 @@ struct image_record {
   std::string index_digest; // the index it came from, if any
   std::string image_id;     // config digest
   std::string media_type;
+  std::string artifact_type; // "" for a container image; else what it is (never scanned)
+  std::string sync_error;    // why the last sync could not resolve it ("" = resolved)
   std::string os;
   std::string architecture;
   uint64_t size = 0;
@@ -129,11 +138,13 @@ void fields(T& x, F&& f) {
   f("index_media_type", x.index_media_type);
   f("image_id", x.image_id);
   f("media_type", x.media_type);
+  f("artifact_type", x.artifact_type);
+  f("sync_error", x.sync_error);
   f("os", x.os);
   f("architecture", x.architecture);
   f("size", x.size);
-  f("created", x.created);
-  f("pushed", x.pushed);
+  f("created", x.created, {.null_if_empty = true});
+  f("pushed", x.pushed, {.null_if_empty = true});
   f("synced_at", x.synced_at);
   f("scan_status", x.scan_status);
   f("last_scan", x.last_scan);

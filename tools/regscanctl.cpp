@@ -443,6 +443,13 @@ void wait_for_sync(const std::string& name) {
                 << str(doc, "tags") << " tags, " << str(doc, "images") << " images ("
                 << str(doc, "resolved") << " new or changed, " << str(doc, "removed")
                 << " removed)\n";
+      std::cout << "  images ok " << str(doc, "images_ok") << ", artifacts listed but not scanned "
+                << str(doc, "images_skipped") << ", failed " << str(doc, "images_failed")
+                << ", projects skipped " << str(doc, "projects_skipped") << "\n";
+      simdjson::dom::array notes;
+      if (!doc["notes"].get(notes))
+        for (auto n : notes)
+          std::cout << "  note: " << std::string_view(n.get_string().value_unsafe()) << "\n";
       return;
     }
     if (state == "failed") {
@@ -827,6 +834,8 @@ int main(int argc, char** argv) {
   bool insecure = false, password_stdin = false;
   std::string version, network_type, region, instance_id, api_endpoint, secret_id, secret_key, repositories;
   bool secret_key_stdin = false, verify = false;
+  std::string projects, namespaces, secret_token; // issue 17: listing scope, temporary credentials
+  bool include_proxy_cache = false, no_proxy_cache = false, secret_token_stdin = false;
   // The registry form: the same options for add and edit; edit sends only
   // the ones given.
   auto form = [&](CLI::App* cmd, bool adding) {
@@ -855,6 +864,16 @@ int main(int argc, char** argv) {
     cmd->add_option("--secret-id", secret_id, "Tencent Cloud API SecretId (TCR/CCR)");
     cmd->add_option("--secret-key", secret_key, "Tencent Cloud API SecretKey (prefer --secret-key-stdin)");
     cmd->add_flag("--secret-key-stdin", secret_key_stdin, "read the SecretKey from standard input");
+    cmd->add_option("--projects", projects,
+                    "Harbor: comma-separated projects to list (a robot account sees only public ones otherwise)");
+    cmd->add_option("--namespaces", namespaces, "TCR: comma-separated namespaces to list");
+    cmd->add_flag("--include-proxy-cache", include_proxy_cache, "Harbor: list proxy-cache projects too");
+    if (!adding)
+      cmd->add_flag("--no-proxy-cache", no_proxy_cache, "Harbor: skip proxy-cache projects again");
+    cmd->add_option("--secret-token", secret_token,
+                    "Tencent Cloud session token of temporary credentials (prefer --secret-token-stdin)");
+    cmd->add_flag("--secret-token-stdin", secret_token_stdin,
+                  "read the session token from standard input (after the SecretKey if both)");
   };
   auto* reg_add = reg->add_subcommand("add", "add a registry");
   form(reg_add, true);
@@ -1009,6 +1028,8 @@ int main(int argc, char** argv) {
       die("no password on standard input");
     if (secret_key_stdin && !std::getline(std::cin, secret_key))
       die("no SecretKey on standard input");
+    if (secret_token_stdin && !std::getline(std::cin, secret_token))
+      die("no session token on standard input");
     json_writer w;
     w.begin_object();
     if (*reg_add)
@@ -1035,6 +1056,15 @@ int main(int argc, char** argv) {
     opt("--secret-id", "secret_id", secret_id);
     if (given("--secret-key") || secret_key_stdin)
       w.field("secret_key", secret_key);
+    if (given("--secret-token") || secret_token_stdin)
+      w.field("secret_token", secret_token);
+    // One stored list: Harbor projects or TCR namespaces.
+    if (cmd->count("--projects") > 0)
+      w.field("projects", projects);
+    else if (cmd->count("--namespaces") > 0)
+      w.field("namespaces", namespaces);
+    if (*reg_add || include_proxy_cache || no_proxy_cache)
+      w.field("include_proxy_cache", include_proxy_cache);
     w.end_object();
     if (*reg_add) {
       auto doc = parse_ok(call("POST", "/registries", w.str()));

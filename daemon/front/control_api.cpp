@@ -140,6 +140,13 @@ registry_form parse_registry_form(const json_body& req) {
     f.rate_limit = req.integer("rate_limit", 0);
   if (req.has("repositories"))
     f.repositories = req.strs_or_csv("repositories");
+  // Harbor projects or TCR namespaces: one list, either name.
+  for (auto key : {"projects", "namespaces"})
+    if (req.has(key))
+      f.projects = req.strs_or_csv(key);
+  if (req.has("include_proxy_cache"))
+    f.include_proxy_cache = req.boolean("include_proxy_cache", false);
+  str("secret_token", f.secret_token);
   return f;
 }
 

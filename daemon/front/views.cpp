@@ -63,6 +63,8 @@ void show(json_writer& w, std::string_view k, const M& v, field_use u) {
   } else if constexpr (std::is_same_v<M, std::string>) {
     if (u.sealed)
       w.field(name, !v.empty());
+    else if (u.null_if_empty && v.empty())
+      w.key(name).null();
     else if (!u.omit_empty || !v.empty())
       w.field(name, v);
   } else {
@@ -254,6 +256,11 @@ std::string sync_progress_json(const sync_progress& p) {
     w.field("finished_at", p.finished_at);
   if (!p.error.empty())
     w.field("error", p.error);
+  w.field("images_ok", p.images_ok)
+    .field("images_skipped", p.images_skipped)
+    .field("images_failed", p.images_failed)
+    .field("projects_skipped", p.projects_skipped)
+    .field("notes", p.notes);
   w.end_object();
   return w.take();
 }

@@ -12,6 +12,7 @@
 #include <map>
 
 #include "actors/daemon_context.hpp"
+#include "daemon/front/views.hpp"
 #include "connectors/sha256.hpp"
 #include "../connectors/test_http_server.hpp"
 #include "../storage/test_util.hpp"
@@ -58,6 +59,12 @@ struct registry_fixture {
              R"({"mediaType":")" + oci_manifest + R"(","digest":")" + arm64.digest + R"(","size":)"
              + std::to_string(arm64.bytes.size())
              + R"(,"platform":{"architecture":"arm64","os":"linux","variant":"v8"}}]})"};
+  // test/chart:0.1.0, a Helm chart pushed as an OCI artifact (helm push).
+  blob chart_config{R"({"name":"chart","version":"0.1.0","apiVersion":"v2"})"};
+  blob chart{R"({"schemaVersion":2,"config":{"mediaType":"application/vnd.cncf.helm.config.v1+json","digest":")"
+             + chart_config.digest + R"(","size":)" + std::to_string(chart_config.bytes.size())
+             + R"(},"layers":[{"mediaType":"application/vnd.cncf.helm.chart.content.v1.tar+gzip","digest":"sha256:)"
+             + std::string(64, 'c') + R"(","size":321}]})"};
 
   test_http_server server{[this](const test::request& r) { return answer(r); }};
 
@@ -72,6 +79,8 @@ struct registry_fixture {
       return manifest_reply(amd64, oci_manifest);
     if (t == "/v2/test/multi/manifests/1")
       return manifest_reply(index, oci_index);
+    if (t == "/v2/test/chart/manifests/0.1.0" || t.ends_with("/manifests/" + chart.digest))
+      return manifest_reply(chart, oci_manifest);
     for (auto* b : {&amd64, &arm64})
       if (t.ends_with("/manifests/" + b->digest))
         return manifest_reply(*b, oci_manifest);
@@ -133,10 +142,13 @@ test_http_server::handler api_for(const std::string& kind, const registry_fixtur
         return json(R"([{"project_id":7,"name":"test"}])", "1");
       if (t.starts_with("/api/repositories?project_id=7&"))
         return json(R"([{"name":"test/img"},{"name":"test/multi"}])", "2");
+      // Harbor 1.10 reads manifests accepting Docker schema 2 only: for
+      // these OCI manifests distribution gives it no digest, and the
+      // config's time it cannot read is Go's zero time.
       if (t == "/api/repositories/test/img/tags")
-        return json(R"([{"name":"1","digest":")" + reg.amd64.digest + R"(","push_time":")" + pushed_img + "\"}]");
+        return json(R"([{"name":"1","digest":"","created":"0001-01-01T00:00:00Z","push_time":")" + std::string(pushed_img) + "\"}]");
       if (t == "/api/repositories/test/multi/tags")
-        return json(R"([{"name":"1","digest":")" + reg.index.digest + R"(","push_time":")" + pushed_multi + "\"}]");
+        return json(R"([{"name":"1","digest":"","created":"0001-01-01T00:00:00Z","push_time":")" + std::string(pushed_multi) + "\"}]");
     } else {
       auto action = header(r, "X-TC-Action");
       bool img = r.body().find("img") != std::string::npos;
@@ -157,7 +169,7 @@ test_http_server::handler api_for(const std::string& kind, const registry_fixtur
 }
 
 // A store and secret box in a temporary directory, like regscand's.
-class sync_kinds : public testing::TestWithParam<std::string> {
+class store_fixture : public testing::Test {
  protected:
   test::temp_dir dir;
   daemon_context ctx;
@@ -188,6 +200,8 @@ class sync_kinds : public testing::TestWithParam<std::string> {
     return rec;
   }
 };
+
+class sync_kinds : public store_fixture, public testing::WithParamInterface<std::string> {};
 
 TEST_P(sync_kinds, records_every_field_and_resyncs_without_pulling) {
   const std::string kind = GetParam();
@@ -284,6 +298,127 @@ TEST_P(sync_kinds, registry_test_checks_endpoint_and_listing_api) {
   ASSERT_EQ(checks.size(), 2u);
   EXPECT_NE(checks[0].error.find("127.0.0.1:1"), std::string::npos) << checks[0].error;
   EXPECT_EQ(checks[1].error, "");
+}
+
+// ---- registries as they really behave (issue 17) -------------------------
+
+using sync_quirks = store_fixture;
+
+constexpr const char* missing_digest = "sha256:dddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddd";
+
+// Harbor 2.3's API for the fixture registry, with `artifacts` as the
+// artifact list of every repository named in `repos`.
+test_http_server::handler harbor23(std::string projects, std::string repos,
+                                   std::map<std::string, std::string>* artifacts) {
+  return [=](const test::request& r) -> reply {
+    std::string t(r.target());
+    if (t.starts_with("/api/v2.0/projects?"))
+      return json(projects);
+    if (t.starts_with("/api/v2.0/projects/test/repositories?"))
+      return json(repos);
+    if (t.starts_with("/api/v2.0/projects/hub/repositories?"))
+      return json(R"([{"name":"hub/library/alpine"}])");
+    for (auto& [repo, list] : *artifacts)
+      if (t.starts_with("/api/v2.0/projects/test/repositories/" + repo + "/artifacts?"))
+        return json(list);
+    return {404, {}, "{}"};
+  };
+}
+
+std::string artifact(const std::string& digest, const std::string& type, const std::string& tag,
+                     const std::string& pushed = pushed_img) {
+  return R"({"digest":")" + digest + R"(","type":")" + type + R"(","push_time":")" + pushed
+         + R"(","manifest_media_type":"application/vnd.oci.image.manifest.v1+json","tags":[{"name":")" + tag + R"("}]})";
+}
+
+TEST_F(sync_quirks, a_failed_tag_is_marked_and_the_sync_goes_on) {
+  registry_fixture reg;
+  std::map<std::string, std::string> arts{
+    {"img", "[" + artifact(reg.amd64.digest, "IMAGE", "1") + "]"},
+    {"broken", "[" + artifact(missing_digest, "IMAGE", "1") + "]"}};
+  test_http_server api(harbor23(R"([{"project_id":1,"name":"test"}])",
+                                R"([{"name":"test/img"},{"name":"test/broken"}])", &arts));
+  ASSERT_TRUE(ctx.db->put_registry(record_for("harbor-V2", reg.server.url(), api.url())));
+  auto first = run_sync(ctx, "lab", [](const sync_progress&) {});
+  ASSERT_TRUE(first) << first.err().message;
+  EXPECT_EQ(first->images_ok, 1u);
+  EXPECT_EQ(first->images_failed, 1u);
+  ASSERT_EQ(first->notes.size(), 1u);
+  EXPECT_NE(first->notes[0].find("test/broken:1"), std::string::npos) << first->notes[0];
+
+  // test/img's tag now points at a manifest the registry cannot serve: the
+  // image it had stays, marked, and is not removed.
+  arts["img"] = "[" + artifact(missing_digest, "IMAGE", "1") + "]";
+  auto second = run_sync(ctx, "lab", [](const sync_progress&) {});
+  ASSERT_FALSE(second) << "every tag failed";
+  EXPECT_NE(second.err().message.find("every tag failed (2)"), std::string::npos) << second.err().message;
+  arts["ok"] = "[" + artifact(reg.index.digest, "IMAGE", "1") + "]";
+  test_http_server api2(harbor23(R"([{"project_id":1,"name":"test"}])",
+                                 R"([{"name":"test/img"},{"name":"test/broken"},{"name":"test/ok"}])", &arts));
+  ASSERT_TRUE(ctx.db->put_registry(record_for("harbor-V2", reg.server.url(), api2.url())));
+  auto third = run_sync(ctx, "lab", [](const sync_progress&) {});
+  ASSERT_TRUE(third) << third.err().message;
+  EXPECT_EQ(third->images_failed, 2u);
+  EXPECT_EQ(third->images_ok, 2u); // test/ok's two platforms
+  EXPECT_EQ(third->removed, 0u);
+  auto kept = ctx.db->get_image("lab/test/img@" + reg.amd64.digest);
+  ASSERT_TRUE(kept) << kept.err().message;
+  EXPECT_EQ(kept->tags, std::vector<std::string>{"1"});
+  EXPECT_NE(kept->sync_error.find("404"), std::string::npos) << kept->sync_error;
+}
+
+TEST_F(sync_quirks, artifacts_are_listed_not_pulled_and_proxy_caches_skipped) {
+  registry_fixture reg;
+  std::map<std::string, std::string> arts{
+    {"img", "[" + artifact(reg.amd64.digest, "IMAGE", "1") + "]"},
+    {"chart", "[" + artifact(missing_digest, "CHART", "0.1.0", "0001-01-01T00:00:00.000Z") + "]"}};
+  test_http_server api(harbor23(R"([{"project_id":1,"name":"test"},{"project_id":2,"name":"hub","registry_id":1}])",
+                                R"([{"name":"test/img"},{"name":"test/chart"}])", &arts));
+  auto rec = record_for("harbor-V2", reg.server.url(), api.url());
+  rec.username = "robot$ci";
+  ASSERT_TRUE(ctx.db->put_registry(rec));
+  auto sum = run_sync(ctx, "lab", [](const sync_progress&) {});
+  ASSERT_TRUE(sum) << sum.err().message;
+  EXPECT_EQ(sum->images_ok, 1u);
+  EXPECT_EQ(sum->images_skipped, 1u);
+  EXPECT_EQ(sum->projects_skipped, 1u);
+  ASSERT_EQ(sum->notes.size(), 2u);
+  EXPECT_NE(sum->notes[0].find("robot"), std::string::npos);
+  EXPECT_EQ(reg.pulls(), 2u) << "the chart costs no request to the registry";
+  auto chart = ctx.db->get_image("lab/test/chart@" + std::string(missing_digest));
+  ASSERT_TRUE(chart) << chart.err().message;
+  EXPECT_EQ(chart->artifact_type, "chart");
+  EXPECT_EQ(chart->pushed, "");
+  json_writer w;
+  write_image(w, *chart, "harbor", reg.server.url());
+  EXPECT_NE(w.str().find(R"("pushed":null)"), std::string::npos) << w.str();
+}
+
+// Harbor 1.10 lists a chart pushed with `helm push` like any tag: the
+// manifest says what it is, and its config blob is never fetched.
+TEST_F(sync_quirks, an_oci_artifact_found_by_its_manifest_is_not_pulled) {
+  registry_fixture reg;
+  test_http_server api([](const test::request& r) -> reply {
+    std::string t(r.target());
+    if (t.starts_with("/api/projects?"))
+      return json(R"([{"project_id":7,"name":"test"}])", "1");
+    if (t.starts_with("/api/repositories?project_id=7&"))
+      return json(R"([{"name":"test/chart"}])", "1");
+    if (t == "/api/repositories/test/chart/tags")
+      return json(R"([{"name":"0.1.0","digest":"","created":"0001-01-01T00:00:00Z"}])");
+    return {404, {}, "{}"};
+  });
+  ASSERT_TRUE(ctx.db->put_registry(record_for("harbor-V1", reg.server.url(), api.url())));
+  auto sum = run_sync(ctx, "lab", [](const sync_progress&) {});
+  ASSERT_TRUE(sum) << sum.err().message;
+  EXPECT_EQ(sum->images_skipped, 1u);
+  EXPECT_EQ(sum->images_ok, 0u);
+  auto chart = ctx.db->get_image("lab/test/chart@" + reg.chart.digest);
+  ASSERT_TRUE(chart) << chart.err().message;
+  EXPECT_EQ(chart->artifact_type, "application/vnd.cncf.helm.config.v1+json");
+  EXPECT_EQ(chart->created, "");
+  for (auto& r : reg.server.requests())
+    EXPECT_FALSE(std::string(r.target()).ends_with(reg.chart_config.digest)) << "the chart's config was fetched";
 }
 
 INSTANTIATE_TEST_SUITE_P(kinds, sync_kinds, testing::Values("harbor-V2", "harbor-V1", "tcr", "ccr"),

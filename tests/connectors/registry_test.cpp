@@ -17,6 +17,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <map>
+#include <tuple>
 #include <fstream>
 #include <sstream>
 #include <thread>
@@ -128,6 +129,8 @@ struct registry_env {
   uint16_t port = 0;
   built_image amd64, arm64;
   blob_ref index;
+  // test/list:1, a Docker manifest list of the two images in schema 2.
+  blob_ref list, list_amd64, list_arm64;
   std::string address() const { return "http://127.0.0.1:" + std::to_string(port); }
 };
 
@@ -164,7 +167,7 @@ class registry : public ::testing::Test {
   static void SetUpTestSuite() {
     env = new registry_env;
     if (access(registry_bin, X_OK) != 0 || !have("skopeo") || !have("htpasswd") || !have("tar")
-        || !have("gzip")) {
+        || !have("gzip") || !have("curl")) {
       env->skipped = true;
       return;
     }
@@ -219,6 +222,8 @@ class registry : public ::testing::Test {
     b.write_index({
       layout_builder::descriptor(oci_manifest_type, e.amd64.manifest,
                                  R"(,"annotations":{"org.opencontainers.image.ref.name":"latest"})"),
+      layout_builder::descriptor(oci_manifest_type, e.arm64.manifest,
+                                 R"(,"annotations":{"org.opencontainers.image.ref.name":"arm"})"),
       layout_builder::descriptor(oci_index_type, e.index,
                                  R"(,"annotations":{"org.opencontainers.image.ref.name":"multi"})"),
     });
@@ -235,6 +240,42 @@ class registry : public ::testing::Test {
       if (std::system(cmd.c_str()) != 0)
         return "skopeo copy " + args + " failed: " + slurp(skopeo_log);
     }
+    return push_manifest_list(layout, copy, dest, skopeo_log);
+  }
+
+  // A Docker manifest list, as `docker manifest push` makes one: the two
+  // images in schema 2 (pushed by skopeo under their own tags), then the
+  // list put by curl.
+  static std::string push_manifest_list(const fs::path& layout, const std::string& copy,
+                                        const std::string& dest, const fs::path& log) {
+    auto& e = *env;
+    const std::string docker_manifest = "application/vnd.docker.distribution.manifest.v2+json";
+    auto base = e.address() + "/v2/test/list/manifests/";
+    std::string entries;
+    for (auto [ref, arch, out] : {std::tuple{"latest", "amd64", &e.list_amd64}, std::tuple{"arm", "arm64", &e.list_arm64}}) {
+      auto args = "--format v2s2 oci:" + layout.string() + ":" + ref + dest + "/test/list:" + arch;
+      if (std::system((copy + args + " >" + log.string() + " 2>&1").c_str()) != 0)
+        return "skopeo copy " + args + " failed: " + slurp(log);
+      auto file = e.dir / (std::string("list-") + arch + ".json");
+      auto get = "curl -sf -u u:p -H 'Accept: " + docker_manifest + "' -o " + file.string() + " " + base + arch;
+      if (std::system(get.c_str()) != 0)
+        return "curl could not read test/list:" + std::string(arch);
+      auto bytes = slurp(file);
+      *out = {sha256_digest(bytes), bytes.size()};
+      entries += std::string(entries.empty() ? "" : ",") + R"({"mediaType":")" + docker_manifest + R"(","digest":")"
+                 + out->digest + R"(","size":)" + std::to_string(out->size)
+                 + R"(,"platform":{"architecture":")" + arch + R"(","os":"linux")"
+                 + (std::string(arch) == "arm64" ? R"(,"variant":"v8")" : "") + "}}";
+    }
+    auto list = R"({"schemaVersion":2,"mediaType":"application/vnd.docker.distribution.manifest.list.v2+json","manifests":[)"
+                + entries + "]}";
+    e.list = {sha256_digest(list), list.size()};
+    auto file = e.dir / "list.json";
+    spit(file, list);
+    auto put = "curl -sf -u u:p -X PUT -H 'Content-Type: application/vnd.docker.distribution.manifest.list.v2+json'"
+               " --data-binary @" + file.string() + " " + base + "1 >" + log.string() + " 2>&1";
+    if (std::system(put.c_str()) != 0)
+      return "curl could not put the manifest list: " + slurp(log);
     return {};
   }
 
@@ -253,7 +294,7 @@ class registry : public ::testing::Test {
 
   void SetUp() override {
     if (env->skipped)
-      GTEST_SKIP() << "docker-registry, skopeo, htpasswd, tar or gzip not installed (CI installs them)";
+      GTEST_SKIP() << "docker-registry, skopeo, htpasswd, tar, gzip or curl not installed (CI installs them)";
     ASSERT_EQ(env->setup_error, "");
   }
 
@@ -282,7 +323,7 @@ TEST_F(registry, catalog_and_tags) {
   auto c = client();
   auto repos = c.catalog();
   ASSERT_TRUE(repos) << repos.err().message;
-  EXPECT_EQ(*repos, (std::vector<std::string>{"test/img", "test/multi", "test/v2"}));
+  EXPECT_EQ(*repos, (std::vector<std::string>{"test/img", "test/list", "test/multi", "test/v2"}));
   auto tags = c.tags("test/img");
   ASSERT_TRUE(tags) << tags.err().message;
   EXPECT_EQ(*tags, std::vector<std::string>{"1"});
@@ -497,23 +538,118 @@ TEST_F(registry, harbor_v2_lists_projects_repositories_artifacts) {
   EXPECT_NE(none.err().message.find("check username/password"), std::string::npos) << none.err().message;
 }
 
-TEST_F(registry, harbor_v1_lists_projects_repositories_tags) {
-  const auto auth = basic_auth({"u", "p"});
+// Harbor 2.3 as its own handlers answer (src/server/v2.0/handler/project.go,
+// artifact.go): a robot account's /projects holds the public projects only,
+// though /projects/<name>/repositories answers for its private ones; a
+// proxy-cache project carries the id of its upstream in `registry_id`; an
+// artifact's `type` says what it is (IMAGE, CHART, CNAB, UNKNOWN).
+TEST_F(registry, harbor_v2_robot_proxy_cache_and_artifact_types) {
+  const auto robot = basic_auth({"robot$ci", "p"});
   test_http_server api([&](const test::request& r) -> reply {
-    if (header(r, "Authorization") != auth)
-      return {401, {}, "unauthorized"};
+    if (header(r, "Authorization") != robot)
+      return {401, {}, R"({"errors":[{"code":"UNAUTHORIZED"}]})"};
     std::string t(r.target());
-    if (t == "/api/projects?page=1&page_size=100")
-      return {200, {{"X-Total-Count", "1"}}, R"([{"project_id":7,"name":"test"}])"};
-    if (t == "/api/repositories?project_id=7&page=1&page_size=100")
-      return {200, {{"X-Total-Count", "2"}}, R"([{"id":1,"name":"test/img"},{"id":2,"name":"test/multi"}])"};
-    if (t == "/api/repositories/test/img/tags")
-      return {200, {}, R"([{"digest":")" + env->amd64.manifest.digest
-                         + R"(","name":"1","size":123,"created":"2024-01-02T03:04:05Z","push_time":"2024-05-06T07:08:09Z"}])"};
-    if (t == "/api/repositories/test/multi/tags")
-      return {200, {}, R"([{"digest":")" + env->index.digest + R"(","name":"1"}])"};
-    return {404, {}, "not found"};
+    if (t == "/api/v2.0/projects?page=1&page_size=100")
+      return {200, {{"X-Total-Count", "2"}},
+              R"([{"project_id":1,"name":"pub","metadata":{"public":"true"},"registry_id":null},)"
+              R"({"project_id":3,"name":"hub","metadata":{"public":"true"},"registry_id":2}])"};
+    if (t == "/api/v2.0/projects/pub/repositories?page=1&page_size=100")
+      return {200, {{"X-Total-Count", "0"}}, "[]"};
+    if (t == "/api/v2.0/projects/hub/repositories?page=1&page_size=100")
+      return {200, {{"X-Total-Count", "1"}}, R"([{"name":"hub/library/alpine"}])"};
+    if (t == "/api/v2.0/projects/test/repositories?page=1&page_size=100") // private
+      return {200, {{"X-Total-Count", "1"}}, R"([{"name":"test/img"}])"};
+    if (t == "/api/v2.0/projects/test/repositories/img/artifacts?page=1&page_size=100&with_tag=true")
+      return {200, {{"X-Total-Count", "2"}},
+              R"([{"digest":")" + env->amd64.manifest.digest + R"(","type":"IMAGE","tags":[{"name":"1"}]},)"
+              R"({"digest":")" + env->index.digest + R"(","type":"CHART","manifest_media_type":"application/vnd.oci.image.manifest.v1+json",)"
+              R"("push_time":"0001-01-01T00:00:00.000Z","tags":[{"name":"chart-0.1.0"}]}])"};
+    return {404, {}, R"({"errors":[{"code":"NOT_FOUND"}]})"};
   });
+  auto c = client();
+  auto cfg = fixture_config("harbor", api.url());
+  cfg.creds = {"robot$ci", "p"};
+  auto lister = make_lister(cfg, c);
+  auto repos = (*lister)->repositories();
+  ASSERT_TRUE(repos) << repos.err().message;
+  EXPECT_TRUE(repos->empty()) << "the proxy cache is skipped, the private project unseen";
+  EXPECT_EQ((*lister)->projects_skipped(), 1u);
+  auto notes = (*lister)->notes();
+  ASSERT_EQ(notes.size(), 2u);
+  EXPECT_NE(notes[0].find("robot account"), std::string::npos) << notes[0];
+  EXPECT_NE(notes[1].find("project hub is a proxy cache"), std::string::npos) << notes[1];
+
+  cfg.include_proxy_cache = true;
+  auto with_cache = (*make_lister(cfg, c))->repositories();
+  ASSERT_TRUE(with_cache);
+  EXPECT_EQ(*with_cache, std::vector<std::string>{"hub/library/alpine"});
+
+  cfg.projects = {"test"};
+  auto scoped = make_lister(cfg, c);
+  repos = (*scoped)->repositories();
+  ASSERT_TRUE(repos) << repos.err().message;
+  EXPECT_EQ(*repos, std::vector<std::string>{"test/img"});
+  EXPECT_TRUE((*scoped)->notes().empty()) << "projects named: nothing is hidden";
+  auto arts = (*scoped)->artifacts("test/img");
+  ASSERT_TRUE(arts) << arts.err().message;
+  ASSERT_EQ(arts->size(), 2u);
+  EXPECT_EQ((*arts)[0].kind, "");
+  EXPECT_EQ((*arts)[1].kind, "chart");
+  EXPECT_EQ((*arts)[1].pushed, "");
+}
+
+// Harbor 1.10 (src/core/api/repository.go, its registry client): a tag's
+// `digest` is what the registry answers to a manifest GET that accepts
+// Docker schema 2 only. distribution 2.8 then rewrites a manifest list to
+// its linux/amd64 child, and refuses OCI manifests and indexes (no digest).
+// Unknown times are Go's zero time. This fixture fronts the real registry
+// and asks it exactly that way.
+std::string harbor110_digest(const std::string& repo, const std::string& tag) {
+  http_client http(http_options{.timeout = std::chrono::seconds(10)});
+  auto r = http.request("GET", env->address() + "/v2/" + repo + "/manifests/" + tag,
+                        {{"Authorization", basic_auth({"u", "p"})},
+                         {"Accept", "application/vnd.docker.distribution.manifest.v2+json"}});
+  if (!r || r->status != 200)
+    return {};
+  return r->header("docker-content-digest");
+}
+
+test::reply harbor110(const test::request& r) {
+  std::string t(r.target());
+  if (header(r, "Authorization") != basic_auth({"u", "p"}))
+    return {401, {}, "unauthorized"};
+  if (t == "/api/projects?page=1&page_size=100")
+    return {200, {{"X-Total-Count", "1"}}, R"([{"project_id":7,"name":"test"}])"};
+  if (t == "/api/projects?name=test&page=1&page_size=100") // a substring search
+    return {200, {{"X-Total-Count", "2"}}, R"([{"project_id":8,"name":"test-old"},{"project_id":7,"name":"test"}])"};
+  if (t.starts_with("/api/projects?name="))
+    return {200, {{"X-Total-Count", "0"}}, "[]"};
+  if (t == "/api/repositories?project_id=7&page=1&page_size=100")
+    return {200, {{"X-Total-Count", "3"}}, R"([{"id":1,"name":"test/img"},{"id":2,"name":"test/multi"},{"id":3,"name":"test/list"}])"};
+  const std::string prefix = "/api/repositories/", suffix = "/tags";
+  if (t.starts_with(prefix) && t.ends_with(suffix)) {
+    auto repo = t.substr(prefix.size(), t.size() - prefix.size() - suffix.size());
+    oci_client c(env->address(), {"u", "p"}, http_options{.timeout = std::chrono::seconds(10)});
+    auto tags = c.tags(repo);
+    if (!tags)
+      return {404, {}, "not found"};
+    std::string out;
+    for (auto& tag : *tags) {
+      auto digest = harbor110_digest(repo, tag);
+      auto time = digest.empty() ? "0001-01-01T00:00:00Z" : "2024-01-02T03:04:05Z";
+      out += std::string(out.empty() ? "" : ",") + R"({"digest":")" + digest + R"(","name":")" + tag
+             + R"(","size":0,"created":")" + time + R"(","push_time":"0001-01-01T00:00:00Z"})";
+    }
+    return {200, {}, "[" + out + "]"};
+  }
+  return {404, {}, "not found"};
+}
+
+TEST_F(registry, harbor_v1_finds_every_platform_of_a_manifest_list) {
+  test_http_server api(harbor110);
+  // The fixture is faithful: the real registry does rewrite the list.
+  ASSERT_EQ(harbor110_digest("test/list", "1"), env->list_amd64.digest);
+  ASSERT_EQ(harbor110_digest("test/multi", "1"), "");
   auto c = client();
   auto cfg = fixture_config("harbor", api.url());
   cfg.version = "V1";
@@ -522,8 +658,28 @@ TEST_F(registry, harbor_v1_lists_projects_repositories_tags) {
   auto arts = (*lister)->artifacts("test/img");
   ASSERT_TRUE(arts) << arts.err().message;
   ASSERT_EQ(arts->size(), 1u);
-  EXPECT_EQ((*arts)[0].pushed, "2024-05-06T07:08:09Z");
-  expect_test_images(list_and_resolve(**lister, c));
+  EXPECT_EQ((*arts)[0].pushed, ""); // year 1 is "unknown"
+  auto got = list_and_resolve(**lister, c);
+  ASSERT_EQ(got.at("test/img:1").size(), 1u);
+  for (auto [ref, index] : {std::pair{"test/list:1", env->list.digest}, std::pair{"test/multi:1", env->index.digest}}) {
+    auto& images = got.at(ref);
+    ASSERT_EQ(images.size(), 2u) << ref << ": every platform, not the amd64 child alone";
+    EXPECT_EQ(images[0].index_digest, index) << ref;
+    EXPECT_EQ(images[0].architecture, "amd64") << ref;
+    EXPECT_EQ(images[1].architecture, "arm64") << ref;
+  }
+  EXPECT_EQ(got.at("test/list:1")[1].manifest_digest, env->list_arm64.digest);
+
+  // A named project is found by its exact name in Harbor's substring search.
+  cfg.projects = {"test"};
+  auto named = make_lister(cfg, c);
+  auto repos = (*named)->repositories();
+  ASSERT_TRUE(repos) << repos.err().message;
+  EXPECT_EQ(repos->size(), 3u);
+  cfg.projects = {"nope"};
+  auto missing = (*make_lister(cfg, c))->repositories();
+  ASSERT_FALSE(missing);
+  EXPECT_NE(missing.err().message.find("nope not found"), std::string::npos) << missing.err().message;
 }
 
 // Verifies a TC3-HMAC-SHA256 request the way Tencent Cloud's gateway does;
@@ -605,6 +761,89 @@ TEST_F(registry, ccr_lists_through_personal_edition_actions) {
   auto lister = make_lister(cfg, c);
   ASSERT_TRUE(lister) << lister.err().message;
   expect_test_images(list_and_resolve(**lister, c));
+}
+
+// TCR (tcr 2019-09-24) as its API reference describes the parts the first
+// fixture leaves out: temporary credentials (STS, a role) are refused
+// without their token in X-TC-Token; DescribeRepositories narrows to one
+// NamespaceName; TcrImageInfo.Kind tells an image from a Helm chart.
+TEST_F(registry, tcr_temporary_credentials_namespaces_and_kind) {
+  std::unique_ptr<test_http_server> api;
+  std::vector<std::string> repo_bodies;
+  api = std::make_unique<test_http_server>([&](const test::request& r) -> reply {
+    auto host = "127.0.0.1:" + std::to_string(api->port());
+    if (auto bad = tencent_check(r, host, "secret"); !bad.empty())
+      return tencent_reply(R"("Error":{"Code":"AuthFailure.SignatureFailure","Message":")" + bad + R"("})");
+    if (header(r, "X-TC-Token") != "session-token")
+      return tencent_reply(R"("Error":{"Code":"AuthFailure.TokenFailure","Message":"token missing"})");
+    auto action = header(r, "X-TC-Action");
+    if (action == "DescribeRepositories") {
+      repo_bodies.push_back(r.body());
+      return tencent_reply(R"("RepositoryList":[{"Name":"test/img","Namespace":"test"}],"TotalCount":1)");
+    }
+    if (action == "DescribeImages")
+      return tencent_reply(R"("ImageInfoList":[{"Digest":")" + env->amd64.manifest.digest
+                           + R"(","Size":10,"ImageVersion":"1","Kind":"image","UpdateTime":"2024-05-06 07:08:09"},)"
+                             R"({"Digest":")" + env->index.digest
+                           + R"(","Size":10,"ImageVersion":"0.1.0","Kind":"Helm","UpdateTime":"2024-05-06 07:08:10"}],"TotalCount":2)");
+    return tencent_reply(R"("Error":{"Code":"InvalidAction","Message":"no such action"})");
+  });
+  auto c = client();
+  auto cfg = fixture_config("tcr", api->url());
+  cfg.region = "ap-guangzhou";
+  cfg.instance_id = "tcr-abc";
+  cfg.secret_id = "AKIDtest";
+  cfg.secret_key = "secret";
+  auto without = (*make_lister(cfg, c))->repositories();
+  ASSERT_FALSE(without);
+  EXPECT_NE(without.err().message.find("AuthFailure.TokenFailure"), std::string::npos) << without.err().message;
+
+  cfg.secret_token = "session-token";
+  cfg.projects = {"test"};
+  auto lister = make_lister(cfg, c);
+  auto repos = (*lister)->repositories();
+  ASSERT_TRUE(repos) << repos.err().message;
+  EXPECT_EQ(*repos, std::vector<std::string>{"test/img"});
+  ASSERT_EQ(repo_bodies.size(), 1u);
+  EXPECT_NE(repo_bodies[0].find(R"("NamespaceName":"test")"), std::string::npos) << repo_bodies[0];
+  auto arts = (*lister)->artifacts("test/img");
+  ASSERT_TRUE(arts) << arts.err().message;
+  ASSERT_EQ(arts->size(), 2u);
+  EXPECT_EQ((*arts)[0].kind, "");
+  EXPECT_EQ((*arts)[1].kind, "helm");
+}
+
+// CCR's personal API pages by item offset over a listing that may hold a
+// row twice (TotalCount counts rows): the next offset is the rows received.
+TEST_F(registry, ccr_pages_by_rows_through_a_duplicate) {
+  std::vector<std::string> rows;
+  for (int i = 0; i < 101; ++i)
+    rows.push_back(R"({"RepoName":"ns/repo)" + std::to_string(i == 50 ? 49 : i) + R"("})");
+  std::unique_ptr<test_http_server> api;
+  api = std::make_unique<test_http_server>([&](const test::request& r) -> reply {
+    auto host = "127.0.0.1:" + std::to_string(api->port());
+    if (auto bad = tencent_check(r, host, "secret"); !bad.empty())
+      return tencent_reply(R"("Error":{"Code":"AuthFailure.SignatureFailure","Message":")" + bad + R"("})");
+    auto body = r.body();
+    auto number = [&](const std::string& key) {
+      auto at = body.find("\"" + key + "\":");
+      return at == std::string::npos ? 0 : std::stoi(body.substr(at + key.size() + 3));
+    };
+    size_t offset = number("Offset"), limit = number("Limit");
+    std::string page;
+    for (size_t i = offset; i < rows.size() && i < offset + limit; ++i)
+      page += (page.empty() ? "" : ",") + rows[i];
+    return tencent_reply(R"("Data":{"TotalCount":101,"RepoInfo":[)" + page + "]}");
+  });
+  auto c = client();
+  auto cfg = fixture_config("ccr", api->url());
+  cfg.region = "ap-guangzhou";
+  cfg.secret_id = "AKIDtest";
+  cfg.secret_key = "secret";
+  auto repos = (*make_lister(cfg, c))->repositories();
+  ASSERT_TRUE(repos) << repos.err().message;
+  EXPECT_EQ(repos->size(), 100u);
+  EXPECT_EQ(repos->back(), "ns/repo100");
 }
 
 // The signature against an independent implementation of Tencent Cloud's
