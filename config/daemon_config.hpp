@@ -41,6 +41,13 @@ struct daemon_config {
   uint64_t secrets_max_file_bytes = uint64_t{10} << 20;
   /// Skip test fixtures and vendored docs, where example keys live.
   bool secrets_skip_test_paths = true;
+  /// Malware scanning with ClamAV signatures, YARA rules and IOC lists ([malware]).
+  bool malware_enabled = true;
+  std::string malware_signature_dir; // empty: data_dir + "/malware"
+  uint64_t malware_max_file_bytes = uint64_t{100} << 20;
+  int malware_max_archive_depth = 16;
+  int malware_max_archive_files = 10000;
+  int malware_max_scan_seconds = 120;
 
   /// Empty when the settings make sense, else what is wrong.
   std::string validate() const;

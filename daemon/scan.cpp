@@ -8,6 +8,7 @@
 #include "daemon/services.hpp"
 #include "connectors/sha256.hpp"
 #include "scanners/layer/image_analyzer.hpp"
+#include "scanners/malware/malware_scanner.hpp"
 #include "scanners/match/finding_merge.hpp"
 #include "scanners/match/vuln_matcher.hpp"
 #include "scanners/secrets/config_secrets.hpp"
@@ -129,6 +130,9 @@ expected<void> run_scan(services& ctx, const std::string& image_key, scan_hooks&
   auto secrets = ctx.secret_scanner_in_use();
   if (secrets)
     analyzer.look_for_secrets(secrets);
+  auto malware = ctx.malware_scanner_in_use();
+  if (malware)
+    analyzer.look_for_malware(malware);
   // The layer cache is keyed by diffID: the config lists them in layer order.
   bool use_cache = oci.diff_ids.size() == oci.layers.size();
   auto version = analyzer.cache_version();
@@ -198,6 +202,8 @@ expected<void> run_scan(services& ctx, const std::string& image_key, scan_hooks&
     if (!result.inv.secrets.empty())
       spdlog::info("scan of {}: {} secrets", image_key, result.inv.secrets.size());
   }
+  if (!result.inv.malware.empty())
+    spdlog::info("scan of {}: {} malware findings", image_key, result.inv.malware.size());
   if (!result.inv.complete) {
     std::string why;
     for (auto& note : result.inv.notes)
@@ -228,6 +234,7 @@ expected<void> run_scan(services& ctx, const std::string& image_key, scan_hooks&
     img.incomplete = !result.inv.complete;
     count_findings(img, result.findings);
     count_secrets(img, result.inv);
+    count_malware(img, result.inv);
   });
 }
 

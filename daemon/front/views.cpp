@@ -112,6 +112,12 @@ void write_secret(json_writer& w, const secret_finding& f) {
   w.end_object();
 }
 
+void write_malware(json_writer& w, const malware_finding& f) {
+  w.begin_object();
+  show_fields(w, f);
+  w.end_object();
+}
+
 std::string mask_secrets(std::string text, const std::vector<const secret_finding*>& found) {
   const std::string hidden = "(hidden: it holds a secret, see --secrets)";
   for (const auto* f : found) {

@@ -34,6 +34,7 @@ void write_image(json_writer& w, const image_record& img, const std::string& reg
                  const std::string& address, int64_t new_findings = -1);
 void write_finding(json_writer& w, const finding& f);
 void write_secret(json_writer& w, const secret_finding& f);
+void write_malware(json_writer& w, const malware_finding& f);
 /// `text` (a build step) with each secret found in it masked as the
 /// finding shows it; hidden whole when a secret cannot be told apart in it.
 std::string mask_secrets(std::string text, const std::vector<const secret_finding*>& found);
