@@ -5,6 +5,7 @@
 #include <map>
 #include <set>
 #include <stdexcept>
+#include <type_traits>
 
 #include <toml++/toml.h>
 
@@ -82,6 +83,8 @@ void check_known_keys(const std::string& path, const toml::table& t) {
     {"secrets", {"enabled", "max_file_mib", "skip_test_paths"}}, // main's secret scanning
     {"license", {"quota", "auto_authorize"}},
     {"schedule", {"timezone"}},
+    {"malware", {"enabled", "signature_dir", "max_file_mib", "max_archive_depth", "max_archive_files",
+                 "max_scan_seconds"}}, // malware scanning
   };
   for (auto& [section, node] : t) {
     auto k = known.find(std::string(section.str()));
@@ -152,6 +155,22 @@ void load_config_file(const std::string& path, daemon_config& cfg) {
   }
   cfg.auto_authorize = t["license"]["auto_authorize"].value_or(cfg.auto_authorize);
   cfg.timezone = t["schedule"]["timezone"].value_or(cfg.timezone);
+  auto malware = [&](const char* key, int64_t lo, int64_t hi, auto& out) {
+    if (auto v = t["malware"][key].value<int64_t>()) {
+      if (*v < lo || *v > hi)
+        throw std::runtime_error(path + ": malware." + key + " must be between " + std::to_string(lo)
+                                 + " and " + std::to_string(hi));
+      out = static_cast<std::remove_reference_t<decltype(out)>>(*v);
+    }
+  };
+  cfg.malware_enabled = t["malware"]["enabled"].value_or(cfg.malware_enabled);
+  cfg.malware_signature_dir = t["malware"]["signature_dir"].value_or(cfg.malware_signature_dir);
+  int64_t malware_mib = static_cast<int64_t>(cfg.malware_max_file_bytes >> 20);
+  malware("max_file_mib", 1, 4096, malware_mib);
+  cfg.malware_max_file_bytes = static_cast<uint64_t>(malware_mib) << 20;
+  malware("max_archive_depth", 1, 64, cfg.malware_max_archive_depth);
+  malware("max_archive_files", 1, 1000000, cfg.malware_max_archive_files);
+  malware("max_scan_seconds", 1, 3600, cfg.malware_max_scan_seconds);
 }
 
 } // namespace regscan

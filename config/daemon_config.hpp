@@ -50,6 +50,13 @@ struct daemon_config {
   /// Scheduled scans run at local time of this zone ([schedule] timezone, an
   /// IANA name); empty = the system's (TZ, /etc/localtime).
   std::string timezone;
+  /// Malware scanning with ClamAV signatures, YARA rules and IOC lists ([malware]).
+  bool malware_enabled = true;
+  std::string malware_signature_dir; // empty: data_dir + "/malware"
+  uint64_t malware_max_file_bytes = uint64_t{100} << 20;
+  int malware_max_archive_depth = 16;
+  int malware_max_archive_files = 10000;
+  int malware_max_scan_seconds = 120;
 
   /// Empty when the settings make sense, else what is wrong.
   std::string validate() const;

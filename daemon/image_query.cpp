@@ -286,8 +286,8 @@ const char* authorization_status(const image_record& img) {
   return img.authorized ? "authorized" : "unauthorized";
 }
 
-int malware_count(const image_record&) {
-  return -1;
+int malware_count(const image_record& img) {
+  return img.malware_count;
 }
 
 std::string risk_kinds(const image_record& img) {

@@ -98,6 +98,8 @@ void metrics::add(const image_record& img, int sign) {
     images_.by_severity[sev] += sign * n;
   for (auto& [sev, n] : img.secret_counts)
     images_.secrets_by_severity[sev] += sign * n;
+  for (auto& [sev, n] : img.malware_counts)
+    images_.malware_by_severity[sev] += sign * n;
 }
 
 void metrics::count_images(store& db) {
@@ -211,6 +213,10 @@ std::string metrics::render(store& db) const {
     for (auto& [sev, n] : images_.secrets_by_severity)
       if (n != 0)
         sample(out, "regscan_findings", "kind=\"secret\",severity=\"" + label(sev) + "\"",
+               static_cast<double>(n));
+    for (auto& [sev, n] : images_.malware_by_severity)
+      if (n != 0)
+        sample(out, "regscan_findings", "kind=\"malware\",severity=\"" + label(sev) + "\"",
                static_cast<double>(n));
     header(out, "regscan_registry_last_sync_timestamp_seconds", "gauge",
            "When the registry's last sync since the start ended (unix time).");

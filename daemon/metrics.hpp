@@ -78,6 +78,7 @@ struct metrics {
     std::map<std::string, int64_t> by_status;
     std::map<std::string, int64_t> by_severity; // findings of the latest scans
     std::map<std::string, int64_t> secrets_by_severity;
+    std::map<std::string, int64_t> malware_by_severity;
     int64_t incomplete = 0;
   };
   struct registry_gauges {

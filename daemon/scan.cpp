@@ -10,6 +10,7 @@
 #include "daemon/services.hpp"
 #include "connectors/sha256.hpp"
 #include "scanners/layer/image_analyzer.hpp"
+#include "scanners/malware/malware_scanner.hpp"
 #include "scanners/match/finding_merge.hpp"
 #include "scanners/match/vuln_matcher.hpp"
 #include "scanners/secrets/config_secrets.hpp"
@@ -146,6 +147,9 @@ expected<void> run_scan(services& ctx, const std::string& image_key, scan_hooks&
   auto secrets = wants("secrets") ? ctx.secret_scanner_in_use() : nullptr;
   if (secrets)
     analyzer.look_for_secrets(secrets);
+  auto malware = wants("malware") ? ctx.malware_scanner_in_use() : nullptr;
+  if (malware)
+    analyzer.look_for_malware(malware);
   // The layer cache is keyed by diffID: the config lists them in layer order.
   bool use_cache = oci.diff_ids.size() == oci.layers.size();
   auto version = analyzer.cache_version();
@@ -224,6 +228,8 @@ expected<void> run_scan(services& ctx, const std::string& image_key, scan_hooks&
     if (!result.inv.secrets.empty())
       spdlog::info("scan of {}: {} secrets", image_key, result.inv.secrets.size());
   }
+  if (!result.inv.malware.empty())
+    spdlog::info("scan of {}: {} malware findings", image_key, result.inv.malware.size());
   if (!result.inv.complete) {
     std::string why;
     for (auto& note : result.inv.notes)
@@ -270,6 +276,17 @@ expected<void> run_scan(services& ctx, const std::string& image_key, scan_hooks&
     }
     skipped("secrets", kept);
   }
+  if (!wants("malware")) {
+    auto before = ctx.db->get_result(image_key);
+    bool kept = before && before->inv.malware_scanned;
+    if (kept) {
+      result.inv.malware_scanned = true;
+      result.inv.malware_complete = before->inv.malware_complete;
+      result.inv.malware_version = before->inv.malware_version;
+      result.inv.malware = before->inv.malware;
+    }
+    skipped("malware", kept);
+  }
   carry_first_seen(previous ? previous->findings : std::vector<finding>{}, result.findings,
                    result.scanned_at);
 
@@ -282,6 +299,7 @@ expected<void> run_scan(services& ctx, const std::string& image_key, scan_hooks&
       img.incomplete = !r.inv.complete;
       count_findings(img, r.findings);
       count_secrets(img, r.inv);
+      count_malware(img, r.inv);
     });
   };
   if (auto ok = record(result); !ok)

@@ -1,5 +1,7 @@
 #include "daemon/scan_request.hpp"
 
+#include "scanners/malware/malware_scanner.hpp"
+
 #include <algorithm>
 #include <map>
 #include <set>
@@ -16,7 +18,10 @@ bool category_available(const services& ctx, std::string_view category) {
     return true;
   if (category == "secrets")
     return ctx.cfg.secrets_enabled;
-  return false; // malware: no engine yet
+  // Malware: an engine with signatures loaded (none: nothing could be found,
+  // which must not read as clean).
+  auto malware = ctx.malware_scanner_in_use();
+  return malware && (malware->scans_content() || malware->has_iocs()) && !malware->files().empty();
 }
 
 expected<std::vector<std::string>> parse_categories(const std::vector<std::string>& names) {

@@ -25,6 +25,16 @@ std::shared_ptr<const secret_scanner> services::secret_scanner_in_use() const {
   return secret_scanner_;
 }
 
+std::shared_ptr<const malware_scanner> services::malware_scanner_in_use() const {
+  std::lock_guard lock{secret_scanner_mutex_};
+  return malware_scanner_;
+}
+
+void services::use_malware_scanner(std::shared_ptr<const malware_scanner> scanner) {
+  std::lock_guard lock{secret_scanner_mutex_};
+  malware_scanner_ = std::move(scanner);
+}
+
 void services::use_secret_scanner(std::shared_ptr<const secret_scanner> scanner) {
   std::lock_guard lock{secret_scanner_mutex_};
   secret_scanner_ = std::move(scanner);

@@ -15,6 +15,7 @@
 namespace regscan {
 
 class secret_scanner;
+class malware_scanner;
 
 struct services {
   daemon_config cfg;
@@ -31,10 +32,17 @@ struct services {
   /// for. New rules replace it whole: a running scan keeps the one it took.
   std::shared_ptr<const secret_scanner> secret_scanner_in_use() const;
   void use_secret_scanner(std::shared_ptr<const secret_scanner> scanner);
+  /// The malware scanner, the same way (daemon/malware_db.hpp loads it).
+  std::shared_ptr<const malware_scanner> malware_scanner_in_use() const;
+  void use_malware_scanner(std::shared_ptr<const malware_scanner> scanner);
+  /// Serializes malware database reloads and imports.
+  std::mutex malware_db_mutex;
+  std::atomic<int64_t> malware_loaded_at{0};
 
  private:
   mutable std::mutex secret_scanner_mutex_;
   std::shared_ptr<const secret_scanner> secret_scanner_;
+  std::shared_ptr<const malware_scanner> malware_scanner_;
 };
 
 } // namespace regscan

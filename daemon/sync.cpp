@@ -323,6 +323,9 @@ expected<sync_summary> run_sync(services& ctx, const std::string& registry_name,
           img.secret_count = cur.secret_count;
           img.secrets_incomplete = cur.secrets_incomplete;
           img.secret_counts = cur.secret_counts;
+          img.malware_count = cur.malware_count;
+          img.malware_incomplete = cur.malware_incomplete;
+          img.malware_counts = cur.malware_counts;
           img.authorized = cur.authorized;
         } else {
           img.authorized = decide();

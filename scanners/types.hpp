@@ -105,6 +105,36 @@ void fields(T& x, F&& f) {
   f("deleted_by", x.deleted_by, {.omit_empty = true});
 }
 
+/// Malware found in a file of a layer (or inside an archive that file is).
+struct malware_finding {
+  std::string path;       // the file, no leading '/'
+  std::string sha256;     // of the file's content
+  uint64_t size = 0;
+  std::string signature;  // "Win.Test.EICAR_HDB-1", a YARA rule, an IOC name
+  std::string source;     // "clamav", "yara" (run by libyara), "ioc"
+  std::string type;       // trojan, virus, miner, webshell, backdoor, test
+  std::string severity;   // Critical, High, Medium, Low
+  std::string layer;      // the layer that added the file
+  bool deleted = false;   // a later layer deleted or replaced the file
+  std::string deleted_by;
+  std::string advice;     // what to do
+};
+
+template <maybe_const<malware_finding> T, class F>
+void fields(T& x, F&& f) {
+  f("path", x.path);
+  f("sha256", x.sha256);
+  f("size", x.size);
+  f("signature", x.signature);
+  f("source", x.source);
+  f("type", x.type);
+  f("severity", x.severity);
+  f("layer", x.layer);
+  f("deleted", x.deleted);
+  f("deleted_by", x.deleted_by, {.omit_empty = true});
+  f("advice", x.advice);
+}
+
 /// Everything the catalogers found in one image.
 struct inventory {
   os_info os;
@@ -119,6 +149,11 @@ struct inventory {
   bool secrets_scanned = false;
   bool secrets_complete = true;
   std::vector<secret_finding> secrets; // layer order, then location
+  /// Set when the walk looked for malware; false when a limit left some out.
+  bool malware_scanned = false;
+  bool malware_complete = true;
+  std::string malware_version;             // the signature set's
+  std::vector<malware_finding> malware;    // layer order, then path
 };
 
 /// One OSV range event: exactly one of the fields is set.

@@ -8,8 +8,8 @@ namespace regscan::codec {
 
 namespace {
 
-// 2: packages carry their module stream; 3: and the layer's secrets
-constexpr uint8_t format_version = 3;
+// 2: packages carry their module stream; 3: and the layer's secrets; 4: and its malware
+constexpr uint8_t format_version = 4;
 // A delta is a few MiB at most (the path cap is 32 MiB): refuse to inflate
 // more than this from a damaged value.
 constexpr uint64_t max_decoded_size = 256ull << 20;
@@ -148,6 +148,24 @@ secret_finding read_secret(reader& r) {
   return f;
 }
 
+void write_malware(writer& w, const malware_finding& f) {
+  for (const auto* field : {&f.path, &f.sha256, &f.signature, &f.source, &f.type, &f.severity,
+                            &f.layer, &f.deleted_by, &f.advice})
+    w.text(*field);
+  w.number(f.size);
+  w.number(f.deleted ? 1 : 0);
+}
+
+malware_finding read_malware(reader& r) {
+  malware_finding f;
+  for (auto* field : {&f.path, &f.sha256, &f.signature, &f.source, &f.type, &f.severity,
+                      &f.layer, &f.deleted_by, &f.advice})
+    *field = r.text();
+  f.size = r.number();
+  f.deleted = r.number() != 0;
+  return f;
+}
+
 void write_strings(writer& w, const std::vector<std::string>& list) {
   w.number(list.size());
   for (const auto& s : list)
@@ -196,6 +214,9 @@ std::string encode(const layer_delta& d) {
   w.number(d.secrets.size());
   for (const auto& f : d.secrets)
     write_secret(w, f);
+  w.number(d.malware.size());
+  for (const auto& f : d.malware)
+    write_malware(w, f);
 
   const auto& raw = w.bytes();
   std::string out(ZSTD_compressBound(raw.size()), '\0');
@@ -243,6 +264,8 @@ expected<layer_delta> decode_layer_delta(std::string_view bytes) {
   d.lower_link_targets = read_strings(r);
   for (auto n = r.count(); n > 0 && r.ok(); --n)
     d.secrets.push_back(read_secret(r));
+  for (auto n = r.count(); n > 0 && r.ok(); --n)
+    d.malware.push_back(read_malware(r));
   if (!r.done())
     return make_error("layer cache entry: truncated or with trailing bytes");
   return d;

@@ -380,6 +380,16 @@ std::string encode(const scan_result& r) {
       write_fields(w, f);
     w.end_array();
   }
+  if (r.inv.malware_scanned) {
+    w.field("malware_scanned", true);
+    w.field("malware_complete", r.inv.malware_complete);
+    w.field("malware_version", r.inv.malware_version);
+    w.key("malware");
+    w.begin_array();
+    for (auto& f : r.inv.malware)
+      write_fields(w, f);
+    w.end_array();
+  }
   w.end_object();
   w.end_object();
   return w.take();
@@ -413,6 +423,10 @@ expected<scan_result> decode_result(std::string_view json) {
       ir.boolean("secrets_scanned", v.inv.secrets_scanned);
       ir.boolean("secrets_complete", v.inv.secrets_complete);
       read_objects(ir, "secrets", v.inv.secrets, read_fields<secret_finding>);
+      ir.boolean("malware_scanned", v.inv.malware_scanned);
+      ir.boolean("malware_complete", v.inv.malware_complete);
+      ir.str("malware_version", v.inv.malware_version);
+      read_objects(ir, "malware", v.inv.malware, read_fields<malware_finding>);
       if (!ir.ok())
         r.fail_raw(ir.bad());
     }

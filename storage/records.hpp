@@ -116,6 +116,9 @@ struct image_record {
   int secret_count = -1;        // -1: the last scan did not look for secrets
   bool secrets_incomplete = false;
   std::map<std::string, int> secret_counts; // by severity
+  int malware_count = -1;       // -1: the last scan did not look for malware
+  bool malware_incomplete = false;
+  std::map<std::string, int> malware_counts; // by severity
   std::vector<std::string> layers;
   std::string config_json;
   /// Licensed for scanning (daemon/license.hpp). True by default: images
@@ -157,6 +160,9 @@ void fields(T& x, F&& f) {
   f("secrets_incomplete", x.secrets_incomplete);
   f("secret_counts", x.secret_counts);
   f("authorized", x.authorized);
+  f("malware_count", x.malware_count, {.shown_as = "malware"});
+  f("malware_incomplete", x.malware_incomplete);
+  f("malware_counts", x.malware_counts);
   f("layers", x.layers, not_shown);
   // Kept as a string, not inlined: it must come back byte for byte.
   f("config_json", x.config_json, not_shown);
@@ -177,6 +183,15 @@ inline void count_secrets(image_record& img, const inventory& inv) {
   img.secret_counts.clear();
   for (auto& f : inv.secrets)
     img.secret_counts[f.severity]++;
+}
+
+/// Sets the image's malware counts from a scan's inventory.
+inline void count_malware(image_record& img, const inventory& inv) {
+  img.malware_count = inv.malware_scanned ? static_cast<int>(inv.malware.size()) : -1;
+  img.malware_incomplete = inv.malware_scanned && !inv.malware_complete;
+  img.malware_counts.clear();
+  for (auto& f : inv.malware)
+    img.malware_counts[f.severity]++;
 }
 
 struct task_record {

@@ -8,6 +8,8 @@ packages=(
   libgtest-dev libgmock-dev libisal-dev libzstd-dev libzip-dev libcli11-dev
   libtomlplusplus-dev libssl-dev zlib1g-dev libsqlite3-dev
   libre2-dev  # secret rules: RE2 everywhere
+  libclamav-dev libyara-dev  # malware: ClamAV signatures and YARA rules
+  clamav  # clamscan, the malware benchmark's reference
   libyaml-dev  # pnpm-lock.yaml and yarn berry's yarn.lock (scanners/lang/yaml_stream.hpp)
   zipcmp zipmerge ziptool  # libzip's CMake config checks that these exist
   # tests: a real registry, image tools and reference implementations

@@ -9,16 +9,30 @@
 
 #include "scanners/layer/image_analyzer.hpp"
 #include "scanners/json_writer.hpp"
+#include "scanners/malware/malware_scanner.hpp"
 #include "scanners/secrets/secret_scanner.hpp"
 
 namespace {
 
+void write_malware(regscan::json_writer& w, const regscan::malware_finding& f) {
+  w.begin_object()
+    .field("path", f.path)
+    .field("signature", f.signature)
+    .field("source", f.source)
+    .field("type", f.type)
+    .field("severity", f.severity)
+    .field("layer", f.layer)
+    .field("deleted", f.deleted)
+    .end_object();
+}
+
 int usage() {
-  std::cerr << "usage: regscan-analyze [--summary] [--secrets] <layer blob>...\n"
+  std::cerr << "usage: regscan-analyze [--summary] [--secrets] [--malware DIR] <layer blob>...\n"
                "  prints the inventory of the image the layers make, as JSON\n"
                "  --summary: only counts (for benchmarks)\n"
                "  --secrets: also look for secrets with the built-in rules (fingerprints\n"
-               "             are keyed with a fixed key: not comparable with regscand's)\n";
+               "             are keyed with a fixed key: not comparable with regscand's)\n"
+               "  --malware DIR: also look for malware with the signature files of DIR\n";
   return 2;
 }
 
@@ -27,6 +41,7 @@ int usage() {
 int main(int argc, char** argv) {
   using namespace regscan;
   bool summary = false, secrets = false;
+  std::string malware_dir;
   std::vector<std::string> layers;
   for (int i = 1; i < argc; ++i) {
     std::string a = argv[i];
@@ -34,6 +49,8 @@ int main(int argc, char** argv) {
       summary = true;
     else if (a == "--secrets")
       secrets = true;
+    else if (a == "--malware" && i + 1 < argc)
+      malware_dir = argv[++i];
     else if (a == "-h" || a == "--help")
       return usage();
     else
@@ -50,6 +67,16 @@ int main(int argc, char** argv) {
       return 1;
     }
     analyzer.look_for_secrets(*scanner);
+  }
+  std::shared_ptr<const malware_scanner> malware;
+  if (!malware_dir.empty()) {
+    auto loaded = malware_scanner::load(malware_dir);
+    if (!loaded) {
+      std::cerr << "regscan-analyze: " << loaded.err().message << "\n";
+      return 1;
+    }
+    malware = *loaded;
+    analyzer.look_for_malware(malware);
   }
   std::vector<unsigned char> buf(1 << 20);
   for (const auto& path : layers) {
@@ -83,7 +110,20 @@ int main(int argc, char** argv) {
     w.field("secrets_complete", inv.secrets_complete);
     w.field("secret_count", static_cast<uint64_t>(inv.secrets.size()));
   }
+  if (malware) {
+    w.field("malware_complete", inv.malware_complete);
+    w.field("malware_count", static_cast<uint64_t>(inv.malware.size()));
+    w.field("malware_load_seconds", malware->load_seconds());
+    w.field("malware_files_scanned", malware->scanned());
+    w.field("malware_cache_hits", malware->cache_hits());
+  }
   if (!summary) {
+    if (malware) {
+      w.key("malware").begin_array();
+      for (const auto& f : inv.malware)
+        write_malware(w, f);
+      w.end_array();
+    }
     w.key("packages").begin_array();
     for (const auto& p : inv.packages)
       w.begin_object()

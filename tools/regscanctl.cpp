@@ -395,6 +395,24 @@ std::string secrets_summary(simdjson::dom::element img) {
   return std::to_string(n) + (str(img, "secrets_incomplete") == "yes" ? "?" : "");
 }
 
+// A number of seconds with two decimals.
+std::string seconds(simdjson::dom::element e, const char* key) {
+  double v = 0;
+  if (e[key].get(v))
+    return "?";
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.2f", v);
+  return buf;
+}
+
+// The same for malware.
+std::string malware_summary(simdjson::dom::element img) {
+  int64_t n = -1;
+  if (img["malware"].get(n) || n < 0)
+    return "-";
+  return std::to_string(n) + (str(img, "malware_incomplete") == "yes" ? "?" : "");
+}
+
 // The daemon's "table" answer: it chose, filtered, sorted and paged; digests
 // are shortened and sizes made human here only.
 void images_table(simdjson::dom::element doc) {
@@ -916,7 +934,7 @@ int main(int argc, char** argv) {
   image->require_subcommand(1);
   auto* image_show = image->add_subcommand("show", "show an image, its vulnerabilities or packages");
   std::string ref;
-  bool vulns = false, packages = false, history = false, secrets = false;
+  bool vulns = false, packages = false, history = false, secrets = false, malware = false;
   std::string severity, rule, category;
   image_show->add_option("image", ref, "[registry/]repository[:tag|@digest], digest or image ID")
     ->required();
@@ -926,14 +944,17 @@ int main(int argc, char** argv) {
   image_show->add_flag("--secrets", secrets,
                        "list the secrets found in the layers' files, the config and the history");
   image_show->add_option("--severity", severity,
-                         "with --vulns or --secrets: only this severity (high, critical|high, >=high)");
+                         "with --vulns, --secrets or --malware: only this severity (high, critical|high, >=high)");
   std::string vuln_search, vuln_id;
   bool fixable = false;
   image_show->add_option("--search", vuln_search,
-                         "with --vulns: only those whose id, alias, package or title holds this text");
+                         "with --vulns: only those whose id, alias, package or title holds this text; "
+                         "with --malware: only files whose path holds it");
   image_show->add_flag("--fixable", fixable, "with --vulns: only those with a fixed version");
   image_show->add_option("--vuln", vuln_id,
                          "one vulnerability's details (an advisory id or alias): references, fix advice");
+  image_show->add_flag("--malware", malware,
+                       "list the malware found in every layer's files, deleted ones too (--severity, --search FILE)");
   image_show->add_option("--rule", rule, "with --secrets: only this rule id");
   image_show->add_option("--category", category, "with --secrets: only this category");
 
@@ -957,6 +978,21 @@ int main(int argc, char** argv) {
   rules_cmd->require_subcommand(1);
   auto* rules_list = rules_cmd->add_subcommand("list", "every rule in force, built-in and yours");
   rules_list->add_flag("--json", as_json, "print JSON");
+  // malware
+  auto* malware_cmd = app.add_subcommand("malware", "the malware signatures");
+  malware_cmd->require_subcommand(1);
+  auto* malware_db = malware_cmd->add_subcommand("db", "the signature database");
+  malware_db->require_subcommand(1);
+  auto* malware_status = malware_db->add_subcommand(
+    "status", "signature counts per file, database versions and ages, load time");
+  malware_status->add_flag("--json", as_json, "print JSON");
+  auto* malware_reload = malware_db->add_subcommand("reload", "load the signature directory again");
+  auto* malware_import = malware_db->add_subcommand(
+    "import", "check signature, YARA or IOC files, copy them into the signature directory, reload");
+  std::vector<std::string> malware_files;
+  malware_import->add_option("files", malware_files,
+                             ".hdb .hsb .ndb .ldb .cvd .cld (ClamAV), .yar (YARA), .ioc (sha256 name)")
+    ->required();
   auto* rules_import = rules_cmd->add_subcommand(
     "import", "replace your rules with those of a gitleaks TOML file (the built-in rules stay)");
   std::string rules_file;
@@ -1175,16 +1211,20 @@ int main(int argc, char** argv) {
       target += "&packages=1";
     if (secrets)
       target += "&secrets=1";
+    if (malware)
+      target += "&malware=1";
     for (auto [name, value] : {std::pair{"rule", &rule}, std::pair{"category", &category}})
       if (!value->empty()) {
         if (!secrets)
           die(std::string("--") + name + " filters --secrets");
         target += std::string("&") + name + "=" + url_encode(*value);
       }
-    if ((!severity.empty()) && !secrets && !vulns)
-      die("--severity filters --vulns or --secrets");
-    if ((!vuln_search.empty() || fixable) && !vulns)
-      die("--search and --fixable filter --vulns");
+    if (!severity.empty() && !secrets && !vulns && !malware)
+      die("--severity filters --vulns, --secrets or --malware");
+    if (!vuln_search.empty() && !vulns && !malware)
+      die("--search filters --vulns or --malware");
+    if (fixable && !vulns)
+      die("--fixable filters --vulns");
     if (!severity.empty())
       target += "&severity=" + url_encode(severity);
     if (!vuln_search.empty())
@@ -1227,7 +1267,8 @@ int main(int argc, char** argv) {
         std::cout << "  os:       " << str(os.value(), "pretty_name") << "\n";
       std::cout << "  risk:     " << str(img.value(), "vulnerabilities") << " vulnerabilities ("
                 << risk_summary(img.value()) << ")\n"
-                << "  secrets:  " << secrets_summary(img.value()) << "\n";
+                << "  secrets:  " << secrets_summary(img.value()) << "\n"
+                << "  malware:  " << malware_summary(img.value()) << "\n";
       print_risk(entry);
       // Why a scan is incomplete (or which files were bad) must be visible.
       if (simdjson::dom::array notes; !entry["notes"].get(notes))
@@ -1300,6 +1341,31 @@ int main(int argc, char** argv) {
           std::cout << "  (incomplete: some files were not read; see the notes)\n";
         print_table({"SEVERITY", "RULE", "CATEGORY", "WHERE", "LAYER", "SECRET", "ACCEPTED"}, rows);
       }
+      if (malware) {
+        auto found = entry["malware"];
+        std::vector<std::vector<std::string>> rows;
+        std::vector<std::string> advice;
+        simdjson::dom::array arr;
+        if (!found["findings"].get(arr))
+          for (auto f : arr) {
+            auto layer = short_digest(str(f, "layer"));
+            if (str(f, "deleted") == "yes")
+              layer += " (deleted by " + short_digest(str(f, "deleted_by")) + ")";
+            rows.push_back({str(f, "severity"), str(f, "type"), str(f, "signature"),
+                            str(f, "source"), str(f, "path"), layer,
+                            short_digest("sha256:" + str(f, "sha256"))});
+            if (std::find(advice.begin(), advice.end(), str(f, "advice")) == advice.end())
+              advice.push_back(str(f, "advice"));
+          }
+        std::cout << "\n";
+        if (str(found.value(), "scanned") != "yes")
+          std::cout << "  (the last scan did not look for malware)\n";
+        else if (str(found.value(), "complete") != "yes")
+          std::cout << "  (incomplete: some files hit a limit; see the notes)\n";
+        print_table({"SEVERITY", "TYPE", "SIGNATURE", "SOURCE", "FILE", "LAYER", "SHA256"}, rows);
+        for (auto& a : advice)
+          std::cout << "  advice: " << a << "\n";
+      }
       if (packages) {
         std::vector<std::vector<std::string>> rows;
         simdjson::dom::array arr;
@@ -1325,6 +1391,45 @@ int main(int argc, char** argv) {
       rows.push_back({str(rule, "id"), str(rule, "category"), str(rule, "severity"),
                       str(rule, "source"), str(rule, "name")});
     print_table({"RULE", "CATEGORY", "SEVERITY", "SOURCE", "NAME"}, rows);
+  } else if (*malware_status || *malware_reload) {
+    auto r = *malware_reload ? call("POST", "/malware/db/reload") : call("GET", "/malware/db");
+    if (as_json) {
+      print_json(r);
+      return 0;
+    }
+    auto doc = parse_ok(r);
+    if (str(doc, "enabled") != "yes") {
+      std::cout << "malware scanning is off ([malware] enabled = false)\n";
+      return 0;
+    }
+    std::cout << "directory:  " << str(doc, "dir") << "\n";
+    if (str(doc, "loaded") != "yes") {
+      std::cout << "loaded:     no (no signature file in the directory, or it does not load; see the log)\n";
+      return 0;
+    }
+    std::cout << "signatures: " << str(doc, "version") << ", loaded " << when(doc, "loaded_at")
+              << " in " << seconds(doc, "load_seconds") << " s\n"
+              << "scanned:    " << str(doc, "files_scanned") << " files, "
+              << str(doc, "verdict_cache_hits") << " from the verdict cache\n\n";
+    std::vector<std::vector<std::string>> rows;
+    auto now = std::time(nullptr);
+    for (auto f : doc["files"].get_array()) {
+      int64_t built = 0;
+      if (f["built"].get(built))
+        built = 0;
+      auto engine = str(f, "source") == "yara" ? "libyara" : str(f, "source") == "ioc" ? "sha256" : "libclamav";
+      rows.push_back({str(f, "file"), str(f, "source"), engine, str(f, "signatures"),
+                      str(f, "version") == "0" ? "-" : str(f, "version"),
+                      built > 0 ? std::to_string((now - built) / 86400) + " days" : "-"});
+    }
+    print_table({"FILE", "SOURCE", "ENGINE", "SIGNATURES", "VERSION", "AGE"}, rows);
+  } else if (*malware_import) {
+    for (auto& file : malware_files) {
+      auto name = file.substr(file.find_last_of('/') + 1);
+      auto doc = parse_ok(call("POST", "/malware/db/import?name=" + url_encode(name), read_file(file),
+                               "application/octet-stream"));
+      std::cout << "imported " << file << "; signatures " << str(doc, "version") << " in force\n";
+    }
   } else if (*rules_import) {
     auto doc = parse_ok(call("POST", "/secrets/rules", read_file(rules_file), "application/toml"));
     std::cout << "imported " << str(doc, "user_rules") << " rules from " << rules_file << "; "

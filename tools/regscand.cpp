@@ -17,6 +17,7 @@
 
 #include "daemon/front/control_access.hpp"
 #include "daemon/front/control_api.hpp"
+#include "daemon/malware_db.hpp"
 #include "daemon/secret_rules.hpp"
 #include "actors/daemon_context.hpp"
 #include "actors/liveness.hpp"
@@ -239,6 +240,13 @@ int main(int argc, char** argv) {
   ctx.secrets.emplace(std::move(*box));
   if (auto rules = load_secret_rules(ctx); !rules)
     return fail(rules.err().message);
+  // A signature directory that does not load leaves malware scanning off
+  // until `regscanctl malware db reload` or an import fixes it; the rest works.
+  if (auto db = load_malware_db(ctx); !db)
+    spdlog::error("malware signatures not loaded: {}", db.err().message);
+  else if (auto in_force = malware_db_in_force(ctx); in_force.loaded)
+    spdlog::info("malware signatures {} loaded from {} in {:.2f} s", in_force.version, in_force.dir,
+                 in_force.load_seconds);
 
   // SIGINT, SIGTERM and SIGHUP are taken by sigwait below, in this thread only.
   sigset_t stop_signals;
@@ -272,7 +280,7 @@ int main(int argc, char** argv) {
   auto scheduled_scan = sys.spawn(scan_schedule, &ctx, sup, [] { return std::time(nullptr); });
 
   http_limits control_limits;
-  control_limits.upload_paths = {"/db/import"};
+  control_limits.upload_paths = {"/db/import", "/malware/db/import"};
   control_limits.max_upload_body = cfg.osv_max_archive_bytes;
   // An archive of max_archive_mib over a local socket: allow 10 s per 100 MiB.
   control_limits.body_timeout = std::max(control_limits.body_timeout,

@@ -21,6 +21,7 @@
 #include "daemon/image_refs.hpp"
 #include "daemon/registry_form.hpp"
 #include "daemon/scan_request.hpp"
+#include "daemon/malware_db.hpp"
 #include "daemon/secret_rules.hpp"
 #include "scanners/layer/history.hpp"
 
@@ -97,6 +98,12 @@ http_reply control_api::route(const http_exchange& ex) {
     return list_secret_rules();
   if (path == "/secrets/rules" && m == "POST")
     return import_secret_rules(ex.body);
+  if (path == "/malware/db" && m == "GET")
+    return malware_db_status();
+  if (path == "/malware/db/reload" && m == "POST")
+    return malware_db_reload();
+  if (path == "/malware/db/import" && m == "POST")
+    return malware_db_import(query, ex.body);
   if (path == "/scans" && m == "POST")
     return start_scan(ex.body);
   if (path == "/scans" && m == "GET")
@@ -297,6 +304,13 @@ http_reply control_api::show_image(std::string_view query) {
                  !query_param(query, "fixable").empty()};
   secret_filter sf{query_param(query, "severity"), query_param(query, "rule"),
                    query_param(query, "category")};
+  bool malware = !query_param(query, "malware").empty();
+  // Malware: by severity, and by file name (a part of the path).
+  auto malware_search = query_param(query, "search");
+  auto wanted_malware = [&](const malware_finding& f) {
+    return severity_wanted(sf.severity, f.severity)
+           && (malware_search.empty() || f.path.find(malware_search) != std::string::npos);
+  };
   auto images = find_images(*ctx_.db, ref);
   if (!images)
     return error_reply(images.err());
@@ -377,6 +391,18 @@ http_reply control_api::show_image(std::string_view query) {
         for (auto& f : result->inv.secrets)
           if (wanted(sf, f))
             write_secret(w, f, accepted_by(exceptions, img, f, now));
+        w.end_array();
+        w.end_object();
+      }
+      if (malware) {
+        w.key("malware").begin_object()
+          .field("scanned", result->inv.malware_scanned)
+          .field("complete", result->inv.malware_complete)
+          .field("signatures", result->inv.malware_version);
+        w.key("findings").begin_array();
+        for (auto& f : result->inv.malware)
+          if (wanted_malware(f))
+            write_malware(w, f);
         w.end_array();
         w.end_object();
       }
@@ -617,6 +643,49 @@ http_reply control_api::import_secret_rules(const std::string& body) {
   w.begin_object().field("user_rules", static_cast<uint64_t>(user))
     .field("rules", static_cast<uint64_t>(rules->size())).end_object();
   return json_ok(w.take());
+}
+
+http_reply control_api::malware_db_status() {
+  auto s = malware_db_in_force(ctx_);
+  json_writer w;
+  w.begin_object()
+    .field("enabled", s.enabled)
+    .field("loaded", s.loaded)
+    .field("dir", s.dir)
+    .field("version", s.version)
+    .field("load_seconds", s.load_seconds)
+    .field("loaded_at", s.loaded_at)
+    .field("files_scanned", s.scanned)
+    .field("verdict_cache_hits", s.cache_hits);
+  w.key("files").begin_array();
+  for (auto& f : s.files)
+    w.begin_object()
+      .field("file", f.file)
+      .field("source", f.source)
+      .field("signatures", f.signatures)
+      .field("version", f.version)
+      .field("built", f.built)
+      .end_object();
+  w.end_array();
+  w.end_object();
+  return json_ok(w.take());
+}
+
+http_reply control_api::malware_db_reload() {
+  if (auto r = load_malware_db(ctx_); !r)
+    return error_reply(r.err());
+  auto s = malware_db_in_force(ctx_);
+  spdlog::info("malware signatures reloaded: {} in {:.2f} s", s.version, s.load_seconds);
+  return malware_db_status();
+}
+
+http_reply control_api::malware_db_import(std::string_view query, const std::string& body) {
+  auto name = query_param(query, "name");
+  auto n = import_malware_file(ctx_, name, body);
+  if (!n)
+    return error_reply(n.err());
+  spdlog::info("malware signatures imported: {} ({} signatures)", name, *n);
+  return malware_db_status();
 }
 
 http_reply control_api::rematch_status() {

@@ -39,6 +39,9 @@ class control_api {
   http_reply show_image(std::string_view query);
   http_reply list_secret_rules();
   http_reply import_secret_rules(const std::string& body);
+  http_reply malware_db_status();
+  http_reply malware_db_reload();
+  http_reply malware_db_import(std::string_view query, const std::string& body);
   http_reply start_scan(const std::string& body);
   http_reply cancel_scan(const std::string& body);
   http_reply list_tasks();

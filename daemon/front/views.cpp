@@ -194,6 +194,12 @@ void write_exception(json_writer& w, const exception_record& e, int64_t now) {
   w.end_object();
 }
 
+void write_malware(json_writer& w, const malware_finding& f) {
+  w.begin_object();
+  show_fields(w, f);
+  w.end_object();
+}
+
 std::string mask_secrets(std::string text, const std::vector<const secret_finding*>& found) {
   const std::string hidden = "(hidden: it holds a secret, see --secrets)";
   for (const auto* f : found) {

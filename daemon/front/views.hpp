@@ -46,6 +46,7 @@ void write_finding(json_writer& w, const finding& f, const exception_record* acc
 void write_secret(json_writer& w, const secret_finding& f, const exception_record* accepted);
 /// An exception, with whether it has expired at `now`.
 void write_exception(json_writer& w, const exception_record& e, int64_t now);
+void write_malware(json_writer& w, const malware_finding& f);
 /// `text` (a build step) with each secret found in it masked as the
 /// finding shows it; hidden whole when a secret cannot be told apart in it.
 std::string mask_secrets(std::string text, const std::vector<const secret_finding*>& found);

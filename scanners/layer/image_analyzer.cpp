@@ -7,8 +7,11 @@
 #include <unordered_map>
 #include <vector>
 
+#include <openssl/evp.h>
+
 #include "scanners/catalogers.hpp"
 #include "scanners/layer/decompressor.hpp"
+#include "scanners/malware/malware_scanner.hpp"
 #include "scanners/os/os_release.hpp"
 #include "scanners/secrets/secret_scanner.hpp"
 
@@ -74,32 +77,57 @@ class image_analyzer::layer_walk final : public tar_visitor {
       return false;
     path_ = entry.path;
     content_.clear();
-    // Only the secret scanner wants it: a binary (a NUL in its first 8 KiB,
-    // which the scanner skips too) need not be buffered.
-    binary_check_ = plan_.secrets && !plan_.keep && plan_.parsers.empty();
-    binary_ = false;
+    head_.clear();
+    size_ = 0;
+    if (plan_.malware != malware_read::none)
+      EVP_DigestInit_ex(sha_.get(), EVP_sha256(), nullptr);
     // The size is untrusted until the bytes arrive: grow, do not pre-allocate it all.
-    content_.reserve(static_cast<size_t>(std::min<uint64_t>(entry.size, 1 << 20)));
+    if (buffering())
+      content_.reserve(static_cast<size_t>(std::min<uint64_t>(entry.size, 1 << 20)));
     return true;
   }
 
   expected<void> entry_data(const uint8_t* data, size_t size) override {
-    if (binary_)
+    size_ += size;
+    if (plan_.malware != malware_read::none) {
+      EVP_DigestUpdate(sha_.get(), data, size);
+      if (head_.size() < malware_scanner::head_size) {
+        head_.append(reinterpret_cast<const char*>(data),
+                     std::min(size, malware_scanner::head_size - head_.size()));
+        if (head_.size() == malware_scanner::head_size && !plan_.malware_named)
+          plan_.malware = owner_.decide_malware(plan_.malware, head_);
+      }
+    }
+    if (!buffering()) {
+      content_ = std::string();
       return {};
+    }
     auto checked = std::min<size_t>(content_.size(), binary_window);
     content_.append(reinterpret_cast<const char*>(data), size);
-    if (binary_check_ && checked < binary_window) {
+    // A binary (a NUL in its first 8 KiB) the secret scanner skips too.
+    if (plan_.secrets && checked < binary_window) {
       auto end = std::min<size_t>(content_.size(), binary_window);
       if (std::memchr(content_.data() + checked, 0, end - checked)) {
-        binary_ = true;
-        content_ = std::string();
+        plan_.secrets = false;
+        if (!buffering())
+          content_ = std::string();
       }
     }
     return {};
   }
 
   expected<void> entry_end() override {
-    if (!binary_)
+    if ((plan_.malware == malware_read::head || plan_.malware == malware_read::oversize)
+        && !plan_.malware_named && head_.size() < malware_scanner::head_size)
+      plan_.malware = owner_.decide_malware(plan_.malware, head_);
+    if (plan_.malware != malware_read::none) {
+      unsigned char md[EVP_MAX_MD_SIZE];
+      unsigned n = 0;
+      EVP_DigestFinal_ex(sha_.get(), md, &n);
+      plan_.sha256 = hex(md, n);
+      plan_.size = size_;
+    }
+    if (plan_.keep || !plan_.parsers.empty() || plan_.secrets || plan_.malware != malware_read::none)
       owner_.entry_end(std::move(path_), std::move(content_), std::move(plan_));
     path_.clear();
     content_ = std::string();
@@ -113,6 +141,22 @@ class image_analyzer::layer_walk final : public tar_visitor {
         observer_(p, n);
       return tar_.feed(p, n);
     };
+  }
+
+  // Whether the entry's bytes are still needed whole.
+  bool buffering() const {
+    return plan_.keep || !plan_.parsers.empty() || plan_.secrets
+           || plan_.malware == malware_read::head || plan_.malware == malware_read::full;
+  }
+
+  static std::string hex(const unsigned char* p, unsigned n) {
+    static constexpr char digits[] = "0123456789abcdef";
+    std::string out(n * 2, '0');
+    for (unsigned i = 0; i < n; ++i) {
+      out[2 * i] = digits[p[i] >> 4];
+      out[2 * i + 1] = digits[p[i] & 15];
+    }
+    return out;
   }
 
   expected<void> check(expected<void> r) {
@@ -130,10 +174,11 @@ class image_analyzer::layer_walk final : public tar_visitor {
   tar_reader tar_;
   std::string path_;
   std::string content_;
+  std::string head_; // the first bytes, for the malware scanner's type check
+  uint64_t size_ = 0;
+  std::unique_ptr<EVP_MD_CTX, decltype(&EVP_MD_CTX_free)> sha_{EVP_MD_CTX_new(), &EVP_MD_CTX_free};
   entry_plan plan_;
   static constexpr size_t binary_window = 8192;
-  bool binary_check_ = false;
-  bool binary_ = false;
   bool failed_ = false;
   error error_;
 };
@@ -200,28 +245,101 @@ void image_analyzer::scan_secrets(const std::string& path, std::string_view cont
   }
 }
 
-void image_analyzer::delete_secrets(std::string_view path, uint8_t bits) {
-  if (live_secrets_.empty())
+namespace {
+
+// Marks the findings of `live` (location -> index into `held`) at `path`
+// and/or below it deleted by `by`, and forgets them.
+template <class Held>
+void mark_deleted(std::multimap<std::string, size_t, std::less<>>& live, std::vector<Held>& held,
+                  std::string_view path, uint8_t bits, const std::string& by) {
+  if (live.empty())
     return;
   auto mark = [&](auto from, auto to) {
     for (auto it = from; it != to; ++it) {
-      auto& f = secrets_[it->second].found;
+      auto& f = held[it->second].found;
       f.deleted = true;
-      f.deleted_by = layers_.back();
+      f.deleted_by = by;
     }
-    live_secrets_.erase(from, to);
+    live.erase(from, to);
   };
   if (bits & remove_path_bit) {
-    auto [from, to] = live_secrets_.equal_range(path);
+    auto [from, to] = live.equal_range(path);
     mark(from, to);
   }
   if (bits & remove_below_bit) {
     std::string prefix = path.empty() ? "" : std::string(path) + "/";
-    auto from = live_secrets_.lower_bound(prefix);
+    auto from = live.lower_bound(prefix);
     auto to = from;
-    while (to != live_secrets_.end() && to->first.starts_with(prefix))
+    while (to != live.end() && to->first.starts_with(prefix))
       ++to;
     mark(from, to);
+  }
+}
+
+} // namespace
+
+void image_analyzer::delete_secrets(std::string_view path, uint8_t bits) {
+  mark_deleted(live_secrets_, secrets_, path, bits, layers_.back());
+  mark_deleted(live_malware_, malware_, path, bits, layers_.back());
+}
+
+void image_analyzer::look_for_malware(std::shared_ptr<const malware_scanner> scanner) {
+  malware_scanner_ = std::move(scanner);
+}
+
+void image_analyzer::malware_incomplete(std::string why) {
+  malware_complete_ = false;
+  not_cacheable(why); // a replay would not repeat the note
+  note(std::move(why), false);
+}
+
+bool image_analyzer::hold_malware(size_t layer, malware_finding f) {
+  if (malware_.size() >= limits_.max_malware) {
+    if (!malware_full_) {
+      malware_full_ = true;
+      malware_incomplete("over max_malware (" + std::to_string(limits_.max_malware)
+                         + "): later malware findings not kept");
+    }
+    return false;
+  }
+  if (!f.deleted)
+    live_malware_.emplace(f.path, malware_.size());
+  malware_.push_back(held_malware{layer, std::move(f)});
+  return true;
+}
+
+image_analyzer::malware_read image_analyzer::decide_malware(malware_read m,
+                                                            std::string_view head) const {
+  bool wanted = malware_scanner::wants_by_content(head);
+  if (m == malware_read::head && wanted)
+    return malware_read::full;
+  if (m == malware_read::oversize && wanted)
+    return malware_read::oversize; // a gap: scan_malware says so
+  if (m == malware_read::full)
+    return m;
+  return malware_scanner_->has_iocs() ? malware_read::ioc : malware_read::none;
+}
+
+void image_analyzer::scan_malware(const std::string& path, std::string_view content,
+                                  const entry_plan& plan, size_t layer) {
+  malware_scanner::verdict v;
+  if (plan.malware == malware_read::full) {
+    v = malware_scanner_->scan(path, content, plan.sha256);
+  } else {
+    v.findings = malware_scanner_->check_ioc(plan.sha256);
+    if (plan.malware == malware_read::oversize)
+      v.incomplete = std::to_string(plan.size) + " bytes, over the malware max_file_size ("
+                     + std::to_string(malware_scanner_->limits().max_file_size) + "): not scanned";
+  }
+  if (!v.incomplete.empty())
+    malware_incomplete("layer " + layers_[layer] + ": " + path + ": " + v.incomplete);
+  for (auto& f : v.findings) {
+    f.path = path;
+    f.sha256 = plan.sha256;
+    f.size = plan.size;
+    f.layer = layers_[layer];
+    if (!hold_malware(layer, std::move(f)))
+      break;
   }
 }
 
@@ -290,8 +408,10 @@ expected<void> image_analyzer::end_layer() {
     layer_error_noted_ = true;
     note("layer " + layers_[walk->index()] + ": " + r.err().message, true);
   }
-  if (layer_error_noted_)
+  if (layer_error_noted_) {
     secrets_complete_ = false; // the rest of the layer was not read
+    malware_complete_ = false;
+  }
   if (recorder_) {
     if (!layer_complete_)
       not_cacheable("it is incomplete");
@@ -314,6 +434,15 @@ image_analyzer::entry_plan image_analyzer::plan(const tar_entry& entry) const {
       && secret_scanner_->wants(path, entry.size)) {
     p.secrets_skipped = secret_scanner_->skipped_reason(path, entry.size);
     p.secrets = p.secrets_skipped.empty();
+  }
+  if (malware_scanner_ && entry.type == tar_entry_type::file && entry.size > 0) {
+    bool big = entry.size > malware_scanner_->limits().max_file_size;
+    if (!malware_scanner_->scans_content())
+      p.malware = malware_read::ioc;
+    else if ((p.malware_named = malware_scanner_->wants_by_name(path, entry.mode)))
+      p.malware = big ? malware_read::oversize : malware_read::full;
+    else
+      p.malware = big ? malware_read::oversize : malware_read::head;
   }
   bool executable = (entry.mode & 0111) != 0 && entry.type != tar_entry_type::dir
                     && entry.type != tar_entry_type::symlink;
@@ -549,9 +678,9 @@ bool image_analyzer::entry_begin(const tar_entry& entry, entry_plan& out) {
       if (!p.secrets_skipped.empty())
         secrets_incomplete("layer " + layers_[layer] + ": " + entry.path + ": " + p.secrets_skipped);
       if (!p.keep && p.parsers.empty()) {
-        if (!p.secrets)
+        if (!p.secrets && p.malware == malware_read::none)
           return false;
-        out = std::move(p); // only the secret scanner wants it: within its own size limit
+        out = std::move(p); // only the secret or malware scanner wants it: within its own size limit
         return true;
       }
       auto cap = p.keep || std::any_of(p.parsers.begin(), p.parsers.end(), [&](size_t i) {
@@ -563,7 +692,12 @@ bool image_analyzer::entry_begin(const tar_entry& entry, entry_plan& out) {
         note("layer " + layers_[layer] + ": " + entry.path + " is " + std::to_string(entry.size)
                + " bytes, over max_file_size (" + std::to_string(cap) + "): not scanned",
              true);
-        return false;
+        if (p.malware == malware_read::none)
+          return false;
+        // The malware scanner still takes it, within its own limit.
+        p.keep = false;
+        p.parsers.clear();
+        p.secrets = false;
       }
       out = std::move(p);
       return true;
@@ -575,6 +709,8 @@ bool image_analyzer::entry_begin(const tar_entry& entry, entry_plan& out) {
 
 void image_analyzer::entry_end(std::string path, std::string content, entry_plan plan) {
   auto layer = walk_->index();
+  if (plan.malware != malware_read::none)
+    scan_malware(path, content, plan, layer);
   if (plan.secrets)
     scan_secrets(path, content, layer);
   if (!plan.keep && plan.parsers.empty())
@@ -746,6 +882,20 @@ inventory image_analyzer::finish() {
       out.secrets.push_back(std::move(held.found));
     secrets_.clear();
     live_secrets_.clear();
+  }
+  if (malware_scanner_) {
+    out.malware_scanned = true;
+    out.malware_complete = malware_complete_;
+    out.malware_version = malware_scanner_->version();
+    std::stable_sort(malware_.begin(), malware_.end(),
+                     [](const held_malware& a, const held_malware& b) {
+                       return std::tie(a.layer, a.found.path, a.found.signature)
+                              < std::tie(b.layer, b.found.path, b.found.signature);
+                     });
+    for (auto& held : malware_)
+      out.malware.push_back(std::move(held.found));
+    malware_.clear();
+    live_malware_.clear();
   }
   return out;
 }

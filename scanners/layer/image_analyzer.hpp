@@ -43,9 +43,11 @@ struct analysis_limits {
   uint64_t max_records = 200'000;               // parsed files held for the whole image
   uint64_t max_notes = 10'000;                  // notes in the inventory; the rest are counted
   uint64_t max_secrets = 10'000;                // secret findings held for the whole image
+  uint64_t max_malware = 10'000;                // malware findings held for the whole image
 };
 
 class secret_scanner;
+class malware_scanner;
 
 class image_analyzer {
  public:
@@ -63,6 +65,10 @@ class image_analyzer {
   /// the next layer on. Findings in files that a later layer deletes or
   /// replaces stay, marked deleted.
   void look_for_secrets(std::shared_ptr<const secret_scanner> scanner);
+  /// Looks for malware the same way: files the scanner wants by name, mode
+  /// or first bytes are scanned, every regular file's SHA-256 is checked
+  /// against its IOC list. Findings in deleted files stay, marked deleted.
+  void look_for_malware(std::shared_ptr<const malware_scanner> scanner);
 
   /// Starts the next layer (base first). Ends a layer still open. `observer`,
   /// when given, sees the layer's decompressed bytes. With `record_delta`,
@@ -116,17 +122,29 @@ class image_analyzer {
   class layer_walk;
   friend class layer_walk;
 
+  // How the malware scanner takes an entry: not at all; its SHA-256 only
+  // (the IOC list); its first bytes decide (`head`); read whole (`full`);
+  // too large to read, its first bytes say whether that leaves a gap (`oversize`).
+  enum class malware_read : uint8_t { none, ioc, head, full, oversize };
   // What to do with an entry's content when it ends.
   struct entry_plan {
     bool keep = false;     // OS file or a wanted symlink's target: keep the bytes
     std::vector<size_t> parsers; // catalogers that want it
     bool secrets = false;  // the secret scanner wants it
     std::string secrets_skipped; // why the secret scanner cannot read it (too large)
+    malware_read malware = malware_read::none;
+    bool malware_named = false;  // its name or mode says the malware scanner wants it
+    std::string sha256;          // of the content, when the malware scanner takes it
+    uint64_t size = 0;
   };
   // A secret finding and the index of the layer that added it.
   struct held_secret {
     size_t layer = 0;
     secret_finding found;
+  };
+  struct held_malware {
+    size_t layer = 0;
+    malware_finding found;
   };
   struct deferred_file {
     std::shared_ptr<const std::string> content;
@@ -163,6 +181,12 @@ class image_analyzer {
   /// Marks the live secrets at `path` and/or below it deleted by the newest layer.
   void delete_secrets(std::string_view path, uint8_t bits);
   void secrets_incomplete(std::string why);
+  /// The malware plan once the first bytes are known (or the whole of a small file).
+  malware_read decide_malware(malware_read m, std::string_view head) const;
+  void scan_malware(const std::string& path, std::string_view content, const entry_plan& plan,
+                    size_t layer);
+  bool hold_malware(size_t layer, malware_finding f);
+  void malware_incomplete(std::string why);
   void note_unsafe_entries(size_t layer, uint64_t count);
   void record_removal(std::string_view path, uint8_t bits);
   void not_cacheable(std::string why);
@@ -201,6 +225,11 @@ class image_analyzer {
   std::multimap<std::string, size_t, std::less<>> live_secrets_; // location -> index, not deleted
   bool secrets_complete_ = true;
   bool secrets_full_ = false; // max_secrets was reached and noted
+  std::shared_ptr<const malware_scanner> malware_scanner_;
+  std::vector<held_malware> malware_;
+  std::multimap<std::string, size_t, std::less<>> live_malware_; // path -> index, not deleted
+  bool malware_complete_ = true;
+  bool malware_full_ = false;
   expected<layer_delta> delta_ = make_error("no layer was walked with record_delta");
 };
 

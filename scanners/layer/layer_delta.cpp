@@ -5,6 +5,7 @@
 #include <algorithm>
 
 #include "scanners/layer/image_analyzer.hpp"
+#include "scanners/malware/malware_scanner.hpp"
 #include "scanners/secrets/secret_scanner.hpp"
 
 namespace regscan {
@@ -15,7 +16,8 @@ namespace {
 constexpr uint64_t max_delta_path_bytes = 32ull << 20;
 // Bump when the walk itself changes what it records (catalogers have their own
 // versions): it is part of the layer cache key.
-constexpr int analyzer_version = 3; // 2: rpm module streams; 3: a hardlink shares its target's parse
+// 2: rpm module streams; 3: a hardlink shares its target's parse; 4: malware
+constexpr int analyzer_version = 4;
 
 } // namespace
 
@@ -106,6 +108,9 @@ expected<layer_delta> image_analyzer::make_delta(size_t layer, uint64_t unsafe_e
   for (const auto& held : secrets_)
     if (held.layer == layer)
       d.secrets.push_back(held.found); // deleted only by this layer, if at all
+  for (const auto& held : malware_)
+    if (held.layer == layer)
+      d.malware.push_back(held.found);
   return d;
 }
 
@@ -131,6 +136,7 @@ bool image_analyzer::replay_layer(std::string digest, const layer_delta& delta) 
       || records_.size() + delta.records.size() > limits_.max_records
       || held_packages_ + packages > limits_.max_packages
       || secrets_.size() + delta.secrets.size() > limits_.max_secrets
+      || malware_.size() + delta.malware.size() > limits_.max_malware
       || lower_link_targets(delta.removals, layers_.size()) != delta.lower_link_targets)
     return false;
   for (const auto& r : delta.records)
@@ -174,6 +180,12 @@ bool image_analyzer::replay_layer(std::string digest, const layer_delta& delta) 
       f.deleted_by = layers_[layer];
     hold_secret(layer, std::move(f));
   }
+  for (auto f : delta.malware) {
+    f.layer = layers_[layer];
+    if (f.deleted)
+      f.deleted_by = layers_[layer];
+    hold_malware(layer, std::move(f));
+  }
   note_unsafe_entries(layer, delta.unsafe_entries);
   return true;
 }
@@ -187,6 +199,8 @@ std::string image_analyzer::cache_version() const {
          + std::to_string(limits_.max_executable_size);
   if (secret_scanner_)
     out += ";secrets=" + secret_scanner_->version() + "/" + std::to_string(limits_.max_secrets);
+  if (malware_scanner_)
+    out += ";malware=" + malware_scanner_->version() + "/" + std::to_string(limits_.max_malware);
   return out;
 }
 

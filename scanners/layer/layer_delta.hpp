@@ -44,6 +44,8 @@ struct layer_delta {
   /// path the layer itself wrote again are deleted; deletions by upper layers
   /// are marked when the delta is replayed, as for a walked layer.
   std::vector<secret_finding> secrets;
+  /// Malware in the layer's files, the same way.
+  std::vector<malware_finding> malware;
   uint64_t unsafe_entries = 0;
   std::string layer; // the name it was walked under, which its packages carry
 };

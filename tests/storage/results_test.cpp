@@ -157,6 +157,38 @@ TEST(results, secrets_are_kept_with_the_inventory_and_counted_on_the_image) {
   EXPECT_EQ(db->get_image(r.image_key)->secret_count, -1);
 }
 
+TEST(results, malware_findings_and_counts_round_trip) {
+  temp_dir dir;
+  auto db = std::move(*store::open(dir / "db"));
+  auto r = result("lab/m@sha256:m", {pkg("npm", "debug", "4.3.4")});
+  r.inv.malware_scanned = true;
+  r.inv.malware_complete = false;
+  r.inv.malware_version = "0123456789abcdef";
+  malware_finding f{.path = "var/www/x.php", .sha256 = std::string(64, 'a'), .size = 42,
+                    .signature = "Php.Webshell.X", .source = "yara", .type = "webshell",
+                    .severity = "Critical", .layer = "sha256:l1", .deleted = true,
+                    .deleted_by = "sha256:l2", .advice = "remove it"};
+  r.inv.malware = {f};
+  ASSERT_TRUE(db->put_image(image(r.image_key)));
+  ASSERT_TRUE(db->put_result(r, [&](image_record& img) { count_malware(img, r.inv); }));
+  auto back = db->get_result(r.image_key);
+  ASSERT_TRUE(back) << back.err().message;
+  EXPECT_TRUE(back->inv.malware_scanned);
+  EXPECT_FALSE(back->inv.malware_complete);
+  EXPECT_EQ(back->inv.malware_version, "0123456789abcdef");
+  ASSERT_EQ(back->inv.malware.size(), 1u);
+  const auto& m = back->inv.malware[0];
+  EXPECT_EQ(m.path, "var/www/x.php");
+  EXPECT_EQ(m.size, 42u);
+  EXPECT_EQ(m.source, "yara");
+  EXPECT_TRUE(m.deleted);
+  EXPECT_EQ(m.deleted_by, "sha256:l2");
+  auto img = db->get_image(r.image_key);
+  EXPECT_EQ(img->malware_count, 1);
+  EXPECT_TRUE(img->malware_incomplete);
+  EXPECT_EQ(img->malware_counts["Critical"], 1);
+}
+
 TEST(results, advisory_text_is_read_from_the_stored_advisory) {
   temp_dir dir;
   auto db = std::move(*store::open(dir / "db"));
