@@ -1,4 +1,5 @@
 #include "daemon/image_query.hpp"
+#include "daemon/image_selection.hpp"
 
 #include <algorithm>
 #include <ctime>
@@ -424,7 +425,8 @@ const std::vector<std::string>& image_columns() {
 
 const std::vector<std::string>& default_image_columns() {
   static const std::vector<std::string> names = {"name", "digest", "image_id", "platform", "size", "status",
-                                                 "last_scan", "vulnerabilities", "risk", "secrets"};
+                                                 "last_scan", "vulnerabilities", "risk", "secrets",
+                                                 "malware", "authorization"};
   return names;
 }
 
@@ -574,6 +576,30 @@ overview summarize(const std::vector<image_row>& rows, const std::vector<registr
   for (auto& [name, line] : regs)
     o.registries.push_back(line);
   return o;
+}
+
+} // namespace regscan
+
+namespace regscan {
+
+expected<std::function<bool(const image_record&)>> image_predicate(store& db, std::string_view expr) {
+  auto filter = parse_image_filter(expr);
+  if (!filter)
+    return filter.err();
+  auto regs = db.list_registries();
+  if (!regs)
+    return regs.err();
+  // The registry's type and address, as the list's rows have them.
+  std::map<std::string, std::pair<std::string, std::string>> by_name;
+  for (auto& r : *regs)
+    by_name[r.name] = {r.type, r.address};
+  return std::function<bool(const image_record&)>{
+    [filter = std::move(*filter), by_name = std::move(by_name)](const image_record& img) {
+      auto r = by_name.find(img.registry);
+      image_row row{img, r == by_name.end() ? "" : r->second.first,
+                    r == by_name.end() ? "" : r->second.second, -1};
+      return matches(filter, row);
+    }};
 }
 
 } // namespace regscan

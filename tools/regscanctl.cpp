@@ -574,15 +574,17 @@ void add_console_ops(CLI::App& app) {
     bool all = false, json = false;
     int every = 0;
     std::string at, categories, scope = "all";
-    std::string image, repository, finding, reason, expires, id;
+    std::string image, repository, finding, reason, expires, id, filter;
   } a;
   auto change = [](bool authorize) {
-    if (a.all == !a.images.empty())
-      die("name the images, or use --all");
+    if (int(a.all) + int(!a.images.empty()) + int(!a.filter.empty()) != 1)
+      die("name the images, or use --all or --filter");
     json_writer w;
     w.begin_object().field("images", a.images);
     if (a.all)
       w.field("all", true);
+    if (!a.filter.empty())
+      w.field("filter", a.filter);
     w.end_object();
     auto doc = parse_ok(call("POST", authorize ? "/authorize" : "/unauthorize", w.str()));
     simdjson::dom::array changed;
@@ -605,6 +607,7 @@ void add_console_ops(CLI::App& app) {
                                              : "take images' authorization back (frees their licenses)");
     cmd->add_option("images", a.images, "image references");
     cmd->add_flag("--all", a.all, "every image in the inventory");
+    cmd->add_option("--filter", a.filter, "the images that match, in `images list --filter`'s grammar");
     cmd->callback([change, authorize] { change(authorize); });
   }
   auto* license = app.add_subcommand("license", "the license quota");
@@ -694,6 +697,8 @@ void add_console_ops(CLI::App& app) {
     parse_ok(call("DELETE", "/exceptions/" + url_encode(a.id)));
     std::cout << "exception " << a.id << " removed\n";
   });
+}
+
 // The details page's risk summary (the reply's "risk").
 void print_risk(simdjson::dom::element entry) {
   auto risk = entry["risk"];
@@ -1011,6 +1016,9 @@ int main(int argc, char** argv) {
   scan->add_option("--from-file", from_file, "the images to scan, one reference a line");
   scan->add_option("--categories", categories,
                    "what to look for, comma-separated: vulns,secrets,malware (default: all)");
+  std::string scan_filter;
+  scan->add_option("--filter", scan_filter,
+                   "only images that match, in `images list --filter`'s grammar (alone: among every image)");
   scan->add_flag("--no-dedupe", no_dedupe,
                  "scan each image itself, also those that share an image ID");
   auto* scan_cancel = scan->add_subcommand("cancel", "cancel queued, waiting or running scans");
@@ -1469,16 +1477,19 @@ int main(int argc, char** argv) {
     if (!from_file.empty())
       for (auto& line : read_lines(from_file))
         refs.push_back(line);
-    if (int(all) + int(latest) + int(!refs.empty()) != 1)
-      die("name the images to scan (or --from-file F), or use --all or --latest");
+    int scopes = int(all) + int(latest) + int(!refs.empty());
+    if (scopes > 1 || (scopes == 0 && scan_filter.empty()))
+      die("name the images to scan (or --from-file F), or use --all, --latest or --filter");
     json_writer w;
     w.begin_object();
     if (all)
       w.field("all", true);
     else if (latest)
       w.field("latest", true);
-    else
+    else if (!refs.empty())
       w.field("images", refs);
+    if (!scan_filter.empty())
+      w.field("filter", scan_filter);
     if (!categories.empty())
       w.field("categories", split_csv(categories));
     if (no_dedupe)

@@ -20,6 +20,7 @@
 #include "daemon/image_details.hpp"
 #include "daemon/image_refs.hpp"
 #include "daemon/registry_form.hpp"
+#include "daemon/image_selection.hpp"
 #include "daemon/scan_request.hpp"
 #include "daemon/malware_db.hpp"
 #include "daemon/secret_rules.hpp"
@@ -436,8 +437,16 @@ http_reply control_api::start_scan(const std::string& body) {
   ask.refs = req.strings("images");
   ask.categories = req.strings("categories");
   ask.dedupe = req.boolean("dedupe", true);
+  if (auto expr = req.str("filter"); !expr.empty()) {
+    auto pred = image_predicate(*ctx_.db, expr);
+    if (!pred)
+      return error_reply(pred.err());
+    ask.filter = std::move(*pred);
+    if (ask.refs.empty() && ask.scope == scan_scope::named)
+      ask.scope = scan_scope::all; // --filter alone: among every image
+  }
   if (ask.scope == scan_scope::named && ask.refs.empty())
-    return json_error(400, "no images to scan: name one, or use --all or --latest");
+    return json_error(400, "no images to scan: name one, or use --all, --latest or --filter");
   auto sel = select_for_scan(ctx_, ask);
   if (!sel)
     return error_reply(sel.err());

@@ -14,6 +14,7 @@
 #include "daemon/front/request.hpp"
 #include "daemon/front/views.hpp"
 #include "daemon/image_refs.hpp"
+#include "daemon/image_selection.hpp"
 #include "daemon/license.hpp"
 #include "daemon/schedule.hpp"
 
@@ -80,12 +81,21 @@ http_reply control_api::change_authorization(const std::string& body, bool autho
   if (!req.error.empty())
     return json_error(400, req.error);
   std::vector<std::string> keys;
-  if (req.boolean("all", false)) {
+  auto expr = req.str("filter");
+  if (req.boolean("all", false) || !expr.empty()) {
+    std::function<bool(const image_record&)> wanted = [](const image_record&) { return true; };
+    if (!expr.empty()) {
+      auto pred = image_predicate(*ctx_.db, expr);
+      if (!pred)
+        return error_reply(pred.err());
+      wanted = std::move(*pred);
+    }
     auto images = ctx_.db->list_images();
     if (!images)
       return error_reply(images.err());
     for (auto& img : *images)
-      keys.push_back(img.key);
+      if (wanted(img))
+        keys.push_back(img.key);
   } else {
     for (auto& ref : req.strings("images")) {
       auto found = find_images(*ctx_.db, ref);
@@ -96,7 +106,8 @@ http_reply control_api::change_authorization(const std::string& body, bool autho
     }
   }
   if (keys.empty())
-    return json_error(400, "no images: name them, or use --all");
+    return json_error(400, expr.empty() ? "no images: name them, or use --all or --filter"
+                                        : "no image matches the filter");
   auto change = authorize ? authorize_images(ctx_, keys) : unauthorize_images(ctx_, keys);
   if (!change)
     return error_reply(change.err());

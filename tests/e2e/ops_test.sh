@@ -171,7 +171,7 @@ push "$WORK/new1:1" new/one:1
 push "$WORK/new2:1" new/two:1
 ctl sync lab >/dev/null
 ctl images list | grep "lab/new/" | tee "$WORK/new.txt"
-[ "$(grep -c ' no$' "$WORK/new.txt")" = 2 ] || fail "new images are authorized without a license"
+[ "$(grep -c ' unauthorized$' "$WORK/new.txt")" = 2 ] || fail "new images are authorized without a license"
 expect_fail "not authorized" scan new/one:1
 ctl unauthorize team/web:1 team/web:2 | tee "$WORK/unauth.txt"
 grep -q "3 of 5 licenses used, 2 free" "$WORK/unauth.txt" || fail "unauthorize did not free two licenses"
@@ -183,7 +183,15 @@ ctl authorize team/web:1 | grep -q "authorized lab/team/web@" || fail "the freed
 ctl scan new/one:1 team/web:1 --wait | tee "$WORK/mixed.txt" || true
 grep -q "not scanned: lab/new/one@.*not authorized.*0 of 5 licenses free" "$WORK/mixed.txt" || fail "the unauthorized image is not named"
 grep -q "queued for lab/team/web@" "$WORK/mixed.txt" || fail "the authorized image was not scanned"
-ctl images list | grep "lab/new/one" | grep -q " no$" || fail "AUTH column"
+ctl images list | grep "lab/new/one" | grep -q " unauthorized$" || fail "AUTHORIZATION column"
+step "--filter selects for authorize and scan"
+ctl unauthorize --filter "repository=new/two" | grep -q "unauthorized lab/new/two@" || fail "unauthorize --filter"
+ctl license show | grep -q "used: *4" || fail "unauthorize --filter did not free one license"
+expect_fail "only 1 of 5 remain" authorize --filter "authorization=unauthorized"
+ctl scan --filter "repository=team/web" --wait | tee "$WORK/filtered.txt"
+grep -q "queued for lab/team/web@" "$WORK/filtered.txt" || fail "scan --filter did not scan team/web"
+grep -q "lab/new/" "$WORK/filtered.txt" && fail "scan --filter took images outside the filter"
+expect_fail "filter" scan --filter "colour=blue"
 ctl image show new/two:1 | grep -q "authorized: yes" || fail "image show: authorized"
 
 echo "end-to-end: all checks passed"
