@@ -708,9 +708,8 @@ void print_risk(simdjson::dom::element entry) {
   std::cout << "  security: " << str(img.value(), "security_status");
   if (auto kinds = str(img.value(), "risks"); !kinds.empty())
     std::cout << " (" << kinds << ")";
-  std::cout << "\n  fixable:  " << str(risk.value(), "fixable") << " vulnerabilities have a fixed version\n"
-            << "  malware:  " << (str(risk.value(), "malware") == "-1" ? "-" : str(risk.value(), "malware")) << "\n"
-            << "  authorization: " << str(img.value(), "authorization") << "\n";
+  // Malware and authorization are on the lines above.
+  std::cout << "\n  fixable:  " << str(risk.value(), "fixable") << " vulnerabilities have a fixed version\n";
   if (auto worst = risk["worst"]; !worst.error())
     std::cout << "  worst:    " << str(worst.value(), "severity") << " " << str(worst.value(), "kind") << " "
               << str(worst.value(), "id") << " in " << str(worst.value(), "where") << "\n";

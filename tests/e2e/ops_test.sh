@@ -192,6 +192,6 @@ ctl scan --filter "repository=team/web" --wait | tee "$WORK/filtered.txt"
 grep -q "queued for lab/team/web@" "$WORK/filtered.txt" || fail "scan --filter did not scan team/web"
 grep -q "lab/new/" "$WORK/filtered.txt" && fail "scan --filter took images outside the filter"
 expect_fail "filter" scan --filter "colour=blue"
-ctl image show new/two:1 | grep -q "authorized: yes" || fail "image show: authorized"
+ctl image show team/web:1 | tee "$WORK/show.txt" | grep -q "authorized: yes" || { cat "$WORK/show.txt"; fail "image show: authorized"; }
 
 echo "end-to-end: all checks passed"
