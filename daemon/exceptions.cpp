@@ -6,6 +6,7 @@
 
 #include "daemon/image_refs.hpp"
 #include "daemon/services.hpp"
+#include "storage/store.hpp"
 
 namespace regscan {
 
@@ -126,6 +127,20 @@ void discount_accepted(image_record& img, const std::vector<finding>& findings,
         img.secret_count++;
       }
   }
+}
+
+image_record without_accepted(store& db, const image_record& img,
+                              const std::vector<exception_record>& exceptions, int64_t now) {
+  auto live = live_for(exceptions, img, now);
+  if (live.empty())
+    return img;
+  auto found = db.get_findings(img.key);
+  if (!found)
+    return img;
+  image_record shown = img;
+  auto result = db.get_result(img.key);
+  discount_accepted(shown, found->findings, result ? &result->inv.secrets : nullptr, live, now);
+  return shown;
 }
 
 } // namespace regscan

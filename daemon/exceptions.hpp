@@ -14,6 +14,8 @@
 
 namespace regscan {
 
+class store;
+
 struct services;
 
 struct exception_form {
@@ -52,5 +54,10 @@ std::vector<exception_record> live_for(const std::vector<exception_record>& exce
 void discount_accepted(image_record& img, const std::vector<finding>& findings,
                        const std::vector<secret_finding>* secrets,
                        const std::vector<exception_record>& exceptions, int64_t now);
+
+/// The image as its counts stand at `now`: without the findings its live
+/// exceptions accept. Reads its stored findings only when one concerns it.
+image_record without_accepted(store& db, const image_record& img,
+                              const std::vector<exception_record>& exceptions, int64_t now);
 
 } // namespace regscan

@@ -232,11 +232,7 @@ expected<std::vector<image_row>> load_image_rows(store& db, int64_t new_since) {
   std::vector<image_row> rows;
   rows.reserve(images->size());
   for (auto& img : *images) {
-    if (auto live = live_for(exceptions, img, now); !live.empty())
-      if (auto found = db.get_findings(img.key)) {
-        auto result = db.get_result(img.key);
-        discount_accepted(img, found->findings, result ? &result->inv.secrets : nullptr, live, now);
-      }
+    img = without_accepted(db, img, exceptions, now);
     int64_t fresh = -1;
     if (new_since >= 0) {
       auto result = db.get_findings(img.key);

@@ -4,6 +4,7 @@
 #include <chrono>
 #include <ctime>
 #include <iterator>
+#include <optional>
 
 #include <spdlog/spdlog.h>
 
@@ -266,8 +267,12 @@ expected<void> run_scan(services& ctx, const std::string& image_key, scan_hooks&
       result.findings = previous->findings;
     skipped("vulnerabilities", kept);
   }
+  // The stored result, read once, when a category of it is to be kept.
+  std::optional<scan_result> before;
+  if (!wants("secrets") || !wants("malware"))
+    if (auto stored = ctx.db->get_result(image_key))
+      before = std::move(*stored);
   if (!wants("secrets")) {
-    auto before = ctx.db->get_result(image_key);
     bool kept = before && before->inv.secrets_scanned;
     if (kept) {
       result.inv.secrets_scanned = true;
@@ -277,7 +282,6 @@ expected<void> run_scan(services& ctx, const std::string& image_key, scan_hooks&
     skipped("secrets", kept);
   }
   if (!wants("malware")) {
-    auto before = ctx.db->get_result(image_key);
     bool kept = before && before->inv.malware_scanned;
     if (kept) {
       result.inv.malware_scanned = true;

@@ -234,17 +234,7 @@ std::vector<exception_record> control_api::exceptions_now() {
 
 image_record control_api::shown_image(const image_record& img,
                                       const std::vector<exception_record>& exceptions) {
-  auto now = std::time(nullptr);
-  auto live = live_for(exceptions, img, now);
-  if (live.empty())
-    return img;
-  auto found = ctx_.db->get_findings(img.key);
-  if (!found)
-    return img;
-  image_record shown = img;
-  auto result = ctx_.db->get_result(img.key);
-  discount_accepted(shown, found->findings, result ? &result->inv.secrets : nullptr, live, now);
-  return shown;
+  return without_accepted(*ctx_.db, img, exceptions, std::time(nullptr));
 }
 
 } // namespace regscan
