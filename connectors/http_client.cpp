@@ -215,6 +215,8 @@ class exchanger {
     http_response out;
     out.url = rq.where->str();
     out.status = static_cast<int>(parser.get().result_int());
+    if (out.status == 429 && opts_.on_throttled)
+      opts_.on_throttled();
     for (auto& f : parser.get())
       out.headers.emplace_back(std::string(f.name_string()), std::string(f.value()));
     if (rq.follow && is_redirect(out.status) && !out.header("location").empty())

@@ -39,6 +39,9 @@ struct http_options {
   /// cannot hold a scan slot forever; 0 turns the check off.
   uint64_t min_transfer_bytes_per_second = 1024;
   std::chrono::seconds min_transfer_window{60};
+  /// Called for each 429 (Too Many Requests) answer, before any retry: the
+  /// daemon counts a registry's rate-limit waits with it.
+  std::function<void()> on_throttled;
 };
 
 /// Sleeps `d`, or less when `cancel` gets set: retry waits must not hold a

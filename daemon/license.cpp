@@ -66,6 +66,11 @@ expected<license_change> set_authorized(services& ctx, const std::vector<std::st
       return ok.err();
     change.changed.push_back(key);
   }
+  // An authorization is the user's decision (and spends a license): it must
+  // survive a power cut, which image writes alone do not.
+  if (!to_change.empty())
+    if (auto synced = ctx.db->sync_wal(); !synced)
+      return synced.err();
   auto after = count_locked(ctx);
   if (!after)
     return after.err();

@@ -5,6 +5,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <ctime>
+#include <set>
 
 #include "storage/store.hpp"
 
@@ -94,6 +95,7 @@ void histogram::render(std::string& out, const char* name, const char* help) con
 void metrics::add(const image_record& img, int sign) {
   images_.by_status[to_string(img.scan_status)] += sign;
   images_.incomplete += img.incomplete ? sign : 0;
+  images_.unauthorized += img.authorized ? 0 : sign;
   for (auto& [sev, n] : img.severity_counts)
     images_.by_severity[sev] += sign * n;
   for (auto& [sev, n] : img.secret_counts)
@@ -130,6 +132,11 @@ void metrics::budget_wait(const std::string& registry) {
   registries_[registry].budget_waits++;
 }
 
+void metrics::registry_throttled(const std::string& registry) {
+  std::lock_guard lock{mu_};
+  registries_[registry].throttled++;
+}
+
 void metrics::image_pulled(const std::string& registry) {
   images_pulled++;
   std::lock_guard lock{mu_};
@@ -148,6 +155,11 @@ void metrics::budget_changed(const std::string& registry, int per_hour, std::vec
   auto& r = registries_[registry];
   r.per_hour = per_hour;
   r.pulls = std::move(pulls);
+}
+
+void metrics::registry_deleted(const std::string& registry) {
+  std::lock_guard lock{mu_};
+  registries_.erase(registry);
 }
 
 std::string metrics::render(store& db) const {
@@ -194,8 +206,19 @@ std::string metrics::render(store& db) const {
   single(out, "regscan_control_requests_total", "counter", "Requests served on the control socket.",
          static_cast<double>(control_requests));
 
+  // Only configured registries: a sync or scan that ends after its registry
+  // was deleted must not bring its series back.
+  std::set<std::string> configured;
+  if (auto regs = db.list_registries())
+    for (auto& r : *regs)
+      configured.insert(r.name);
+  single(out, "regscan_registries", "gauge", "Registries configured.", static_cast<double>(configured.size()));
   {
     std::lock_guard lock{mu_};
+    std::map<std::string, registry_gauges> registries;
+    for (auto& [name, r] : registries_)
+      if (configured.contains(name))
+        registries.emplace(name, r);
     header(out, "regscan_images", "gauge", "Images in the inventory, by scan status.");
     for (auto status : {scan_status::unscanned, scan_status::queued, scan_status::scanning,
                         scan_status::scanned, scan_status::failed, scan_status::cancelled}) {
@@ -203,6 +226,14 @@ std::string metrics::render(store& db) const {
       sample(out, "regscan_images", std::string("status=\"") + to_string(status) + "\"",
              static_cast<double>(it == images_.by_status.end() ? 0 : it->second));
     }
+    int64_t images = 0;
+    for (auto& [status, n] : images_.by_status)
+      images += n;
+    header(out, "regscan_images_by_authorization", "gauge", "Images in the inventory, by authorization.");
+    sample(out, "regscan_images_by_authorization", "authorization=\"authorized\"",
+           static_cast<double>(images - images_.unauthorized));
+    sample(out, "regscan_images_by_authorization", "authorization=\"unauthorized\"",
+           static_cast<double>(images_.unauthorized));
     single(out, "regscan_images_incomplete", "gauge", "Images whose latest scan hit a limit or a bad layer.",
            static_cast<double>(images_.incomplete));
     header(out, "regscan_findings", "gauge", "Findings of the latest scans, by kind and severity.");
@@ -220,34 +251,39 @@ std::string metrics::render(store& db) const {
                static_cast<double>(n));
     header(out, "regscan_registry_last_sync_timestamp_seconds", "gauge",
            "When the registry's last sync since the start ended (unix time).");
-    for (auto& [name, r] : registries_)
+    for (auto& [name, r] : registries)
       if (r.last_sync)
         sample(out, "regscan_registry_last_sync_timestamp_seconds", "registry=\"" + label(name) + "\"",
                static_cast<double>(r.last_sync));
     header(out, "regscan_registry_last_sync_success", "gauge",
            "Whether the registry's last sync since the start succeeded (1) or failed (0).");
-    for (auto& [name, r] : registries_)
+    for (auto& [name, r] : registries)
       if (r.last_sync)
         sample(out, "regscan_registry_last_sync_success", "registry=\"" + label(name) + "\"",
                r.last_sync_ok ? 1 : 0);
     header(out, "regscan_registry_budget_waits_total", "counter",
            "Scans that waited for the registry's hourly pull budget.");
-    for (auto& [name, r] : registries_)
+    for (auto& [name, r] : registries)
       sample(out, "regscan_registry_budget_waits_total", "registry=\"" + label(name) + "\"",
              static_cast<double>(r.budget_waits));
+    header(out, "regscan_registry_throttled_total", "counter",
+           "Answers 429 (Too Many Requests) from the registry, each followed by a wait.");
+    for (auto& [name, r] : registries)
+      sample(out, "regscan_registry_throttled_total", "registry=\"" + label(name) + "\"",
+             static_cast<double>(r.throttled));
     header(out, "regscan_registry_images_pulled_total", "counter", "Images pulled from the registry for scanning.");
-    for (auto& [name, r] : registries_)
+    for (auto& [name, r] : registries)
       sample(out, "regscan_registry_images_pulled_total", "registry=\"" + label(name) + "\"",
              static_cast<double>(r.images_pulled));
     header(out, "regscan_registry_layer_bytes_pulled_total", "counter",
            "Compressed layer bytes pulled from the registry.");
-    for (auto& [name, r] : registries_)
+    for (auto& [name, r] : registries)
       sample(out, "regscan_registry_layer_bytes_pulled_total", "registry=\"" + label(name) + "\"",
              static_cast<double>(r.bytes_pulled));
     header(out, "regscan_registry_pull_budget_remaining", "gauge",
            "Pulls the registry's hourly budget allows now; absent for a registry without a limit.");
     auto now = std::time(nullptr);
-    for (auto& [name, r] : registries_) {
+    for (auto& [name, r] : registries) {
       if (r.per_hour <= 0)
         continue;
       int64_t recent = 0;
@@ -258,10 +294,6 @@ std::string metrics::render(store& db) const {
     }
   }
 
-  uint64_t registries = 0;
-  if (auto regs = db.list_registries())
-    registries = regs->size();
-  single(out, "regscan_registries", "gauge", "Registries configured.", static_cast<double>(registries));
   header(out, "regscan_vulndb_age_seconds", "gauge",
          "Time since each ecosystem of the vulnerability database was last imported.");
   if (auto status = db.db_status()) {

@@ -61,6 +61,8 @@ struct metrics {
   void sync_finished(const std::string& registry, bool ok, int64_t at);
   /// A scan of the registry waited for its pull budget.
   void budget_wait(const std::string& registry);
+  /// The registry answered 429 (Too Many Requests); the client waits and retries.
+  void registry_throttled(const std::string& registry);
   /// A scan took one of the registry's pulls (one per image).
   void image_pulled(const std::string& registry);
   /// A layer's fetch ended, whatever its outcome, after `bytes` in `seconds`.
@@ -69,6 +71,8 @@ struct metrics {
   /// of the pulls in the last hour. The remaining budget is worked out at the
   /// scrape, as pulls leave the window.
   void budget_changed(const std::string& registry, int per_hour, std::vector<int64_t> pulls);
+  /// The registry was deleted: its series leave the scrape.
+  void registry_deleted(const std::string& registry);
 
   /// The Prometheus text exposition (format 0.0.4).
   std::string render(store& db) const;
@@ -76,6 +80,7 @@ struct metrics {
  private:
   struct image_gauges {
     std::map<std::string, int64_t> by_status;
+    int64_t unauthorized = 0;
     std::map<std::string, int64_t> by_severity; // findings of the latest scans
     std::map<std::string, int64_t> secrets_by_severity;
     std::map<std::string, int64_t> malware_by_severity;
@@ -85,6 +90,7 @@ struct metrics {
     int64_t last_sync = 0;
     bool last_sync_ok = false;
     uint64_t budget_waits = 0;
+    uint64_t throttled = 0;
     uint64_t images_pulled = 0;
     uint64_t bytes_pulled = 0;
     int per_hour = 0;

@@ -12,12 +12,18 @@ expected<oci_client> services::client_for(const registry_record& rec,
       return make_error("registry " + rec.name + ": " + pw.err().message);
     creds.password = *pw;
   }
-  http_options opts;
-  opts.verify_tls = rec.verify_tls;
+  auto opts = http_options_for(rec);
   opts.cancel = cancel;
   opts.min_transfer_bytes_per_second = static_cast<uint64_t>(cfg.min_transfer_bytes_per_second);
   opts.min_transfer_window = std::chrono::seconds(cfg.min_transfer_window_seconds);
   return oci_client{rec.address, std::move(creds), opts};
+}
+
+http_options services::http_options_for(const registry_record& rec) const {
+  http_options opts;
+  opts.verify_tls = rec.verify_tls;
+  opts.on_throttled = [&stats = stats, name = rec.name] { stats.registry_throttled(name); };
+  return opts;
 }
 
 std::shared_ptr<const secret_scanner> services::secret_scanner_in_use() const {

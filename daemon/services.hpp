@@ -21,12 +21,15 @@ struct services {
   daemon_config cfg;
   std::unique_ptr<store> db;
   std::optional<secret_box> secrets;
-  metrics stats;
+  mutable metrics stats; // counted from read-only use-cases too (a registry test's 429s)
 
   /// An OCI client for a stored registry, with its password decrypted;
   /// `cancel`, when set, stops its exchanges and retry waits (errc::cancelled).
   expected<oci_client> client_for(const registry_record& rec,
                                   const std::atomic<bool>* cancel = nullptr) const;
+  /// HTTP options for talking to a stored registry: its TLS choice, and its
+  /// 429 answers counted in the metrics.
+  http_options http_options_for(const registry_record& rec) const;
 
   /// The secret scanner a scan starts with; null when secrets are not looked
   /// for. New rules replace it whole: a running scan keeps the one it took.

@@ -41,7 +41,7 @@ expected<lister_config> lister_config_for(const services& ctx, const registry_re
   cfg.include_proxy_cache = rec.include_proxy_cache;
   cfg.secret_id = rec.secret_id;
   cfg.creds.username = rec.username;
-  cfg.http.verify_tls = rec.verify_tls;
+  cfg.http = ctx.http_options_for(rec);
   for (auto [sealed, out] : {std::pair{&rec.password_sealed, &cfg.creds.password},
                              std::pair{&rec.secret_key_sealed, &cfg.secret_key},
                              std::pair{&rec.secret_token_sealed, &cfg.secret_token}}) {

@@ -29,6 +29,7 @@ namespace {
 using detail::db_error;
 using detail::slice;
 using detail::starts_with;
+using detail::durability;
 using detail::write_options;
 using schema::cf;
 using schema::index;
@@ -149,7 +150,10 @@ expected<void> store::write_import_batch(
   for (auto& [eco, name] : changed)
     batch.Put(cf(index(cf::rematch_pending)), schema::pending_package_key(eco, name), token);
   batch.Put(cf(index(cf::meta)), slice(schema::meta_db_generation), token);
-  auto s = db_->Write(write_options(), &batch);
+  // Crash only: an import lost to a power cut is imported again by the next
+  // `db update`; the WAL's recovery point keeps records, generation and
+  // backlog consistent with each other.
+  auto s = commit(durability::crash, &batch);
   if (!s.ok())
     return db_error("cannot write vulnerability records", s);
   db_generation_ = generation;
@@ -425,7 +429,7 @@ expected<import_report> store::import_osv_archive(zip_t* za, const std::string& 
     meta.Put(cf(index(cf::meta)), schema::meta_db_key(eco), codec::encode(status));
   }
   if (meta.Count() > 0) {
-    auto s = db_->Write(write_options(), &meta);
+    auto s = commit(durability::crash, &meta);
     if (!s.ok())
       return db_error("cannot store vulnerability database status", s);
   }

@@ -1,13 +1,16 @@
 #include "storage/store.hpp"
 
-#include <optional>
-
 #include <algorithm>
+#include <cstdarg>
+#include <cstdio>
 #include <filesystem>
 #include <functional>
+#include <memory>
+#include <optional>
 #include <string_view>
 
 #include <rocksdb/db.h>
+#include <rocksdb/env.h>
 #include <rocksdb/options.h>
 #include <rocksdb/slice.h>
 #include <rocksdb/write_batch.h>
@@ -16,6 +19,8 @@
 #include "storage/record_codec.hpp"
 #include "storage/rocksdb_util.hpp"
 #include "storage/schema.hpp"
+
+#include <spdlog/spdlog.h>
 
 namespace regscan {
 
@@ -26,7 +31,25 @@ using schema::index;
 using detail::db_error;
 using detail::slice;
 using detail::starts_with;
+using detail::durability;
 using detail::write_options;
+
+// RocksDB's own log goes to ours, not to LOG files in the data folder: on a
+// full disk those fail too, and Debian's librocksdb, built with assertions,
+// aborts when it writes another line to a log file that failed.
+class rocksdb_log : public rocksdb::Logger {
+ public:
+  rocksdb_log() : rocksdb::Logger(rocksdb::InfoLogLevel::WARN_LEVEL) {}
+  void Logv(const char* format, va_list ap) override { Logv(rocksdb::InfoLogLevel::INFO_LEVEL, format, ap); }
+  void Logv(const rocksdb::InfoLogLevel level, const char* format, va_list ap) override {
+    if (level < GetInfoLogLevel())
+      return;
+    char line[1024];
+    std::vsnprintf(line, sizeof line, format, ap);
+    spdlog::log(level >= rocksdb::InfoLogLevel::ERROR_LEVEL ? spdlog::level::err : spdlog::level::warn,
+                "rocksdb: {}", line);
+  }
+};
 
 } // namespace
 
@@ -41,8 +64,7 @@ expected<std::unique_ptr<store>> store::open(const std::string& dir) {
   rocksdb::Options options;
   options.create_if_missing = true;
   options.create_missing_column_families = true;
-  options.keep_log_file_num = 4;
-  options.max_log_file_size = 8 << 20;
+  options.info_log = std::make_shared<rocksdb_log>();
 
   // Open every column family already on disk, including ones a newer regscan
   // may have added: RocksDB refuses to open a database without all of them.
@@ -130,7 +152,8 @@ expected<void> store::compact() {
 expected<void> store::put_registry(const registry_record& r) {
   if (!schema::valid_key_part(r.name))
     return make_error("a registry needs a name");
-  auto s = db_->Put(write_options(), cf(index(cf::registries)), r.name, codec::encode(r));
+  // A registry and its sealed credentials are the user's: nothing rebuilds them.
+  auto s = put(durability::power_cut, cf(index(cf::registries)), r.name, codec::encode(r));
   if (!s.ok())
     return db_error("cannot store registry " + r.name, s);
   return {};
@@ -203,7 +226,8 @@ expected<void> store::delete_registry(const std::string& name) {
   }
   if (!it->status().ok())
     return db_error("cannot list images of registry " + name, it->status());
-  s = db_->Write(write_options(), &batch);
+  // A deleted registry must not come back with its credentials after a power cut.
+  s = commit(durability::power_cut, &batch);
   if (!s.ok())
     return db_error("cannot delete registry " + name, s);
   for (auto& img : deleted)
@@ -225,7 +249,9 @@ expected<void> store::put_image(const image_record& r) {
 expected<void> store::put_image_locked(const image_record& r, const image_record* before) {
   if (r.key.empty())
     return make_error("an image record needs a key");
-  auto s = db_->Put(write_options(), cf(index(cf::images)), r.key, codec::encode(r));
+  // The next sync rebuilds an image record; an authorization, the one field
+  // a user sets, is made durable by its caller with sync_wal().
+  auto s = put(durability::crash, cf(index(cf::images)), r.key, codec::encode(r));
   if (!s.ok())
     return db_error("cannot store image " + r.key, s);
   image_changed(before, &r);
@@ -277,7 +303,7 @@ expected<void> store::delete_image(const std::string& key) {
   rocksdb::WriteBatch batch;
   batch.Delete(cf(index(cf::images)), key);
   forget_result(batch, key);
-  auto s = db_->Write(write_options(), &batch);
+  auto s = commit(durability::crash, &batch); // a sync removes it again
   if (!s.ok())
     return db_error("cannot delete image " + key, s);
   if (before)
@@ -302,16 +328,19 @@ expected<uint64_t> store::next_task_id() {
     return db_error("cannot read task sequence", s);
   }
   auto next = last + 1;
-  s = db_->Put(write_options(), cf(index(cf::meta)), slice(schema::meta_task_seq),
-               schema::encode_u64(next));
+  // Crash only: a power cut loses the tasks that took the lost numbers too
+  // (the WAL recovers a prefix), so no stored record names a reused id.
+  s = put(durability::crash, cf(index(cf::meta)), slice(schema::meta_task_seq), schema::encode_u64(next));
   if (!s.ok())
     return db_error("cannot store task sequence", s);
   return next;
 }
 
 expected<void> store::put_task(const task_record& t) {
-  auto s = db_->Put(write_options(), cf(index(cf::tasks)), schema::task_key(t.id),
-                    codec::encode(t));
+  // Crash only: kill -9 loses no task; a scan request lost to a power cut
+  // is asked again by the schedule or the user, and an fsync per task would
+  // slow `scan --all` down.
+  auto s = put(durability::crash, cf(index(cf::tasks)), schema::task_key(t.id), codec::encode(t));
   if (!s.ok())
     return db_error("cannot store task " + std::to_string(t.id), s);
   return {};
@@ -332,7 +361,7 @@ expected<std::vector<task_record>> store::list_tasks() {
 }
 
 expected<void> store::delete_task(uint64_t id) {
-  auto s = db_->Delete(write_options(), cf(index(cf::tasks)), schema::task_key(id));
+  auto s = remove(durability::crash, cf(index(cf::tasks)), schema::task_key(id));
   if (!s.ok())
     return db_error("cannot delete task " + std::to_string(id), s);
   return {};
@@ -360,7 +389,9 @@ expected<void> store::put_pulls(const std::string& registry, const std::vector<i
   std::string value;
   for (auto t : pulls)
     value += schema::encode_u64(static_cast<uint64_t>(t));
-  auto s = db_->Put(write_options(), cf(index(cf::meta)), schema::budget_key(registry), value);
+  // Crash only: after a power cut the budget may forget a few pulls of the
+  // last seconds, once; an fsync per pull is not worth that.
+  auto s = put(durability::crash, cf(index(cf::meta)), schema::budget_key(registry), value);
   if (!s.ok())
     return db_error("cannot store the pull budget of " + registry, s);
   return {};
@@ -379,7 +410,7 @@ expected<std::string> store::get_secret_rules() {
 }
 
 expected<void> store::put_secret_rules(std::string_view toml) {
-  auto s = db_->Put(write_options(), cf(index(cf::meta)), schema::meta_secret_rules, toml);
+  auto s = put(durability::power_cut, cf(index(cf::meta)), schema::meta_secret_rules, toml);
   if (!s.ok())
     return db_error("cannot store the secret rules", s);
   return {};
@@ -396,9 +427,42 @@ expected<std::string> store::get_image_columns() {
 }
 
 expected<void> store::put_image_columns(std::string_view columns) {
-  auto s = db_->Put(write_options(), cf(index(cf::meta)), schema::meta_image_columns, columns);
+  auto s = put(durability::power_cut, cf(index(cf::meta)), schema::meta_image_columns, columns);
   if (!s.ok())
     return db_error("cannot store the image list's columns", s);
+  return {};
+}
+
+rocksdb::Status store::commit(durability d, rocksdb::WriteBatch* batch) {
+  auto s = db_->Write(write_options(d), batch);
+  if (s.ok() || !s.IsIOError())
+    return s;
+  // After a failed write RocksDB refuses every other until it is resumed.
+  // For a full disk its own recovery thread does that once the free space
+  // exceeds a write buffer (it looks every few seconds; Resume() says busy
+  // meanwhile); for other errors, Resume() here does.
+  if (db_->Resume().ok())
+    s = db_->Write(write_options(d), batch);
+  return s;
+}
+
+rocksdb::Status store::put(durability d, rocksdb::ColumnFamilyHandle* family, const rocksdb::Slice& key,
+                           const rocksdb::Slice& value) {
+  rocksdb::WriteBatch batch;
+  batch.Put(family, key, value);
+  return commit(d, &batch);
+}
+
+rocksdb::Status store::remove(durability d, rocksdb::ColumnFamilyHandle* family, const rocksdb::Slice& key) {
+  rocksdb::WriteBatch batch;
+  batch.Delete(family, key);
+  return commit(d, &batch);
+}
+
+expected<void> store::sync_wal() {
+  auto s = db_->SyncWAL();
+  if (!s.ok())
+    return db_error("cannot sync the write-ahead log", s);
   return {};
 }
 
@@ -431,7 +495,8 @@ expected<void> store::put_layer(const std::string& diff_id, const std::string& a
   if (!it->status().ok())
     return db_error("cannot read cached layer " + diff_id, it->status());
   batch.Put(cf(index(cf::layers)), key, slice(encoded));
-  auto s = db_->Write(write_options(), &batch);
+  // A cache: a lost entry is analyzed again.
+  auto s = commit(durability::crash, &batch);
   if (!s.ok())
     return db_error("cannot store cached layer " + diff_id, s);
   return {};
@@ -532,7 +597,8 @@ expected<void> store::clear_pending_rematch(const rematch_backlog& done) {
       return r;
   if (batch.Count() == 0)
     return {};
-  auto s = db_->Write(write_options(), &batch);
+  // A lost clear only means the packages are matched once more.
+  auto s = commit(durability::crash, &batch);
   if (!s.ok())
     return db_error("cannot update the re-match backlog", s);
   return {};

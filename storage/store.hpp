@@ -23,9 +23,14 @@ namespace rocksdb {
 class DB;
 class ColumnFamilyHandle;
 class WriteBatch;
+class Slice;
+class Status;
 } // namespace rocksdb
 
 namespace regscan {
+namespace detail {
+enum class durability; // rocksdb_util.hpp
+}
 
 class store {
  public:
@@ -101,6 +106,9 @@ class store {
   /// The image list's saved columns ("name,digest,..."); empty when none were saved.
   expected<std::string> get_image_columns();
   expected<void> put_image_columns(std::string_view columns);
+  /// Makes every write so far survive a power cut (an fsync of the WAL), for
+  /// a user's decision written through a crash-only path: an authorization.
+  expected<void> sync_wal();
 
   // --- scan results ---
   // A result is kept in three parts: the inventory (results), the findings
@@ -199,6 +207,13 @@ class store {
  private:
   store() = default;
   rocksdb::ColumnFamilyHandle* cf(std::size_t i) const { return handles_[i]; }
+  /// Every write goes through these. A write that fails (a full disk puts
+  /// RocksDB in read-only mode) asks RocksDB to resume and is tried once
+  /// more: writes work again as soon as space returns, without a restart.
+  rocksdb::Status commit(detail::durability d, rocksdb::WriteBatch* batch);
+  rocksdb::Status put(detail::durability d, rocksdb::ColumnFamilyHandle* cf, const rocksdb::Slice& key,
+                      const rocksdb::Slice& value);
+  rocksdb::Status remove(detail::durability d, rocksdb::ColumnFamilyHandle* cf, const rocksdb::Slice& key);
 
   // The OSV import (osv_import.cpp).
   struct import_state;

@@ -14,6 +14,7 @@ namespace regscan {
 using detail::db_error;
 using detail::slice;
 using detail::view;
+using detail::durability;
 using detail::write_options;
 using schema::cf;
 using schema::index;
@@ -30,8 +31,8 @@ expected<schedule_record> store::get_schedule() {
 }
 
 expected<void> store::put_schedule(const schedule_record& r) {
-  auto s = db_->Put(write_options(), cf(index(cf::meta)), slice(schema::meta_scan_schedule),
-                    codec::encode(r));
+  // Schedules and exceptions are the user's decisions: they survive a power cut.
+  auto s = put(durability::power_cut, cf(index(cf::meta)), slice(schema::meta_scan_schedule), codec::encode(r));
   if (!s.ok())
     return db_error("cannot store the scan schedule", s);
   return {};
@@ -55,7 +56,7 @@ expected<uint64_t> store::add_exception(exception_record e) {
   rocksdb::WriteBatch batch;
   batch.Put(cf(index(cf::meta)), slice(schema::meta_exception_seq), schema::encode_u64(e.id));
   batch.Put(cf(index(cf::meta)), schema::exception_key(e.id), codec::encode(e));
-  s = db_->Write(write_options(), &batch);
+  s = commit(durability::power_cut, &batch);
   if (!s.ok())
     return db_error("cannot store the exception", s);
   return e.id;
@@ -86,7 +87,7 @@ expected<void> store::delete_exception(uint64_t id) {
     return make_error(errc::not_found, "no exception " + std::to_string(id));
   if (!s.ok())
     return db_error("cannot read exception " + std::to_string(id), s);
-  s = db_->Delete(write_options(), cf(index(cf::meta)), key);
+  s = remove(durability::power_cut, cf(index(cf::meta)), key);
   if (!s.ok())
     return db_error("cannot delete exception " + std::to_string(id), s);
   return {};

@@ -21,6 +21,7 @@ namespace {
 using detail::db_error;
 using detail::slice;
 using detail::view;
+using detail::durability;
 using detail::write_options;
 using schema::cf;
 using schema::index;
@@ -121,7 +122,9 @@ expected<bool> store::write_result(const scan_result& r, const image_record& upd
   if (stale)
     batch.Put(cf(index(cf::rematch_pending)), schema::pending_image_key(r.image_key),
               schema::encode_u64(seq));
-  auto s = db_->Write(write_options(), &batch);
+  // Crash only: kill -9 loses no result; one lost to a power cut leaves the
+  // image with its previous result, and the next scan writes it again.
+  auto s = commit(durability::crash, &batch);
   if (!s.ok())
     return db_error("cannot store scan result for " + r.image_key, s);
   result_seq_ = seq;
@@ -195,7 +198,9 @@ expected<std::vector<std::string>> store::put_rematched(
     if (before)
       changed.emplace_back(std::move(*before), std::move(*img));
   }
-  auto s = db_->Write(write_options(), &batch);
+  // Crash only: a re-match lost to a power cut is done again from the
+  // backlog, which the same recovery point still holds.
+  auto s = commit(durability::crash, &batch);
   if (!s.ok())
     return db_error("cannot store re-matched findings", s);
   for (auto& [before, after] : changed)
@@ -260,8 +265,10 @@ expected<void> store::migrate_results() {
     return walked.err();
   if (!written)
     return written.err();
-  s = db_->Put(write_options(), cf(index(cf::meta)), slice(schema::meta_results_layout),
-               schema::encode_u64(schema::results_layout));
+  // Synced: the marker, and with it every rewritten result before it in the
+  // WAL, must outlast a power cut, or the next start would migrate again.
+  s = put(durability::power_cut, cf(index(cf::meta)), slice(schema::meta_results_layout),
+          schema::encode_u64(schema::results_layout));
   if (!s.ok())
     return db_error("cannot store the results layout", s);
   return {};

@@ -220,6 +220,7 @@ http_reply control_api::delete_registry(const std::string& name) {
     return json_error(500, ok.err().message);
   if (auto handle = ctx_.remove_registry_actor(name))
     caf::anon_send(*handle, stop_atom::value); // a running sync stops first
+  ctx_.stats.registry_deleted(name);
   spdlog::info("registry {} deleted", name);
   return json_ok(R"({"deleted":true})");
 }

@@ -11,6 +11,7 @@
 
 #include <gtest/gtest.h>
 
+#include "daemon/services.hpp"
 #include "storage/store.hpp"
 #include "../storage/test_util.hpp"
 #include "../test_support.hpp"
@@ -60,6 +61,12 @@ struct metrics_test : testing::Test {
     }
     return out;
   }
+  void add_registry(const std::string& name) {
+    registry_record reg;
+    reg.name = name;
+    reg.type = "docker-v2";
+    ASSERT_TRUE(db->put_registry(reg));
+  }
   std::string recount() {
     metrics fresh;
     fresh.count_images(*db);
@@ -101,6 +108,7 @@ TEST_F(metrics_test, gauges_follow_every_kind_of_image_write) {
 TEST_F(metrics_test, a_scrape_of_100000_images_takes_under_50_ms_and_names_none) {
   for (int i = 0; i < 100000; ++i)
     ASSERT_TRUE(db->put_image(image(i, i % 4 ? scan_status::scanned : scan_status::queued)));
+  add_registry("lab");
   stats.count_images(*db);
   observe();
   stats.scan_seconds.observe(3.5);
@@ -129,6 +137,8 @@ TEST_F(metrics_test, a_scrape_of_100000_images_takes_under_50_ms_and_names_none)
 }
 
 TEST_F(metrics_test, pulls_bytes_and_the_remaining_budget_are_counted_per_registry) {
+  add_registry("lab");
+  add_registry("open");
   auto now = std::time(nullptr);
   // One pull has left the hour-long window, two are in it.
   stats.budget_changed("lab", 10, {now - 4000, now - 100, now - 5});
@@ -150,4 +160,59 @@ TEST_F(metrics_test, pulls_bytes_and_the_remaining_budget_are_counted_per_regist
   EXPECT_TRUE(has("regscan_layer_pull_duration_seconds_bucket{le=\"0.1\"} 1")) << text;
   EXPECT_TRUE(has("regscan_layer_pull_duration_seconds_bucket{le=\"0.5\"} 2")) << text;
   EXPECT_TRUE(has("regscan_layer_pull_duration_seconds_count 3")) << text;
+}
+
+TEST_F(metrics_test, images_are_counted_by_authorization_as_it_changes) {
+  observe();
+  for (int i = 0; i < 10; ++i) {
+    auto img = image(i, scan_status::scanned);
+    img.authorized = i >= 3;
+    ASSERT_TRUE(db->put_image(img));
+  }
+  auto text = stats.render(*db);
+  EXPECT_NE(text.find("regscan_images_by_authorization{authorization=\"authorized\"} 7\n"), std::string::npos) << text;
+  EXPECT_NE(text.find("regscan_images_by_authorization{authorization=\"unauthorized\"} 3\n"), std::string::npos)
+      << text;
+  // Authorized, then deleted: each write moves the gauges.
+  ASSERT_TRUE(db->update_image(image(0, {}).key, [](image_record& img, bool) {
+    img.authorized = true;
+    return true;
+  }));
+  ASSERT_TRUE(db->delete_image(image(5, {}).key));
+  text = stats.render(*db);
+  EXPECT_NE(text.find("regscan_images_by_authorization{authorization=\"authorized\"} 7\n"), std::string::npos) << text;
+  EXPECT_NE(text.find("regscan_images_by_authorization{authorization=\"unauthorized\"} 2\n"), std::string::npos)
+      << text;
+  metrics fresh;
+  fresh.count_images(*db);
+  EXPECT_NE(fresh.render(*db).find("authorization=\"unauthorized\"} 2\n"), std::string::npos);
+}
+
+TEST_F(metrics_test, a_deleted_registry_leaves_the_scrape_even_if_its_sync_ends_later) {
+  add_registry("lab");
+  add_registry("gone");
+  stats.image_pulled("gone");
+  stats.sync_finished("gone", true, 1700000000);
+  stats.image_pulled("lab");
+  ASSERT_TRUE(db->delete_registry("gone"));
+  stats.registry_deleted("gone");
+  // A sync that was stopping reports after the deletion.
+  stats.sync_finished("gone", false, 1700000100);
+  auto text = stats.render(*db);
+  EXPECT_EQ(text.find("registry=\"gone\""), std::string::npos) << text;
+  EXPECT_NE(text.find("regscan_registry_images_pulled_total{registry=\"lab\"} 1\n"), std::string::npos) << text;
+  EXPECT_NE(text.find("regscan_registries 1\n"), std::string::npos) << text;
+}
+
+TEST_F(metrics_test, a_registrys_429_answers_are_counted_through_its_http_options) {
+  add_registry("lab");
+  services ctx;
+  registry_record rec;
+  rec.name = "lab";
+  auto opts = ctx.http_options_for(rec);
+  ASSERT_TRUE(opts.on_throttled);
+  opts.on_throttled();
+  opts.on_throttled();
+  auto text = ctx.stats.render(*db);
+  EXPECT_NE(text.find("regscan_registry_throttled_total{registry=\"lab\"} 2\n"), std::string::npos) << text;
 }

@@ -124,6 +124,22 @@ TEST(oci_client_fake, retries_429_honouring_retry_after) {
   EXPECT_EQ(sleeps.waits, (std::vector<std::chrono::milliseconds>{7s}));
 }
 
+TEST(oci_client_fake, each_429_calls_the_throttled_hook_once) {
+  int calls = 0;
+  test_http_server server([&](const test::request&) {
+    return ++calls <= 2 ? reply{429, {}, ""} : reply{200, {}, "{}"};
+  });
+  int throttled = 0;
+  http_options opts;
+  opts.on_throttled = [&] { ++throttled; };
+  oci_client client(server.url(), {}, opts);
+  recorded_sleeps sleeps;
+  client.set_sleep(sleeps.fn());
+  ASSERT_TRUE(client.ping());
+  EXPECT_EQ(throttled, 2);
+  EXPECT_EQ(sleeps.waits.size(), 2u);
+}
+
 TEST(oci_client_fake, retry_after_is_capped_and_5xx_backs_off) {
   int calls = 0;
   test_http_server server([&](const test::request&) {
