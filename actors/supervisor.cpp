@@ -140,7 +140,11 @@ void start(self_ptr self, daemon_context* ctx, task_record& task, registry_actor
     auto handle = self->spawn<caf::monitored + caf::detached>(remote_scan_task, ctx, task, flag,
                                                               progress, reg, me, worker->handle);
     self->send(handle, run_atom::value);
-    supervisor_state::running_task run{handle.address(), task.registry, flag, std::move(progress)};
+    supervisor_state::running_task run;
+    run.addr = handle.address();
+    run.registry = task.registry;
+    run.cancel = flag;
+    run.progress = std::move(progress);
     run.worker = worker->info.id;
     run.remote = handle;
     self->state.running.emplace(task.id, std::move(run));
@@ -153,9 +157,12 @@ void start(self_ptr self, daemon_context* ctx, task_record& task, registry_actor
   auto handle = self->spawn<caf::monitored + caf::detached>(scan_task, ctx, task, flag, progress,
                                                             reg, me);
   self->send(handle, run_atom::value);
-  self->state.running.emplace(task.id, supervisor_state::running_task{handle.address(),
-                                                                      task.registry, flag,
-                                                                      std::move(progress)});
+  supervisor_state::running_task run;
+  run.addr = handle.address();
+  run.registry = task.registry;
+  run.cancel = flag;
+  run.progress = std::move(progress);
+  self->state.running.emplace(task.id, std::move(run));
 }
 
 size_t local_running(self_ptr self) {
