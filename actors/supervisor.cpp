@@ -589,7 +589,8 @@ supervisor_actor::behavior_type supervisor(self_ptr self, daemon_context* ctx) {
     [self](done_atom, uint64_t worker, worker_result& result) {
       auto r = self->state.running.find(result.task);
       if (r == self->state.running.end() || r->second.worker != worker) {
-        spdlog::warn("worker {} sent a result for task {}, which it does not run: dropped", worker,
+        // Cancelled or lost meanwhile (its slot is free already), or not its task.
+        spdlog::info("worker {} sent a result for task {}, which it no longer runs: dropped", worker,
                      result.task);
         return;
       }

@@ -61,6 +61,8 @@ for n in one two three; do image "$n" >/dev/null; done
 SLOW_MANIFEST=$(image slow 200000)
 SLOW_LAYER=$(manifest_layers slow "$SLOW_MANIFEST" | awk '{print $2}')
 LATE_MANIFEST=$(image late)
+HELD_MANIFEST=$(image held 100000)
+HELD_LAYER=$(manifest_layers held "$HELD_MANIFEST" | awk '{print $2}')
 read -r BASE_LAYER LATE_LAYER <<<"$(manifest_layers late "$LATE_MANIFEST")"
 
 python3 - "$WORK/debian.zip" <<'PY'
@@ -77,7 +79,7 @@ PY
 start_registry
 for n in one two three slow; do push "$WORK/$n:1" "team/$n:1"; done
 PROXY_PORT=$(free_port)
-/usr/bin/python3 "$SRC/tests/e2e/slow_proxy.py" "$PROXY_PORT" "http://127.0.0.1:$REG_PORT" --delay 6 "$SLOW_LAYER" &
+/usr/bin/python3 "$SRC/tests/e2e/slow_proxy.py" "$PROXY_PORT" "http://127.0.0.1:$REG_PORT" --delay 6 "$SLOW_LAYER" "$HELD_LAYER" &
 PIDS+=($!)
 cat >"$WORK/regscan.toml" <<TOML
 [scan]
@@ -208,6 +210,35 @@ findings late | grep -q "vuln DSA-9001-1" || fail "team/late: no vulnerability f
 grep -h "team/late" "$WORK"/worker-*.log | tee "$WORK/late.txt"
 grep -q "team/late.*1 of 2 layers from the layer cache" "$WORK/late.txt" \
   || fail "the worker did not replay the base layer from the coordinator's cache"
+
+step "cancel reaches the remote task within a second"
+push "$WORK/held:1" team/held:1
+ctl sync lab >/dev/null
+ctl scan team/held:1 >/dev/null
+HELD_TASK=
+for _ in $(seq 200); do
+  HELD_TASK=$(ctl scan list --json | /usr/bin/python3 -c '
+import json, sys
+for t in json.load(sys.stdin):
+    if "team/held" in t["image"] and t["state"] == "running":
+        print(t["id"])' || true)
+  [ -n "$HELD_TASK" ] && grep -q "task $HELD_TASK: .*team/held" "$WORK"/worker-*.log && break
+  sleep 0.05
+done
+grep -q "task $HELD_TASK: .*team/held" "$WORK"/worker-*.log || fail "the held image's task did not reach a worker"
+sleep 1 # the worker is pulling the held layer
+START=$(date +%s.%N)
+ctl scan cancel team/held:1 | grep -q cancelled || fail "cancel by image"
+for _ in $(seq 100); do grep -q "task $HELD_TASK: cancelled" "$WORK"/worker-*.log && break; sleep 0.02; done
+END=$(date +%s.%N)
+grep -q "task $HELD_TASK: cancelled" "$WORK"/worker-*.log || fail "the worker was not told of the cancel"
+took=$(/usr/bin/python3 -c "print(round($END - $START, 2))")
+echo "  the worker had the cancel after $took s"
+/usr/bin/python3 -c "import sys; sys.exit(0 if $took < 1.5 else 1)" || fail "the cancel took $took s to reach the worker"
+ctl image show team/held:1 | grep -q "status:   cancelled" || fail "the image is not marked cancelled"
+for _ in $(seq 100); do grep -q "task $HELD_TASK: scan of .* cancelled" "$WORK"/worker-*.log && break; sleep 0.05; done
+grep -q "task $HELD_TASK: scan of .* cancelled" "$WORK"/worker-*.log || fail "the worker's job did not stop"
+[ "$(ctl workers list --json | grep -o '"running": *[0-9]*' | grep -o '[0-9]*$')" = 0 ] || fail "the cancelled task still holds the worker's slot"
 
 step "no registry password in any worker's log"
 grep -q "$REG_PASSWORD" "$WORK"/worker-*.log && fail "a worker logged the registry password"
