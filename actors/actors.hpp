@@ -20,6 +20,7 @@
 #include "daemon/sync.hpp"
 #include "daemon/vulndb_update.hpp"
 #include "storage/records.hpp"
+#include "actors/worker_protocol.hpp"
 
 namespace regscan {
 
@@ -186,6 +187,15 @@ CAF_BEGIN_TYPE_ID_BLOCK(regscan, caf::first_custom_type_id)
   CAF_ADD_TYPE_ID(regscan, (regscan::scan_group))
   CAF_ADD_TYPE_ID(regscan, (std::vector<regscan::scan_group>))
   CAF_ADD_TYPE_ID(regscan, (regscan::scan_order))
+  CAF_ADD_TYPE_ID(regscan, (regscan::join_request))
+  CAF_ADD_TYPE_ID(regscan, (regscan::join_answer))
+  CAF_ADD_TYPE_ID(regscan, (regscan::worker_job))
+  CAF_ADD_TYPE_ID(regscan, (regscan::worker_result))
+  CAF_ADD_TYPE_ID(regscan, (regscan::worker_info))
+  CAF_ADD_TYPE_ID(regscan, (std::vector<regscan::worker_info>))
+  CAF_ADD_ATOM(regscan, regscan, join_atom, "join")
+  CAF_ADD_ATOM(regscan, regscan, heartbeat_atom, "heartbeat")
+  CAF_ADD_ATOM(regscan, regscan, workers_atom, "workers")
 CAF_END_TYPE_ID_BLOCK(regscan)
 
 namespace regscan {
@@ -226,6 +236,40 @@ using sync_job_actor = caf::typed_actor<caf::reacts_to<run_atom>>;
 /// blocked read cannot take a message.
 using scan_task_actor = caf::typed_actor<caf::reacts_to<run_atom>>;
 
+/// The coordinator's half of a task that runs on a remote worker: on a
+/// thread of its own it resolves the image and takes the pull permit, hands
+/// the worker the job (anonymously: no handle of the daemon but the gate's
+/// ever reaches a worker), then matches and stores what comes back, and
+/// ends by sending its scan_outcome to the supervisor.
+using remote_scan_task_actor = caf::typed_actor<
+  caf::reacts_to<run_atom>,
+  /// The worker's result, passed on by the supervisor.
+  caf::reacts_to<done_atom, worker_result>,
+  /// Cancelled or shut down: ends now (the worker was told too).
+  caf::reacts_to<cancel_atom>,
+  /// The worker is gone (why): ends with errc::unavailable, so it is retried.
+  caf::reacts_to<stop_atom, std::string>>;
+
+/// A remote scan worker (regscan-worker). The coordinator sends it jobs and
+/// cancels, always with anon_send.
+using worker_actor = caf::typed_actor<
+  caf::reacts_to<scan_atom, worker_job>,
+  caf::reacts_to<cancel_atom, uint64_t>,
+  /// Its own: a job's thread ended; the heartbeat's tick.
+  caf::reacts_to<done_atom, uint64_t>,
+  caf::reacts_to<heartbeat_atom>>;
+
+/// The coordinator's gate, published on workers.listen: the only actor of
+/// regscand that a peer can address. A join is checked (token, version)
+/// before anything else; every later message carries the session key the
+/// join gave, and is dropped without one.
+using coordinator_actor = caf::typed_actor<
+  caf::replies_to<join_atom, join_request>::with<join_answer>,
+  /// Session, the tasks it runs.
+  caf::reacts_to<heartbeat_atom, std::string, int32_t>,
+  /// Session, a job's result.
+  caf::reacts_to<done_atom, std::string, worker_result>>;
+
 /// Queues, runs, retries and cancels scan tasks.
 using supervisor_actor = caf::typed_actor<
   /// Queues one task per image key; answers the task ids.
@@ -249,7 +293,17 @@ using supervisor_actor = caf::typed_actor<
   /// answers once none runs.
   caf::replies_to<stop_atom>::with<bool>,
   /// The queue's counts; answering at all is the watchdog's sign of life.
-  caf::replies_to<status_atom>::with<queue_counts>>;
+  caf::replies_to<status_atom>::with<queue_counts>,
+  /// From the gate: a worker joined (its handle, as its connection gave it).
+  caf::reacts_to<join_atom, worker_info, caf::actor>,
+  /// From the gate: worker id, the tasks it says it runs.
+  caf::reacts_to<heartbeat_atom, uint64_t, int32_t>,
+  /// From the gate: worker id, a job's result.
+  caf::reacts_to<done_atom, uint64_t, worker_result>,
+  /// Its own tick while workers are joined: drops the silent ones.
+  caf::reacts_to<heartbeat_atom>,
+  /// The joined workers.
+  caf::replies_to<workers_atom>::with<std::vector<worker_info>>>;
 
 /// Ticks once a minute and starts due nightly syncs.
 using scheduler_actor = caf::typed_actor<caf::reacts_to<run_atom>,

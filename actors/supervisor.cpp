@@ -11,6 +11,7 @@
 #include <spdlog/spdlog.h>
 
 #include "actors/daemon_context.hpp"
+#include "actors/remote_scan_task.hpp"
 #include "actors/scan_task.hpp"
 
 namespace regscan {
@@ -126,20 +127,94 @@ void wait_until(self_ptr self, uint64_t id, int64_t until, wait_reason why) {
                      retry_atom::value, id);
 }
 
-void start(self_ptr self, daemon_context* ctx, task_record& task, registry_actor reg) {
+void start(self_ptr self, daemon_context* ctx, task_record& task, registry_actor reg,
+           supervisor_state::joined_worker* worker) {
   task.attempts++;
   set_task_state(ctx, task, task_state::running);
   set_group_status(ctx, task, scan_status::scanning);
   auto flag = std::make_shared<std::atomic<bool>>(false);
   auto progress = std::make_shared<scan_progress>();
   auto me = caf::actor_cast<supervisor_actor>(self);
+  if (worker) {
+    // The coordinator's half runs here, on a thread of its own; the worker pulls and walks.
+    auto handle = self->spawn<caf::monitored + caf::detached>(remote_scan_task, ctx, task, flag,
+                                                              progress, reg, me, worker->handle);
+    self->send(handle, run_atom::value);
+    supervisor_state::running_task run;
+    run.addr = handle.address();
+    run.registry = task.registry;
+    run.cancel = flag;
+    run.progress = std::move(progress);
+    run.worker = worker->info.id;
+    run.remote = handle;
+    self->state.running.emplace(task.id, std::move(run));
+    worker->tasks.insert(task.id);
+    spdlog::info("scan task {} runs on worker {} ({})", task.id, worker->info.id,
+                 worker->info.address);
+    return;
+  }
   // Blocking HTTP and CPU work: each task gets a thread of its own.
   auto handle = self->spawn<caf::monitored + caf::detached>(scan_task, ctx, task, flag, progress,
                                                             reg, me);
   self->send(handle, run_atom::value);
-  self->state.running.emplace(task.id, supervisor_state::running_task{handle.address(),
-                                                                      task.registry, flag,
-                                                                      std::move(progress)});
+  supervisor_state::running_task run;
+  run.addr = handle.address();
+  run.registry = task.registry;
+  run.cancel = flag;
+  run.progress = std::move(progress);
+  self->state.running.emplace(task.id, std::move(run));
+}
+
+size_t local_running(self_ptr self) {
+  size_t n = 0;
+  for (auto& [id, run] : self->state.running)
+    n += run.worker == 0;
+  return n;
+}
+
+/// The joined worker with the most free slots, or null when all are full.
+supervisor_state::joined_worker* free_worker(self_ptr self) {
+  supervisor_state::joined_worker* best = nullptr;
+  size_t best_free = 0;
+  for (auto& [id, w] : self->state.workers) {
+    auto slots = static_cast<size_t>(std::max(w.info.slots, 0));
+    auto free = slots > w.tasks.size() ? slots - w.tasks.size() : 0;
+    if (free > best_free) {
+      best = &w;
+      best_free = free;
+    }
+  }
+  return best;
+}
+
+/// Tells a running task to stop: its flag, and when it runs remotely, its
+/// worker and its coordinator half (which ends at once).
+void stop_run(self_ptr self, uint64_t id, supervisor_state::running_task& run) {
+  *run.cancel = true;
+  if (!run.worker)
+    return;
+  if (auto w = self->state.workers.find(run.worker); w != self->state.workers.end())
+    caf::anon_send(w->second.handle, cancel_atom::value, id);
+  self->send(run.remote, cancel_atom::value);
+}
+
+/// A worker is gone (its connection dropped, or it stopped sending
+/// heartbeats): its tasks end as unavailable, so each is retried with an
+/// attempt counted, and it is forgotten. If it comes back, it is a new worker.
+void lose_worker(self_ptr self, daemon_context* ctx, uint64_t id, const std::string& why) {
+  auto& st = self->state;
+  auto w = st.workers.find(id);
+  if (w == st.workers.end())
+    return;
+  spdlog::warn("worker {} ({}) lost: {}; its {} task(s) are queued again", id,
+               w->second.info.address, why, w->second.tasks.size());
+  for (auto task : w->second.tasks)
+    if (auto r = st.running.find(task); r != st.running.end() && r->second.worker == id)
+      self->send(r->second.remote, stop_atom::value, "worker " + std::to_string(id) + " lost: " + why);
+  // A worker dropped for silence may still be connected: it is told to go.
+  caf::anon_send_exit(w->second.handle, caf::exit_reason::user_shutdown);
+  st.workers.erase(w);
+  ctx->stats.workers_joined = st.workers.size();
 }
 
 /// The next registry, after the last one served, with a task that can run now.
@@ -192,7 +267,14 @@ void dispatch(self_ptr self, daemon_context* ctx) {
 
 void dispatch_slots(self_ptr self, daemon_context* ctx) {
   auto& st = self->state;
-  while (!st.stopping && st.running.size() < static_cast<size_t>(ctx->cfg.max_parallel_scans)) {
+  while (!st.stopping) {
+    // A local slot first, else the worker with the most free slots.
+    supervisor_state::joined_worker* worker = nullptr;
+    if (local_running(self) >= static_cast<size_t>(ctx->cfg.max_parallel_scans)) {
+      worker = free_worker(self);
+      if (!worker)
+        return;
+    }
     auto* queue = next_queue(self);
     if (!queue)
       return;
@@ -213,7 +295,7 @@ void dispatch_slots(self_ptr self, daemon_context* ctx) {
            make_error(errc::not_found, "registry " + task->registry + " no longer exists"));
       continue;
     }
-    start(self, ctx, *task, *reg);
+    start(self, ctx, *task, *reg, worker);
   }
 }
 
@@ -224,6 +306,12 @@ void finish(self_ptr self, daemon_context* ctx, const scan_outcome& out) {
     return;
   auto run = it->second;
   st.running.erase(it); // the task has stopped: its slot is free
+  if (run.worker)
+    if (auto w = st.workers.find(run.worker); w != st.workers.end()) {
+      w->second.tasks.erase(out.task);
+      if (!out.ok && out.code == errc::cancelled && !run.cancel_requested && !run.stop_requested)
+        spdlog::info("scan task {} was stopped on worker {}", out.task, run.worker);
+    }
   if (!run.stop_requested)
     ctx->stats.scan_seconds.observe(
       std::chrono::duration<double>(std::chrono::steady_clock::now() - run.started).count());
@@ -330,7 +418,7 @@ void cancel_one(self_ptr self, daemon_context* ctx, uint64_t id, std::vector<uin
     if (it->second.cancel_requested)
       return;
     it->second.cancel_requested = true;
-    *it->second.cancel = true; // it stops within a second; finish() frees the slot then
+    stop_run(self, id, it->second); // it stops within a second; finish() frees the slot then
   } else {
     if (auto q = st.ready.find(task->registry); q != st.ready.end())
       q->second.erase(std::remove(q->second.begin(), q->second.end(), id), q->second.end());
@@ -388,6 +476,12 @@ supervisor_actor::behavior_type supervisor(self_ptr self, daemon_context* ctx) {
   recover(self, ctx);
   self->send(self, dispatch_atom::value);
   self->set_down_handler([self, ctx](caf::down_msg& msg) {
+    for (auto& [id, w] : self->state.workers)
+      if (w.handle.address() == msg.source) {
+        lose_worker(self, ctx, id, "its connection ended (" + to_string(msg.reason) + ")");
+        dispatch(self, ctx);
+        return;
+      }
     for (auto& [id, run] : self->state.running) {
       if (run.addr == msg.source) {
         // A task that ends without reporting has crashed.
@@ -467,12 +561,65 @@ supervisor_actor::behavior_type supervisor(self_ptr self, daemon_context* ctx) {
         return true;
       for (auto& [id, run] : st.running) {
         run.stop_requested = !run.cancel_requested;
-        *run.cancel = true;
+        stop_run(self, id, run);
       }
       st.stopped = self->make_response_promise<bool>();
       return st.stopped;
     },
     [self](status_atom) { return count(self); },
+    [self, ctx](join_atom, worker_info& info, caf::actor& handle) {
+      auto& st = self->state;
+      info.last_heartbeat = now();
+      auto id = info.id;
+      self->monitor(handle);
+      st.workers[id] = {std::move(info), caf::actor_cast<worker_actor>(handle), {}};
+      ctx->stats.workers_joined = st.workers.size();
+      if (!st.ticking) {
+        st.ticking = true;
+        self->delayed_send(self, std::chrono::seconds{1}, heartbeat_atom::value);
+      }
+      dispatch(self, ctx);
+    },
+    [self](heartbeat_atom, uint64_t id, int32_t running) {
+      if (auto w = self->state.workers.find(id); w != self->state.workers.end()) {
+        w->second.info.last_heartbeat = now();
+        w->second.info.running = running;
+      }
+    },
+    [self](done_atom, uint64_t worker, worker_result& result) {
+      auto r = self->state.running.find(result.task);
+      if (r == self->state.running.end() || r->second.worker != worker) {
+        // Cancelled or lost meanwhile (its slot is free already), or not its task.
+        spdlog::info("worker {} sent a result for task {}, which it no longer runs: dropped", worker,
+                     result.task);
+        return;
+      }
+      self->send(r->second.remote, done_atom::value, std::move(result));
+    },
+    [self, ctx](heartbeat_atom) {
+      auto& st = self->state;
+      auto t = now();
+      std::vector<uint64_t> silent;
+      for (auto& [id, w] : st.workers)
+        if (t - w.info.last_heartbeat > ctx->cfg.worker_heartbeat_timeout_seconds)
+          silent.push_back(id);
+      for (auto id : silent)
+        lose_worker(self, ctx, id, "no heartbeat for more than "
+                                     + std::to_string(ctx->cfg.worker_heartbeat_timeout_seconds) + " s");
+      if (!silent.empty())
+        dispatch(self, ctx);
+      st.ticking = !st.workers.empty();
+      if (st.ticking)
+        self->delayed_send(self, std::chrono::seconds{1}, heartbeat_atom::value);
+    },
+    [self](workers_atom) {
+      std::vector<worker_info> out;
+      for (auto& [id, w] : self->state.workers) {
+        out.push_back(w.info);
+        out.back().running = static_cast<int32_t>(w.tasks.size());
+      }
+      return out;
+    },
   };
 }
 

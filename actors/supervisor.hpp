@@ -11,6 +11,7 @@
 #include <deque>
 #include <map>
 #include <memory>
+#include <set>
 #include <string>
 
 #include <caf/actor_addr.hpp>
@@ -33,7 +34,17 @@ struct supervisor_state {
     bool cancel_requested = false;
     bool stop_requested = false; // shutdown: left queued for the next start
     std::chrono::steady_clock::time_point started = std::chrono::steady_clock::now();
+    uint64_t worker = 0;           // the remote worker it runs on; 0 = a local slot
+    remote_scan_task_actor remote; // its coordinator half, when remote
   };
+  /// The joined remote workers, by id: each is a slot pool of its own.
+  struct joined_worker {
+    worker_info info;
+    worker_actor handle;
+    std::set<uint64_t> tasks;
+  };
+  std::map<uint64_t, joined_worker> workers;
+  bool ticking = false; // the heartbeat check runs while workers are joined
   /// Ready tasks, per registry, in order: the slots go round the registries.
   std::map<std::string, std::deque<uint64_t>> ready;
   std::string last_registry; // the round's position

@@ -26,8 +26,16 @@ std::string daemon_config::validate() const {
     return "socket must not be empty";
   if (metrics_address.find(':') == std::string::npos)
     return "metrics_address must be host:port";
-  if (max_parallel_scans < 1 || max_parallel_scans > 256)
-    return "scan.max_parallel must be between 1 and 256";
+  if (max_parallel_scans < 0 || max_parallel_scans > 256)
+    return "scan.max_parallel must be between 0 and 256";
+  if (max_parallel_scans == 0 && worker_listen.empty())
+    return "scan.max_parallel = 0 (only workers scan) needs workers.listen";
+  if (!worker_listen.empty() && worker_token_file.empty())
+    return "workers.listen needs workers.token_file (the token workers join with)";
+  if (!worker_listen.empty() && worker_listen.rfind(':') == std::string::npos)
+    return "workers.listen must be host:port";
+  if (worker_heartbeat_timeout_seconds < 2 || worker_heartbeat_timeout_seconds > 3600)
+    return "workers.heartbeat_timeout_seconds must be between 2 and 3600";
   if (max_retries < 0 || max_retries > 100)
     return "scan.max_retries must be between 0 and 100";
   if (retry_backoff_seconds < 0)
@@ -83,6 +91,7 @@ void check_known_keys(const std::string& path, const toml::table& t) {
     {"secrets", {"enabled", "max_file_mib", "skip_test_paths"}}, // main's secret scanning
     {"license", {"quota", "auto_authorize"}},
     {"schedule", {"timezone"}},
+    {"workers", {"listen", "token_file", "insecure_link", "heartbeat_timeout_seconds"}},
     {"malware", {"enabled", "signature_dir", "max_file_mib", "max_archive_depth", "max_archive_files",
                  "max_scan_seconds"}}, // malware scanning
   };
@@ -116,6 +125,11 @@ void load_config_file(const std::string& path, daemon_config& cfg) {
   cfg.metrics_address = t["daemon"]["metrics_address"].value_or(cfg.metrics_address);
   cfg.log_level = t["daemon"]["log_level"].value_or(cfg.log_level);
   cfg.max_parallel_scans = t["scan"]["max_parallel"].value_or(cfg.max_parallel_scans);
+  cfg.worker_listen = t["workers"]["listen"].value_or(cfg.worker_listen);
+  cfg.worker_token_file = t["workers"]["token_file"].value_or(cfg.worker_token_file);
+  cfg.insecure_worker_link = t["workers"]["insecure_link"].value_or(cfg.insecure_worker_link);
+  cfg.worker_heartbeat_timeout_seconds
+    = t["workers"]["heartbeat_timeout_seconds"].value_or(cfg.worker_heartbeat_timeout_seconds);
   cfg.max_retries = t["scan"]["max_retries"].value_or(cfg.max_retries);
   cfg.retry_backoff_seconds = t["scan"]["retry_backoff_seconds"].value_or(cfg.retry_backoff_seconds);
   cfg.min_transfer_bytes_per_second

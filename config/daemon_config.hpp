@@ -16,6 +16,8 @@ struct daemon_config {
   std::string viewer_group;
   std::string metrics_address = "127.0.0.1:9464";
   std::string log_level = "info";
+  /// Local scan slots ([scan] max_parallel, --max-parallel-scans or
+  /// --scan-slots); 0 = only remote workers scan (needs worker_listen).
   int max_parallel_scans = 2;
   int max_retries = 2;
   int retry_backoff_seconds = 5;
@@ -57,6 +59,15 @@ struct daemon_config {
   int malware_max_archive_depth = 16;
   int malware_max_archive_files = 10000;
   int malware_max_scan_seconds = 120;
+
+  /// Remote scan workers ([workers]): where the coordinator listens for them
+  /// (host:port; empty = no workers), the file holding their shared token,
+  /// and whether the link may go without TLS (a trusted network only).
+  std::string worker_listen;
+  std::string worker_token_file;
+  bool insecure_worker_link = false;
+  /// A worker silent for this long is gone: its tasks are queued again.
+  int worker_heartbeat_timeout_seconds = 15;
 
   /// Empty when the settings make sense, else what is wrong.
   std::string validate() const;

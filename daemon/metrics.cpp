@@ -186,6 +186,9 @@ std::string metrics::render(store& db) const {
   sample(out, "regscan_tasks_waiting", "reason=\"budget\"", static_cast<double>(tasks_waiting_budget));
   sample(out, "regscan_tasks_waiting", "reason=\"backoff\"", static_cast<double>(tasks_waiting_backoff));
 
+  single(out, "regscan_workers_joined", "gauge", "Remote scan workers joined now.",
+         static_cast<double>(workers_joined));
+
   header(out, "regscan_syncs_finished_total", "counter", "Registry syncs that ended, by outcome.");
   sample(out, "regscan_syncs_finished_total", "outcome=\"succeeded\"", static_cast<double>(syncs_succeeded));
   sample(out, "regscan_syncs_finished_total", "outcome=\"failed\"", static_cast<double>(syncs_failed));

@@ -50,6 +50,7 @@ struct metrics {
   std::atomic<uint64_t> tasks_waiting_budget{0};
   std::atomic<uint64_t> tasks_waiting_backoff{0};
   std::atomic<uint64_t> tasks_running{0};
+  std::atomic<uint64_t> workers_joined{0}; // remote scan workers joined now
   histogram scan_seconds; // a scan task's run, from its start to its outcome
   histogram layer_pull_seconds; // one layer's fetch, streamed through the analyzer
 

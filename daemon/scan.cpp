@@ -64,16 +64,13 @@ std::string join_categories(const std::vector<std::string>& cats) {
 // Larger deltas are not cached (a layer of a million small wanted files).
 constexpr size_t max_cached_layer_size = 16u << 20;
 
-bool replay_cached_layer(services& ctx, image_analyzer& analyzer, const std::string& digest,
-                         const std::string& diff_id, const std::string& version) {
-  auto stored = ctx.db->get_layer(diff_id, version);
-  if (!stored) {
-    spdlog::warn("layer cache: {}", stored.err().message);
+bool replay_cached_layer(layer_cache_access& cache, image_analyzer& analyzer,
+                         const std::string& digest, const std::string& diff_id,
+                         const std::string& version) {
+  auto stored = cache.find(diff_id, version);
+  if (!stored)
     return false;
-  }
-  if (!*stored)
-    return false;
-  auto delta = codec::decode_layer_delta(**stored);
+  auto delta = codec::decode_layer_delta(*stored);
   if (!delta) {
     spdlog::warn("layer cache: {}: {}", diff_id, delta.err().message);
     return false;
@@ -81,7 +78,7 @@ bool replay_cached_layer(services& ctx, image_analyzer& analyzer, const std::str
   return analyzer.replay_layer(digest, *delta);
 }
 
-void cache_layer(services& ctx, image_analyzer& analyzer, const std::string& diff_id,
+void cache_layer(layer_cache_access& cache, image_analyzer& analyzer, const std::string& diff_id,
                  const std::string& version) {
   auto delta = analyzer.take_delta();
   if (!delta) {
@@ -93,15 +90,59 @@ void cache_layer(services& ctx, image_analyzer& analyzer, const std::string& dif
     spdlog::debug("layer cache: {} is {} bytes encoded: not cached", diff_id, encoded.size());
     return;
   }
-  if (auto put = ctx.db->put_layer(diff_id, version, encoded); !put)
-    spdlog::warn("layer cache: {}", put.err().message);
+  cache.keep(diff_id, version, std::move(encoded));
+}
+
+bool wants_category(const std::vector<std::string>& categories, std::string_view category) {
+  return categories.empty()
+         || std::find(categories.begin(), categories.end(), category) != categories.end();
+}
+
+void set_up(image_analyzer& analyzer, const layer_scanners& scanners) {
+  if (scanners.secrets)
+    analyzer.look_for_secrets(scanners.secrets);
+  if (scanners.malware)
+    analyzer.look_for_malware(scanners.malware);
 }
 
 } // namespace
 
-expected<void> run_scan(services& ctx, const std::string& image_key, scan_hooks& hooks) {
-  auto is_cancelled = [&] { return hooks.cancel && *hooks.cancel; };
-  auto cancelled_error = [&] { return make_error(errc::cancelled, "scan of " + image_key + " cancelled"); };
+std::optional<std::string> stored_layer_cache::find(const std::string& diff_id,
+                                                    const std::string& version) {
+  auto stored = db_.get_layer(diff_id, version);
+  if (!stored) {
+    spdlog::warn("layer cache: {}", stored.err().message);
+    return std::nullopt;
+  }
+  if (!*stored)
+    return std::nullopt;
+  return std::string(**stored);
+}
+
+void stored_layer_cache::keep(const std::string& diff_id, const std::string& version,
+                              std::string encoded) {
+  if (auto put = db_.put_layer(diff_id, version, encoded); !put)
+    spdlog::warn("layer cache: {}", put.err().message);
+}
+
+layer_scanners scanners_for(const services& ctx, const std::vector<std::string>& categories) {
+  layer_scanners out;
+  if (wants_category(categories, "secrets"))
+    out.secrets = ctx.secret_scanner_in_use();
+  if (wants_category(categories, "malware"))
+    out.malware = ctx.malware_scanner_in_use();
+  return out;
+}
+
+std::string layer_cache_version(const layer_scanners& scanners) {
+  image_analyzer analyzer;
+  set_up(analyzer, scanners);
+  return analyzer.cache_version();
+}
+
+expected<prepared_scan> prepare_scan(services& ctx, const std::string& image_key,
+                                     const std::atomic<bool>* cancel) {
+  prepared_scan prep;
   auto img = ctx.db->get_image(image_key);
   if (!img)
     return img.err();
@@ -111,7 +152,7 @@ expected<void> run_scan(services& ctx, const std::string& image_key, scan_hooks&
   auto rec = ctx.db->get_registry(img->registry);
   if (!rec)
     return rec.err();
-  auto client = ctx.client_for(*rec, hooks.cancel);
+  auto client = ctx.client_for(*rec, cancel);
   if (!client)
     return client.err();
   // The manifest is fetched again by digest: it is small, and verified.
@@ -120,7 +161,20 @@ expected<void> run_scan(services& ctx, const std::string& image_key, scan_hooks&
     return resolved.err();
   if (resolved->size() != 1)
     return make_error(errc::invalid, "manifest " + img->digest + " is not a single-platform image");
-  auto& oci = resolved->front();
+  prep.image_key = image_key;
+  prep.img = std::move(*img);
+  prep.registry = std::move(*rec);
+  prep.oci = std::move(resolved->front());
+  prep.client.emplace(std::move(*client));
+  return prep;
+}
+
+expected<inventory> pull_and_analyze(oci_client& client, const oci_image& oci,
+                                     const std::string& image_key, const std::string& registry,
+                                     const layer_scanners& scanners, layer_cache_access& cache,
+                                     metrics& stats, scan_hooks& hooks) {
+  auto is_cancelled = [&] { return hooks.cancel && *hooks.cancel; };
+  auto cancelled_error = [&] { return make_error(errc::cancelled, "scan of " + image_key + " cancelled"); };
   bool permitted = false;
   // One pull permit per image, taken before its first blob is fetched.
   auto take_permit = [&]() -> expected<void> {
@@ -128,29 +182,19 @@ expected<void> run_scan(services& ctx, const std::string& image_key, scan_hooks&
       return {};
     auto until = hooks.acquire_pull();
     if (until < 0)
-      return make_error(errc::unavailable, "registry " + img->registry + " did not grant a pull");
+      return make_error(errc::unavailable, "registry " + registry + " did not grant a pull");
     if (until > 0) {
       hooks.budget_until = until;
-      return make_error(errc::limit, "the pull budget of registry " + img->registry
+      return make_error(errc::limit, "the pull budget of registry " + registry
                                        + " is spent until " + std::to_string(until));
     }
     permitted = true;
-    ctx.stats.image_pulled(img->registry);
+    stats.image_pulled(registry);
     return {};
   };
 
-  auto wants = [&](std::string_view category) {
-    return hooks.categories.empty()
-           || std::find(hooks.categories.begin(), hooks.categories.end(), category)
-                != hooks.categories.end();
-  };
   image_analyzer analyzer;
-  auto secrets = wants("secrets") ? ctx.secret_scanner_in_use() : nullptr;
-  if (secrets)
-    analyzer.look_for_secrets(secrets);
-  auto malware = wants("malware") ? ctx.malware_scanner_in_use() : nullptr;
-  if (malware)
-    analyzer.look_for_malware(malware);
+  set_up(analyzer, scanners);
   // The layer cache is keyed by diffID: the config lists them in layer order.
   bool use_cache = oci.diff_ids.size() == oci.layers.size();
   auto version = analyzer.cache_version();
@@ -164,13 +208,13 @@ expected<void> run_scan(services& ctx, const std::string& image_key, scan_hooks&
     if (is_cancelled())
       return cancelled_error();
     if (use_cache) {
-      if (replay_cached_layer(ctx, analyzer, layer.digest, oci.diff_ids[i], version)) {
-        ctx.stats.layer_cache_hits++;
-        ctx.stats.layer_cache_hit_bytes += layer.size;
+      if (replay_cached_layer(cache, analyzer, layer.digest, oci.diff_ids[i], version)) {
+        stats.layer_cache_hits++;
+        stats.layer_cache_hit_bytes += layer.size;
         ++cached;
         continue;
       }
-      ctx.stats.layer_cache_misses++;
+      stats.layer_cache_misses++;
     }
     if (auto ok = take_permit(); !ok)
       return ok.err();
@@ -188,9 +232,9 @@ expected<void> run_scan(services& ctx, const std::string& image_key, scan_hooks&
       return fed;
     };
     auto started = std::chrono::steady_clock::now();
-    auto got = client->fetch_blob(img->repository, layer.digest, sink, layer.size);
-    ctx.stats.layer_pulled(img->registry, pulled,
-                           std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
+    auto got = client.fetch_blob(oci.repository, layer.digest, sink, layer.size);
+    stats.layer_pulled(registry, pulled,
+                       std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
     if (is_cancelled())
       return cancelled_error();
     // A layer whose bytes are bad (corrupt, truncated, a bomb, over a limit)
@@ -212,14 +256,39 @@ expected<void> run_scan(services& ctx, const std::string& image_key, scan_hooks&
                         true);
       continue;
     }
-    cache_layer(ctx, analyzer, diff_id, version);
+    cache_layer(cache, analyzer, diff_id, version);
   }
   if (use_cache)
     spdlog::info("scan of {}: {} of {} layers from the layer cache", image_key, cached,
                  oci.layers.size());
+  return analyzer.finish();
+}
+
+expected<void> run_scan(services& ctx, const std::string& image_key, scan_hooks& hooks) {
+  auto prep = prepare_scan(ctx, image_key, hooks.cancel);
+  if (!prep)
+    return prep.err();
+  auto scanners = scanners_for(ctx, hooks.categories);
+  stored_layer_cache cache{*ctx.db};
+  auto inv = pull_and_analyze(*prep->client, prep->oci, image_key, prep->img.registry, scanners,
+                              cache, ctx.stats, hooks);
+  if (!inv)
+    return inv.err();
+  return store_scan(ctx, *prep, std::move(*inv), scanners, hooks);
+}
+
+expected<void> store_scan(services& ctx, const prepared_scan& prep, inventory inv,
+                          const layer_scanners& scanners, scan_hooks& hooks) {
+  auto& image_key = prep.image_key;
+  auto* img = &prep.img;
+  auto& oci = prep.oci;
+  auto is_cancelled = [&] { return hooks.cancel && *hooks.cancel; };
+  auto cancelled_error = [&] { return make_error(errc::cancelled, "scan of " + image_key + " cancelled"); };
+  auto wants = [&](std::string_view category) { return wants_category(hooks.categories, category); };
+  auto& secrets = scanners.secrets;
   scan_result result;
   result.image_key = image_key;
-  result.inv = analyzer.finish();
+  result.inv = std::move(inv);
   if (secrets) {
     std::vector<std::string> layers;
     for (auto& l : oci.layers)

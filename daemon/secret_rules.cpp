@@ -5,10 +5,9 @@
 
 namespace regscan {
 
-namespace {
-
-expected<std::shared_ptr<const secret_scanner>> build_scanner(const services& ctx,
-                                                              std::string_view toml) {
+expected<std::shared_ptr<const secret_scanner>>
+build_secret_scanner(std::string_view toml, std::string fingerprint_key, bool skip_test_paths,
+                     uint64_t max_file_bytes) {
   secret_ruleset rules;
   if (!toml.empty()) {
     auto parsed = parse_gitleaks_toml(toml);
@@ -16,12 +15,24 @@ expected<std::shared_ptr<const secret_scanner>> build_scanner(const services& ct
       return make_error(errc::invalid, "secret rules: " + parsed.err().message);
     rules = std::move(*parsed);
   }
-  rules.allowlist_default_paths = ctx.cfg.secrets_skip_test_paths;
-  auto built = secret_scanner::build(rules, ctx.secrets->derive_key("secret fingerprints"),
-                                     secret_scan_limits{.max_file_size = ctx.cfg.secrets_max_file_bytes});
+  rules.allowlist_default_paths = skip_test_paths;
+  auto built = secret_scanner::build(rules, std::move(fingerprint_key),
+                                     secret_scan_limits{.max_file_size = max_file_bytes});
   if (!built)
     return make_error(errc::invalid, "secret rules: " + built.err().message);
   return built;
+}
+
+std::string secret_fingerprint_key(const services& ctx) {
+  return ctx.secrets->derive_key("secret fingerprints");
+}
+
+namespace {
+
+expected<std::shared_ptr<const secret_scanner>> build_scanner(const services& ctx,
+                                                              std::string_view toml) {
+  return build_secret_scanner(toml, secret_fingerprint_key(ctx), ctx.cfg.secrets_skip_test_paths,
+                              ctx.cfg.secrets_max_file_bytes);
 }
 
 } // namespace

@@ -1028,6 +1028,11 @@ int main(int argc, char** argv) {
   auto* scan_list = scan->add_subcommand("list", "list scan tasks");
   scan_list->add_flag("--json", as_json, "print JSON");
 
+  auto* workers = app.add_subcommand("workers", "the remote scan workers joined to the daemon");
+  workers->require_subcommand(1);
+  auto* workers_list = workers->add_subcommand("list", "id, address, slots, running tasks, last heartbeat, version");
+  workers_list->add_flag("--json", as_json, "print JSON");
+
   add_console_ops(app);
 
   // db
@@ -1455,6 +1460,19 @@ int main(int argc, char** argv) {
     for (auto t : doc.get_array())
       std::cout << "task " << str(t, "task")
                 << (str(t, "cancelled") == "yes" ? " cancelled" : " was not active") << "\n";
+  } else if (*workers_list) {
+    auto r = call("GET", "/workers");
+    if (as_json) {
+      print_json(r);
+      return 0;
+    }
+    std::vector<std::vector<std::string>> rows;
+    for (auto w : parse_ok(r).get_array())
+      rows.push_back({str(w, "id"), str(w, "address"), str(w, "host"), str(w, "slots"),
+                      str(w, "running"), when(w, "last_heartbeat"), when(w, "joined_at"),
+                      str(w, "version")});
+    print_table({"ID", "ADDRESS", "HOST", "SLOTS", "RUNNING", "LAST HEARTBEAT", "JOINED", "VERSION"},
+                rows);
   } else if (*scan_list) {
     auto r = call("GET", "/scans");
     if (as_json) {

@@ -13,6 +13,7 @@
 
 #include <CLI/CLI.hpp>
 #include <caf/all.hpp>
+#include <caf/io/all.hpp>
 #include <spdlog/spdlog.h>
 
 #include "daemon/front/control_access.hpp"
@@ -28,6 +29,7 @@
 #include "actors/scheduler.hpp"
 #include "actors/supervisor.hpp"
 #include "actors/vulndb.hpp"
+#include "actors/worker_gate.hpp"
 #include "daemon/logging.hpp"
 
 using namespace regscan;
@@ -148,7 +150,9 @@ void reload(daemon_context& ctx, const daemon_config& fresh) {
   applied.log_level = fresh.log_level;
   if (applied.data_dir != fresh.data_dir || applied.socket != fresh.socket
       || applied.metrics_address != fresh.metrics_address
-      || applied.max_parallel_scans != fresh.max_parallel_scans)
+      || applied.max_parallel_scans != fresh.max_parallel_scans
+      || applied.worker_listen != fresh.worker_listen
+      || applied.worker_token_file != fresh.worker_token_file)
     spdlog::warn("configuration reloaded: changes other than log_level take effect at the next start");
 }
 
@@ -186,6 +190,19 @@ int main(int argc, char** argv) {
   flag(app.add_option("--log-level", f.log_level, "trace|debug|info|warn|error"), &daemon_config::log_level);
   flag(app.add_option("--max-parallel-scans", f.max_parallel_scans, "scans that run at once"),
        &daemon_config::max_parallel_scans);
+  flag(app.add_option("--scan-slots", f.max_parallel_scans,
+                      "local scan slots (the same as --max-parallel-scans); 0 = only remote "
+                      "workers scan"),
+       &daemon_config::max_parallel_scans);
+  flag(app.add_option("--worker-listen", f.worker_listen,
+                      "host:port where remote scan workers (regscan-worker) join"),
+       &daemon_config::worker_listen);
+  flag(app.add_option("--worker-token-file", f.worker_token_file,
+                      "file whose first line is the token workers must join with"),
+       &daemon_config::worker_token_file);
+  flag(app.add_flag("--insecure-worker-link", f.insecure_worker_link,
+                    "workers join without TLS (a trusted network only)"),
+       &daemon_config::insecure_worker_link);
   flag(app.add_option("--osv-mirror", f.osv_mirror, "base URL of OSV exports: <mirror>/<ecosystem>/all.zip"),
        &daemon_config::osv_mirror);
   app.footer("Signals: SIGTERM or SIGINT stop it (running scans are left queued for the next "
@@ -257,8 +274,22 @@ int main(int argc, char** argv) {
   pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
   ::signal(SIGPIPE, SIG_IGN);
 
+  // Remote workers: the token is read and the link checked before anything starts.
+  std::string worker_token;
+  if (!cfg.worker_listen.empty()) {
+    if (!cfg.insecure_worker_link)
+      return fail("the worker link has no TLS yet: set --insecure-worker-link (workers.insecure_link "
+                  "= true) to let workers join over a trusted network");
+    auto token = read_worker_token(cfg.worker_token_file);
+    if (!token)
+      return fail(token.err().message);
+    worker_token = std::move(*token);
+  }
+
   caf::actor_system_config sys_cfg;
   sys_cfg.add_message_types<caf::id_block::regscan>();
+  if (!cfg.worker_listen.empty())
+    sys_cfg.load<caf::io::middleman>();
   caf::actor_system sys{sys_cfg};
 
   // The registries' actors exist before the supervisor dispatches a task.
@@ -268,6 +299,28 @@ int main(int argc, char** argv) {
   for (auto& rec : *registries)
     start_registry(sys, ctx, rec);
   auto sup = sys.spawn(supervisor, &ctx);
+  std::optional<coordinator_actor> gate;
+  if (!cfg.worker_listen.empty()) {
+    auto colon = cfg.worker_listen.rfind(':');
+    auto host = cfg.worker_listen.substr(0, colon);
+    int port = 0;
+    try {
+      port = std::stoi(cfg.worker_listen.substr(colon + 1));
+    } catch (const std::exception&) {
+      port = -1;
+    }
+    if (port <= 0 || port > 65535)
+      return fail("workers.listen " + cfg.worker_listen + ": bad port");
+    gate = sys.spawn(worker_gate, sup, worker_token, std::string{REGSCAN_VERSION});
+    auto published = sys.middleman().publish(*gate, static_cast<uint16_t>(port),
+                                              host.empty() ? nullptr : host.c_str(), true);
+    if (!published)
+      return fail("cannot listen for workers on " + cfg.worker_listen + ": "
+                  + sys.render(published.error()));
+    spdlog::warn("workers join on {} without TLS (--insecure-worker-link): the token and the "
+                 "registry credentials of each job cross the network in the clear",
+                 cfg.worker_listen);
+  }
   auto vulndb = start_vulndb(sys, ctx);
   control_api api{sys, ctx, sup, vulndb};
   std::optional<scheduler_actor> nightly;
@@ -338,6 +391,8 @@ int main(int argc, char** argv) {
                [](caf::error& err) { spdlog::warn("scans did not stop in time: {}", to_string(err)); });
   }
   caf::anon_send_exit(sup, caf::exit_reason::user_shutdown);
+  if (gate)
+    caf::anon_send_exit(*gate, caf::exit_reason::user_shutdown);
   stop_vulndb(ctx, vulndb);
   if (nightly)
     caf::anon_send_exit(*nightly, caf::exit_reason::user_shutdown);

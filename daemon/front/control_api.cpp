@@ -111,6 +111,8 @@ http_reply control_api::route(const http_exchange& ex) {
     return list_tasks();
   if (path == "/scans/cancel" && m == "POST")
     return cancel_scan(ex.body);
+  if (path == "/workers" && m == "GET")
+    return list_workers();
   if (path == "/db/import" && m == "POST")
     return db_import(query, ex.body);
   if (path == "/db/status" && m == "GET")
@@ -565,6 +567,33 @@ http_reply control_api::list_tasks() {
   w.begin_array();
   for (auto& t : *tasks)
     write_task(w, t);
+  w.end_array();
+  return json_ok(w.take());
+}
+
+http_reply control_api::list_workers() {
+  std::vector<worker_info> workers;
+  std::string problem;
+  caf::scoped_actor self{sys_};
+  self->request(supervisor_, actor_timeout, workers_atom::value)
+    .receive([&](std::vector<worker_info>& got) { workers = std::move(got); },
+             [&](caf::error& err) { problem = "the supervisor did not answer: " + to_string(err); });
+  if (!problem.empty())
+    return json_error(500, problem);
+  json_writer w;
+  w.begin_array();
+  for (auto& x : workers)
+    w.begin_object()
+      .field("id", x.id)
+      .field("address", x.address)
+      .field("host", x.host)
+      .field("version", x.version)
+      .field("slots", x.slots)
+      .field("running", x.running)
+      .field("joined_at", x.joined_at)
+      .field("last_heartbeat", x.last_heartbeat)
+      .field("malware_version", x.malware_version)
+      .end_object();
   w.end_array();
   return json_ok(w.take());
 }

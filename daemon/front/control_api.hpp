@@ -45,6 +45,7 @@ class control_api {
   http_reply start_scan(const std::string& body);
   http_reply cancel_scan(const std::string& body);
   http_reply list_tasks();
+  http_reply list_workers();
   /// Every kept task, as the supervisor sees it (with why and until when it waits).
   expected<std::vector<task_record>> supervised_tasks();
   http_reply db_import(std::string_view query, const std::string& body);

@@ -2,9 +2,10 @@
 """A registry in front of a registry that never sends some blobs: requests
 are passed through (credentials included), except a GET of a blob whose
 digest is named, which is held until the client goes away. A scan of an
-image with such a layer runs until it is cancelled.
+image with such a layer runs until it is cancelled. With --delay SECONDS,
+such a blob is only held that long, then sent.
 
-  slow_proxy.py PORT UPSTREAM_URL DIGEST...
+  slow_proxy.py PORT UPSTREAM_URL [--delay SECONDS] DIGEST...
 """
 import http.server
 import sys
@@ -12,7 +13,11 @@ import time
 import urllib.error
 import urllib.request
 
-PORT, UPSTREAM, HELD = int(sys.argv[1]), sys.argv[2].rstrip("/"), set(sys.argv[3:])
+PORT, UPSTREAM, HELD = int(sys.argv[1]), sys.argv[2].rstrip("/"), sys.argv[3:]
+DELAY = None
+if HELD[:1] == ["--delay"]:
+    DELAY, HELD = float(HELD[1]), HELD[2:]
+HELD = set(HELD)
 
 
 class Proxy(http.server.BaseHTTPRequestHandler):
@@ -21,8 +26,10 @@ class Proxy(http.server.BaseHTTPRequestHandler):
 
     def relay(self, send_body):
         if self.command == "GET" and any(self.path.endswith("/blobs/" + d) for d in HELD):
-            time.sleep(600)  # held: the client gives up (or is cancelled) first
-            return
+            if DELAY is None:
+                time.sleep(600)  # held: the client gives up (or is cancelled) first
+                return
+            time.sleep(DELAY)
         req = urllib.request.Request(UPSTREAM + self.path, method=self.command)
         for k in ("Authorization", "Accept", "Range"):
             if self.headers.get(k):

@@ -11,7 +11,7 @@ paths=("" registry "registry add" "registry edit" "registry list" "registry show
        "registry test" sync overview images "images list" "images export" image "image show" report scan "scan cancel" "scan list"
        db "db import" "db update" "db status" authorize unauthorize license "license show" schedule
        "schedule show" "schedule set" "schedule disable" exception "exception add" "exception list"
-       "exception remove")
+       "exception remove" workers "workers list")
 missing=0
 for p in "${paths[@]}"; do
   # shellcheck disable=SC2086
