@@ -314,6 +314,9 @@ TEST(reports, package_urls) {
   p.name = "@babel/core";
   p.version = "7.0.0";
   EXPECT_EQ(package_url(p), "pkg:npm/%40babel/core@7.0.0");
+  p.kind = "git"; // not the registry's package: no purl
+  EXPECT_EQ(package_url(p), "");
+  p.kind.clear();
   p.ecosystem = "PyPI";
   p.name = "Typing_Extensions";
   EXPECT_EQ(package_url(p), "pkg:pypi/typing-extensions@7.0.0");
