@@ -369,7 +369,9 @@ TEST(reports, validate_against_the_published_schemas) {
   res.inv.os = {"debian", "12", "bookworm", "Debian GNU/Linux 12 (bookworm)"};
   res.inv.packages = {
     {"Debian:12", "libssl3", "3.0.11-1~deb12u2", "openssl", "3.0.11-1~deb12u2", "var/lib/dpkg/status", "sha256:l1", "", ""},
-    {"npm", "@scope/thing, with comma", "1.0.0", "", "", "app/node_modules/x y/package.json", "sha256:l2", "", ""}};
+    {"npm", "@scope/thing, with comma", "1.0.0", "", "", "app/node_modules/x y/package.json", "sha256:l2", "", ""},
+    {"npm", "gitpkg", "1.2.0", "gitpkg", "1.2.0", "app/package-lock.json", "sha256:l2", "", "", "git",
+     "git+https://example.org/gitpkg.git#959134967dd651d9ec1f5dcf26dc833b2ed75b4a"}};
   finding f;
   f.id = "DSA-5532-1";
   f.aliases = {"CVE-2023-5363", "CVE-2023-5678"};
@@ -406,6 +408,11 @@ TEST(reports, validate_against_the_published_schemas) {
   EXPECT_EQ(validate("cyclonedx", cdx), "") << cdx;
   EXPECT_NE(cdx.find("\"ref\":\"pkg-0\""), std::string::npos);
   EXPECT_NE(cdx.find("\"purl\":\"pkg:deb/debian/libssl3@3.0.11-1~deb12u2?distro=debian-12\""), std::string::npos);
+  // The git dependency: no purl (not the registry's package), its kind and source.
+  EXPECT_EQ(cdx.find("pkg:npm/gitpkg"), std::string::npos);
+  EXPECT_NE(cdx.find(R"({"name":"regscan:kind","value":"git"})"), std::string::npos) << cdx;
+  EXPECT_NE(cdx.find(R"("regscan:source_url","value":"git+https://example.org/gitpkg.git#959134967dd651d9ec1f5dcf26dc833b2ed75b4a")"),
+            std::string::npos);
   auto json = json_report(r, res);
   EXPECT_NE(json.find("\"worst\":{\"kind\":\"secret\""), std::string::npos);
 }
