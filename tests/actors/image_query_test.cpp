@@ -306,7 +306,7 @@ TEST(image_details, risk_summary) {
 }
 
 TEST(reports, package_urls) {
-  package p{"Debian:12", "libssl3", "3.0.11-1~deb12u2", "openssl", "3.0.11-1~deb12u2", "var/lib/dpkg/status", "", "", ""};
+  package p{"Debian:12", "libssl3", "3.0.11-1~deb12u2", "openssl", "3.0.11-1~deb12u2", "var/lib/dpkg/status", "", "", "", "", ""};
   EXPECT_EQ(package_url(p), "pkg:deb/debian/libssl3@3.0.11-1~deb12u2?distro=debian-12");
   p.version = "1:2.36+dfsg-1";
   EXPECT_EQ(package_url(p), "pkg:deb/debian/libssl3@1%3A2.36%2Bdfsg-1?distro=debian-12");
@@ -368,8 +368,8 @@ TEST(reports, validate_against_the_published_schemas) {
   scan_result res;
   res.inv.os = {"debian", "12", "bookworm", "Debian GNU/Linux 12 (bookworm)"};
   res.inv.packages = {
-    {"Debian:12", "libssl3", "3.0.11-1~deb12u2", "openssl", "3.0.11-1~deb12u2", "var/lib/dpkg/status", "sha256:l1", "", ""},
-    {"npm", "@scope/thing, with comma", "1.0.0", "", "", "app/node_modules/x y/package.json", "sha256:l2", "", ""},
+    {"Debian:12", "libssl3", "3.0.11-1~deb12u2", "openssl", "3.0.11-1~deb12u2", "var/lib/dpkg/status", "sha256:l1", "", "", "", ""},
+    {"npm", "@scope/thing, with comma", "1.0.0", "", "", "app/node_modules/x y/package.json", "sha256:l2", "", "", "", ""},
     {"npm", "gitpkg", "1.2.0", "gitpkg", "1.2.0", "app/package-lock.json", "sha256:l2", "", "", "git",
      "git+https://example.org/gitpkg.git#959134967dd651d9ec1f5dcf26dc833b2ed75b4a"}};
   finding f;

@@ -193,12 +193,13 @@ void check(const fixture& f) {
   }
   EXPECT_EQ(unversioned, f.unversioned);
   for (const auto& p : inv.packages) {
-    if (p.kind.empty())
+    if (p.kind.empty()) {
       EXPECT_TRUE(truth.contains(p.name + "@" + p.version))
         << p.name << "@" << p.version << " is listed by regscan, not by " << f.tool;
-    else
+    } else {
       EXPECT_TRUE(truth_names.contains(p.name))
         << p.kind << " " << p.name << " is listed by regscan, not by " << f.tool;
+    }
   }
   // The git dependency: listed as such, from the commit the tool installed
   // (npm and berry name it; yarn 1 and pnpm ls do not).
