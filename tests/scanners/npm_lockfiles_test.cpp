@@ -203,8 +203,9 @@ void check(const fixture& f) {
   }
   // The git dependency: listed as such, from the commit the tool installed
   // (npm and berry name it; yarn 1 and pnpm ls do not).
-  if (f.project == "mix" && (f.tool.starts_with("npm") || f.tool == "berry"))
+  if (f.project == "mix" && (f.tool.starts_with("npm") || f.tool == "berry")) {
     EXPECT_EQ(tool.commits.size(), 1u);
+  }
   for (const auto& [name, commit] : tool.commits) {
     ASSERT_TRUE(with_kind.contains(name)) << name;
     EXPECT_EQ(with_kind[name]->kind, "git") << name;
