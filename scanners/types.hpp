@@ -44,6 +44,17 @@ struct package {
   std::string layer;          // digest of the layer that introduced it
   std::string owner;          // for a language package: the OS package that owns its file
   std::string module;         // rpm: the module stream it was built in ("nodejs:18"), if any
+  // Where the package comes from when not from its ecosystem's registry:
+  //   ""          the registry (the normal case): matched against advisories
+  //   "root"      the project a lockfile is for (its own package.json)
+  //   "workspace" a workspace member of that project
+  //   "git"       a git repository (version: its package.json's, else the commit)
+  //   "tarball"   a tarball URL or file
+  //   "directory" a local folder (npm/yarn "file:", "link:", "portal:")
+  // A package with a kind is listed, never matched: its version says nothing
+  // about the registry package of the same name.
+  std::string kind;
+  std::string source_url;     // with a kind: the git URL and commit, the tarball, the folder
 };
 
 template <maybe_const<package> P, class F>
@@ -57,6 +68,8 @@ void fields(P& p, F&& f) {
   f("layer", p.layer);
   f("owner", p.owner);
   f("module", p.module, {.omit_empty = true});
+  f("kind", p.kind, {.omit_empty = true});
+  f("source_url", p.source_url, {.omit_empty = true});
 }
 
 /// A file an OS package installed (dpkg's info/*.list, apk's R: lines, rpm's file list).

@@ -8,8 +8,9 @@ namespace regscan::codec {
 
 namespace {
 
-// 2: packages carry their module stream; 3: and the layer's secrets; 4: and its malware
-constexpr uint8_t format_version = 4;
+// 2: packages carry their module stream; 3: and the layer's secrets; 4: and its malware;
+// 5: packages carry their kind and source URL
+constexpr uint8_t format_version = 5;
 // A delta is a few MiB at most (the path cap is 32 MiB): refuse to inflate
 // more than this from a damaged value.
 constexpr uint64_t max_decoded_size = 256ull << 20;
@@ -99,7 +100,7 @@ void write_part(writer& w, const cataloger_output& p) {
   for (const auto& pkg : p.packages)
     for (const auto* field : {&pkg.ecosystem, &pkg.name, &pkg.version, &pkg.source_name,
                               &pkg.source_version, &pkg.file, &pkg.layer, &pkg.owner,
-                              &pkg.module})
+                              &pkg.module, &pkg.kind, &pkg.source_url})
       w.text(*field);
   w.number(p.owned.size());
   for (const auto& f : p.owned) {
@@ -118,7 +119,8 @@ cataloger_output read_part(reader& r) {
   for (auto n = r.count(); n > 0 && r.ok(); --n) {
     auto& pkg = p.packages.emplace_back();
     for (auto* field : {&pkg.ecosystem, &pkg.name, &pkg.version, &pkg.source_name,
-                        &pkg.source_version, &pkg.file, &pkg.layer, &pkg.owner, &pkg.module})
+                        &pkg.source_version, &pkg.file, &pkg.layer, &pkg.owner, &pkg.module,
+                        &pkg.kind, &pkg.source_url})
       *field = r.text();
   }
   for (auto n = r.count(); n > 0 && r.ok(); --n) {

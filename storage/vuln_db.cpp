@@ -27,7 +27,7 @@ namespace {
 std::string package_identity(const package& p) {
   std::string k;
   for (auto* part : {&p.ecosystem, &p.name, &p.version, &p.source_name, &p.source_version,
-                     &p.owner, &p.module})
+                     &p.owner, &p.module, &p.kind})
     k.append(*part).push_back('\0');
   return k;
 }

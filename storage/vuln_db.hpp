@@ -33,7 +33,7 @@ class advisory_cache {
 
   /// The findings of an equal package matched earlier through this cache
   /// (images share most of their packages), or nullptr. Equal means the
-  /// same ecosystem, names, versions and owner; the layer may differ.
+  /// same ecosystem, names, versions, owner, module and kind; the layer may differ.
   const std::vector<finding>* matched(const package& pkg);
   void remember(const package& pkg, std::vector<finding> findings);
 

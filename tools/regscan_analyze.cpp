@@ -125,7 +125,7 @@ int main(int argc, char** argv) {
       w.end_array();
     }
     w.key("packages").begin_array();
-    for (const auto& p : inv.packages)
+    for (const auto& p : inv.packages) {
       w.begin_object()
         .field("ecosystem", p.ecosystem)
         .field("name", p.name)
@@ -134,8 +134,11 @@ int main(int argc, char** argv) {
         .field("source_version", p.source_version)
         .field("file", p.file)
         .field("layer", p.layer)
-        .field("owner", p.owner)
-        .end_object();
+        .field("owner", p.owner);
+      if (!p.kind.empty()) // not from the registry: never matched
+        w.field("kind", p.kind).field("source_url", p.source_url);
+      w.end_object();
+    }
     w.end_array();
     if (secrets) {
       w.key("secrets").begin_array();

@@ -1383,12 +1383,17 @@ int main(int argc, char** argv) {
         simdjson::dom::array arr;
         if (!entry["packages"].get(arr))
           for (auto p : arr)
-            rows.push_back({str(p, "ecosystem"), str(p, "name"), str(p, "version"),
+            // KIND: "-" for a registry package, else root, workspace, git,
+            // tarball or directory (never matched; --json adds source_url).
+            rows.push_back({str(p, "ecosystem"), str(p, "name"),
+                            str(p, "version").empty() ? "-" : str(p, "version"),
+                            str(p, "kind").empty() ? "-" : str(p, "kind"),
                             str(p, "source_name"), str(p, "file"),
                             short_digest(str(p, "layer")),
                             str(p, "owner").empty() ? "-" : str(p, "owner"), str(p, "step")});
         std::cout << "\n";
-        print_table({"ECOSYSTEM", "NAME", "VERSION", "SOURCE", "FILE", "LAYER", "OWNER", "STEP"},
+        print_table({"ECOSYSTEM", "NAME", "VERSION", "KIND", "SOURCE", "FILE", "LAYER", "OWNER",
+                     "STEP"},
                     rows);
       }
     }

@@ -109,6 +109,11 @@ std::string image_ref(const image_row& row) {
 } // namespace
 
 std::string package_url(const package& p) {
+  // A purl names a package of its registry; the project's own code and a
+  // git, tarball or folder dependency are not one (their kind and source
+  // go in the report's properties).
+  if (!p.kind.empty())
+    return {};
   auto colon = p.ecosystem.find(':');
   auto family = p.ecosystem.substr(0, colon);
   auto release = colon == std::string::npos ? std::string{} : p.ecosystem.substr(colon + 1);
@@ -399,6 +404,10 @@ std::string cyclonedx_report(const image_row& row, const scan_result& result) {
       .begin_object().field("name", "regscan:layer").field("value", p.layer).end_object();
     if (!p.source_name.empty() && p.source_name != p.name)
       w.begin_object().field("name", "regscan:source").field("value", p.source_name).end_object();
+    if (!p.kind.empty())
+      w.begin_object().field("name", "regscan:kind").field("value", p.kind).end_object();
+    if (!p.source_url.empty())
+      w.begin_object().field("name", "regscan:source_url").field("value", p.source_url).end_object();
     w.end_array();
     w.end_object();
   }

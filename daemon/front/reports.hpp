@@ -14,7 +14,7 @@ std::string sarif_report(const image_row& row, const scan_result& result);
 std::string cyclonedx_report(const image_row& row, const scan_result& result);
 
 /// The package URL (purl-spec) of a package, from its OSV ecosystem; "" when
-/// the ecosystem has no purl type.
+/// the ecosystem has no purl type or the package has a kind (not from its registry).
 std::string package_url(const package& p);
 
 } // namespace regscan

@@ -2,6 +2,7 @@
 
 #include <simdjson.h>
 
+#include <map>
 #include <set>
 #include <string>
 #include <utility>
@@ -103,14 +104,15 @@ class file_notes {
   size_t added_ = 0, dropped_ = 0;
 };
 
-// The packages of one file, each name@version once: pnpm lists a package
-// once per set of peers, npm once per node_modules folder.
+// The packages of one file, each name@version once (per kind): pnpm lists
+// a package once per set of peers, npm once per node_modules folder.
 class listing {
  public:
   listing(std::string_view path, std::string_view layer, inventory& out)
       : path_(path), layer_(layer), out_(out) {}
-  void add(std::string_view name, std::string_view version) {
-    if (!seen_.insert(str(name) + "@" + str(version)).second)
+  void add(std::string_view name, std::string_view version, std::string_view kind = {},
+           std::string_view source_url = {}) {
+    if (!seen_.insert(str(kind) + " " + str(name) + "@" + str(version)).second)
       return;
     package p;
     p.ecosystem = ecosystem;
@@ -120,6 +122,8 @@ class listing {
     p.source_version = p.version;
     p.file.assign(path_);
     p.layer.assign(layer_);
+    p.kind.assign(kind);
+    p.source_url.assign(source_url);
     out_.packages.push_back(std::move(p));
   }
 
@@ -129,23 +133,62 @@ class listing {
   std::set<std::string> seen_;
 };
 
-// What to do with a dependency that is not from the registry: list it when
-// its version is known (git and tarball dependencies carry their
-// package.json's), else note it; a directory is the project's own code.
+// The commit a git source names: "...#<sha>" (npm, yarn 1, pnpm) or
+// "...#commit=<sha>" (berry); "" for a branch or tag.
+std::string_view git_commit(std::string_view source) {
+  source = source.substr(0, source.find("::"));
+  auto hash = source.rfind('#');
+  if (hash == std::string_view::npos)
+    return {};
+  auto ref = source.substr(hash + 1);
+  if (ref.starts_with("commit="))
+    ref.remove_prefix(7);
+  ref = ref.substr(0, ref.find('&'));
+  if (ref.size() < 7 || ref.find_first_not_of("0123456789abcdef") != std::string_view::npos)
+    return {};
+  return ref;
+}
+
+// The source as the package's source_url: without berry's "::hash=...&locator=..."
+// and, but for a git commit, without the "#..." (a checksum or a path).
+std::string source_url(std::string_view kind, std::string_view source) {
+  source = source.substr(0, source.find("::"));
+  if (kind != "git")
+    return str(source.substr(0, source.find('#')));
+  auto commit = git_commit(source);
+  if (commit.empty())
+    return str(source);
+  return str(source.substr(0, source.rfind('#'))) + "#" + str(commit);
+}
+
+// Lists a dependency that is not from the registry, with its kind and
+// source: git, tarball and file: dependencies carry their package.json's
+// version when the lockfile has it; else a git one has its commit, the
+// others no version.
 void add_sourced(std::string_view name, std::string_view version, std::string_view source,
                  listing& list, file_notes& notes) {
   auto kind = origin(source);
-  if (kind == "directory") {
-    notes.add("local package " + str(name) + (version.empty() ? "" : "@" + str(version)) + " ("
-              + str(source) + "): the project's own code, not listed");
+  if (name.empty()) {
+    notes.add(str(kind.empty() ? "dependency" : kind) + " dependency from " + str(source)
+              + " has no name; not listed");
     return;
   }
-  if (!registry_version(version)) {
-    notes.add(str(kind.empty() ? "dependency" : kind) + " dependency " + str(name) + " from "
-              + str(source) + ": its version is not in the lock file; not listed");
+  if (!registry_version(version))
+    version = kind == "git" ? git_commit(source) : std::string_view{};
+  list.add(name, version, kind, source_url(kind, source));
+}
+
+// A lockfile's project and its workspace members, with the version their
+// package.json gives when the lockfile has it.
+void add_project(std::string_view name, std::string_view version, std::string_view folder,
+                 listing& list, file_notes& notes) {
+  bool root = folder.empty() || folder == ".";
+  if (name.empty()) {
+    notes.add(root ? std::string("project root: no name in the lock file; not listed")
+                   : "workspace member " + str(folder) + ": no name in the lock file; not listed");
     return;
   }
-  list.add(name, version);
+  list.add(name, version, root ? "root" : "workspace", root ? "" : folder);
 }
 
 bool parse_json(std::string_view content, dom::parser& parser, dom::object& root,
@@ -195,6 +238,8 @@ void lock_v1(dom::object deps, listing& list, file_notes& notes) {
       list.add(name, version);
     else if (version.empty())
       notes.add("dependency " + str(key) + " has no version");
+    else if (origin(version).empty())
+      notes.add("dependency " + str(key) + ": version \"" + str(version) + "\" is not understood");
     else
       add_sourced(name, {}, version, list, notes);
     dom::object nested;
@@ -203,13 +248,94 @@ void lock_v1(dom::object deps, listing& list, file_notes& notes) {
   }
 }
 
-// Lockfile v2/v3: {"packages": {"node_modules/a": {...}, "packages/ws": {...}}}.
+// Does `path` match a workspaces glob ("packages/*", "apps/**", "./tools/x")?
+// '*' matches within one folder name, "**" across folders.
+bool glob_match(std::string_view pattern, std::string_view path) {
+  if (pattern.starts_with("./"))
+    pattern.remove_prefix(2);
+  while (pattern.ends_with('/'))
+    pattern.remove_suffix(1);
+  size_t p = 0, s = 0;
+  while (p < pattern.size()) {
+    if (pattern.substr(p).starts_with("**")) {
+      auto rest = pattern.substr(p + 2);
+      if (rest.starts_with('/'))
+        rest.remove_prefix(1);
+      for (size_t i = s; i <= path.size(); ++i)
+        if ((i == s || path[i - 1] == '/' || rest.empty()) && glob_match(rest, path.substr(i)))
+          return true;
+      return false;
+    }
+    if (pattern[p] == '*') {
+      for (size_t i = s; i <= path.size(); ++i) {
+        if (glob_match(pattern.substr(p + 1), path.substr(i)))
+          return true;
+        if (i < path.size() && path[i] == '/')
+          break;
+      }
+      return false;
+    }
+    if (s >= path.size() || pattern[p] != path[s])
+      return false;
+    ++p, ++s;
+  }
+  return s == path.size();
+}
+
+// The root's "workspaces": a list of globs, or yarn's {"packages": [...]}.
+std::vector<std::string_view> workspace_globs(dom::object root_entry) {
+  std::vector<std::string_view> out;
+  dom::element ws;
+  if (root_entry.at_key("workspaces").get(ws) != simdjson::SUCCESS)
+    return out;
+  dom::array globs;
+  if (ws.get_array().get(globs) != simdjson::SUCCESS
+      && ws["packages"].get_array().get(globs) != simdjson::SUCCESS)
+    return out;
+  for (auto g : globs) {
+    std::string_view text;
+    if (g.get_string().get(text) == simdjson::SUCCESS)
+      out.push_back(text);
+  }
+  return out;
+}
+
+// Names some entry's dependencies map to an http(s) URL: the only way a v2
+// lock tells a tarball dependency from a registry package, whose "resolved"
+// is an http(s) URL too. When unsure, a package stays a registry one, so it
+// is matched.
+std::set<std::string_view> url_dependencies(dom::object packages) {
+  std::set<std::string_view> out;
+  for (auto [key, value] : packages)
+    for (auto section : {"dependencies", "devDependencies", "optionalDependencies"}) {
+      dom::object deps;
+      if (value[section].get_object().get(deps) != simdjson::SUCCESS)
+        continue;
+      for (auto [name, spec] : deps) {
+        std::string_view text;
+        if (spec.get_string().get(text) == simdjson::SUCCESS
+            && (text.starts_with("http:") || text.starts_with("https:")))
+          out.insert(name);
+      }
+    }
+  return out;
+}
+
+// Lockfile v2/v3: {"packages": {"": root, "node_modules/a": {...}, "packages/ws": {...}}}.
+// Folders outside node_modules are the root, workspace members (matched by
+// the root's "workspaces" globs) and file: folders.
 void lock_v2(dom::object packages, listing& list, file_notes& notes) {
   constexpr std::string_view marker = "node_modules/";
-  std::set<std::string_view> members; // folders of the project's own code
-  for (auto [key, value] : packages)
+  std::set<std::string_view> folders;
+  std::vector<std::string_view> globs;
+  for (auto [key, value] : packages) {
     if (key.find(marker) == std::string_view::npos)
-      members.insert(key);
+      folders.insert(key);
+    dom::object root_entry;
+    if (key.empty() && value.get_object().get(root_entry) == simdjson::SUCCESS)
+      globs = workspace_globs(root_entry);
+  }
+  auto url_deps = url_dependencies(packages);
   for (auto [key, value] : packages) {
     dom::object entry;
     if (value.get_object().get(entry) != simdjson::SUCCESS) {
@@ -220,27 +346,39 @@ void lock_v2(dom::object packages, listing& list, file_notes& notes) {
     auto resolved = str_field(entry, "resolved");
     auto at = key.rfind(marker);
     if (at == std::string_view::npos) {
+      // npm leaves out a folder's name when it is the folder's own.
       auto name = str_field(entry, "name");
-      auto what = (name.empty() ? str(key) : str(name)) + (version.empty() ? "" : "@" + str(version));
-      notes.add(key.empty() ? "project root " + what + ": the project's own code, not listed"
-                            : "folder \"" + str(key) + "\" (workspace member or file: dependency) "
-                                + what + ": the project's own code, not listed");
+      if (name.empty())
+        name = basename(key);
+      bool member = false;
+      for (auto g : globs)
+        member = member || glob_match(g, key);
+      if (key.empty() || member)
+        add_project(name, version, key, list, notes);
+      else if (name.empty())
+        notes.add("folder \"" + str(key) + "\" has no name; not listed");
+      else
+        list.add(name, registry_version(version) ? version : std::string_view{}, "directory", key);
       continue;
     }
     bool link = false;
     if (entry.at_key("link").get_bool().get(link) == simdjson::SUCCESS && link) {
-      // A symlink to a workspace member (noted above) or a file: directory.
-      if (!members.contains(resolved))
-        notes.add("link " + str(key) + " to " + str(resolved) + " not listed");
+      // A symlink to a folder, listed from that folder's own entry.
+      if (!folders.contains(resolved))
+        notes.add("link " + str(key) + " to " + str(resolved)
+                  + ": the lock file has no entry for that folder; not listed");
       continue;
     }
     auto name = str_field(entry, "name"); // set for aliases
     if (name.empty())
       name = key.substr(at + marker.size());
-    if (version.empty())
-      notes.add("entry " + str(key) + " has no version");
-    else if (!origin(resolved).empty())
+    auto kind = origin(resolved);
+    if (kind == "tarball" && !resolved.starts_with("file:") && !url_deps.contains(name))
+      kind = {};
+    if (!kind.empty())
       add_sourced(name, version, resolved, list, notes);
+    else if (version.empty())
+      notes.add("entry " + str(key) + " has no version");
     else
       list.add(name, version);
   }
@@ -255,21 +393,25 @@ void package_lock(std::string_view content, listing& list, file_notes& notes) {
   if (root.at_key("packages").get_object().get(section) == simdjson::SUCCESS)
     lock_v2(section, list, notes);
   else if (root.at_key("dependencies").get_object().get(section) == simdjson::SUCCESS) {
-    auto name = str_field(root, "name"), version = str_field(root, "version");
-    notes.add("project root " + str(name.empty() ? "(unnamed)" : name)
-              + (version.empty() ? "" : "@" + str(version)) + ": the project's own code, not listed");
+    add_project(str_field(root, "name"), str_field(root, "version"), {}, list, notes);
     lock_v1(section, list, notes);
   }
 }
 
+// An installed package's own package.json. npm up to 6 wrote where it came
+// from into it ("_resolved"); a git or file: source is kept. An http(s)
+// "_resolved" is taken as the registry's, as most are.
 void package_json(std::string_view content, listing& list, file_notes& notes) {
   dom::parser parser;
   dom::object root;
   if (!parse_json(content, parser, root, notes))
     return;
   auto name = str_field(root, "name"), version = str_field(root, "version");
+  auto resolved = str_field(root, "_resolved");
   if (name.empty() || version.empty())
     notes.add("no name or no version; not listed");
+  else if (origin(resolved) == "git" || resolved.starts_with("file:"))
+    add_sourced(name, version, resolved, list, notes);
   else
     list.add(name, version);
 }
@@ -359,9 +501,11 @@ void finish_yarn_v1(const yarn_entry& e, listing& list, file_notes& notes) {
     notes.add(where + " has no version");
     return;
   }
-  auto source = !origin(range).empty() ? range : e.resolved;
-  if (!origin(range).empty() || origin(e.resolved) == "git")
-    add_sourced(name, e.version, source, list, notes);
+  // A git source as resolved (with the commit), else as the specifier says.
+  if (origin(e.resolved) == "git")
+    add_sourced(name, e.version, e.resolved, list, notes);
+  else if (!origin(range).empty())
+    add_sourced(name, e.version, range, list, notes);
   else
     list.add(name, e.version);
 }
@@ -450,19 +594,22 @@ class berry_reader final : public yaml_visitor {
     }
     auto name = resolution.substr(0, at);
     auto source = resolution.substr(at + 1);
+    // Berry writes this for workspaces, link: and portal: folders: their
+    // package.json's version is not in the lock.
+    std::string_view version = version_ == "0.0.0-use.local" ? std::string_view{} : version_;
     if (source.starts_with("workspace:")) {
-      notes_.add((source == "workspace:." ? "project root " : "workspace member ") + str(name)
-                 + " (" + resolution_ + "): the project's own code, not listed");
-      return;
+      auto folder = source.substr(10);
+      add_project(name, version, folder, list_, notes_);
+    } else if (source.starts_with("npm:") || source.starts_with("patch:")) {
+      if (version.empty())
+        notes_.add("entry " + key + " has no version");
+      else
+        list_.add(name, version);
+    } else if (!origin(source).empty()) { // git, tarball, file:, link:, portal:
+      add_sourced(name, version, source, list_, notes_);
+    } else {
+      notes_.add("entry " + key + ": resolution " + resolution_ + " is not understood; not listed");
     }
-    if (version_.empty()) {
-      notes_.add("entry " + key + " has no version");
-      return;
-    }
-    if (source.starts_with("npm:") || source.starts_with("patch:"))
-      list_.add(name, version_);
-    else // git, tarball, file:, link:, portal:, exec:
-      add_sourced(name, version_, source, list_, notes_);
   }
 
   listing& list_;
@@ -538,11 +685,21 @@ class pnpm_reader final : public yaml_visitor {
       }
     } else if (p.size() == 2 && section(p[0])) {
       notes_.add(p[0] + " entry " + p[1] + " is not a mapping");
+    } else if (p.size() == 2 && p[0] == "importers") { // an importer without dependencies
+      importers_.insert(p[1]);
     } else if (p.size() == 3 && section(p[0])) {
       if (p[2] == "name")
         e_.name = value;
       else if (p[2] == "version")
         e_.version = value;
+    } else if (p.size() == 2 && dependencies(p[0])) { // v5 root: name: version
+      dependency(".", p[1], value);
+    } else if (p.size() == 3 && dependencies(p[0]) && p[2] == "version") { // v6 root
+      dependency(".", p[1], value);
+    } else if (p.size() == 4 && p[0] == "importers" && dependencies(p[2])) { // v5
+      dependency(p[1], p[3], value);
+    } else if (p.size() == 5 && p[0] == "importers" && dependencies(p[2]) && p[4] == "version") {
+      dependency(p[1], p[3], value);
     } else if (p.size() == 4 && section(p[0]) && p[2] == "resolution") {
       if (p[3] == "tarball" || p[3] == "repo" || p[3] == "directory")
         e_.source = value;
@@ -555,15 +712,34 @@ class pnpm_reader final : public yaml_visitor {
   void begin(const yaml_path& p) override {
     if (p.size() == 2 && section(p[0]))
       e_ = {};
+    else if (p.size() == 2 && p[0] == "importers")
+      importers_.insert(p[1]);
+    else if (p.size() == 1 && dependencies(p[0])) // v5/v6 without workspaces
+      importers_.insert(".");
   }
   void end(const yaml_path& p) override {
-    if (p.size() == 2 && p[0] == "importers")
-      notes_.add(p[1] == "." ? "project root (importer \".\"): the project's own code, not listed"
-                             : "workspace member " + p[1] + ": the project's own code, not listed");
-    else if (p.size() == 2 && p[0] == "packages")
+    if (p.size() == 2 && p[0] == "packages")
       finish_package(p[1]);
     else if (p.size() == 2 && p[0] == "snapshots")
       finish_snapshot(p[1]);
+  }
+
+  // After the whole file: each importer (the root ".", workspace members)
+  // with the name another importer's link gives it, and linked folders
+  // that are not importers.
+  void finish() {
+    for (const auto& folder : importers_) {
+      auto it = links_.find(folder);
+      if (it != links_.end())
+        add_project(it->second, {}, folder, list_, notes_);
+      else
+        notes_.add((folder == "." ? std::string("project root (importer \".\")")
+                                  : "workspace member " + folder)
+                   + ": its name is not in the lock file; not listed");
+    }
+    for (const auto& [folder, name] : links_)
+      if (!importers_.contains(folder))
+        list_.add(name, {}, "directory", folder);
   }
 
   int major = 0;
@@ -571,6 +747,9 @@ class pnpm_reader final : public yaml_visitor {
 
  private:
   static bool section(const std::string& s) { return s == "packages" || s == "snapshots"; }
+  static bool dependencies(const std::string& s) {
+    return s == "dependencies" || s == "devDependencies" || s == "optionalDependencies";
+  }
 
   void finish_package(const std::string& key) {
     if (major == 0) {
@@ -586,22 +765,57 @@ class pnpm_reader final : public yaml_visitor {
       notes_.add("package " + key + ": no name in its key or fields; not listed");
       return;
     }
-    std::string source = e_.source;
+    // A key with a registry version is a registry package, also when its
+    // resolution names a tarball (one from a second registry does).
+    std::string source;
     if (e_.type == "directory")
-      source = "file:" + source;
+      source = "file:" + e_.source;
     else if (e_.type == "git")
-      source = "git+" + source + (e_.commit.empty() ? "" : "#" + e_.commit);
-    else if (source.empty() && !registry_version(k.version))
-      source = k.version; // "file:../x", "link:../x", a URL
-    if (!source.empty() && origin(source) != "directory" && !registry_version(version))
-      notes_.add("package " + key + " (" + source + "): its version is not in the lock file; not listed");
-    else if (!source.empty() && !origin(source).empty())
+      source = "git+" + e_.source + (e_.commit.empty() ? "" : "#" + e_.commit);
+    else if (!registry_version(k.version)) // v9 "name@file:../x", "name@https://...", v5 "file:x"
+      source = !origin(k.version).empty() ? str(k.version) : e_.source;
+    if (!source.empty() && !origin(source).empty())
       add_sourced(name, version, source, list_, notes_);
+    else if (!source.empty())
+      notes_.add("package " + key + ": source " + source + " is not understood; not listed");
     else if (registry_version(version))
       list_.add(name, version);
     else
       notes_.add("package " + key + " has no version; not listed");
   }
+
+  // A dependency of importer `folder` ("." for the root); a "link:" one names
+  // the folder it links to, which is how a member's name is known.
+  void dependency(const std::string& folder, const std::string& name, std::string_view value) {
+    if (!value.starts_with("link:") || name.empty())
+      return;
+    links_.emplace(join_folder(folder, value.substr(5)), name);
+  }
+
+  // "packages/b" + "../a" -> "packages/a"; "." + "x" -> "x".
+  static std::string join_folder(std::string_view base, std::string_view rel) {
+    std::vector<std::string_view> parts;
+    auto push = [&](std::string_view path) {
+      while (!path.empty()) {
+        auto slash = path.find('/');
+        auto part = path.substr(0, slash);
+        path = slash == std::string_view::npos ? std::string_view{} : path.substr(slash + 1);
+        if (part.empty() || part == ".")
+          continue;
+        if (part == ".." && !parts.empty() && parts.back() != "..")
+          parts.pop_back();
+        else
+          parts.push_back(part);
+      }
+    };
+    push(base);
+    push(rel);
+    std::string out;
+    for (auto part : parts)
+      out += (out.empty() ? "" : "/") + str(part);
+    return out.empty() ? "." : out;
+  }
+
 
   // v9: a snapshot is a package with its peers; its package must be listed.
   void finish_snapshot(const std::string& key) {
@@ -617,6 +831,8 @@ class pnpm_reader final : public yaml_visitor {
   file_notes& notes_;
   entry e_;
   std::set<std::string> packages_;
+  std::set<std::string> importers_;
+  std::map<std::string, std::string> links_; // folder -> the name a link gives it
 };
 
 void read_yaml_lock(std::string_view content, yaml_visitor& reader, file_notes& notes) {
@@ -628,6 +844,7 @@ void read_yaml_lock(std::string_view content, yaml_visitor& reader, file_notes& 
 void pnpm_lock(std::string_view content, listing& list, file_notes& notes) {
   pnpm_reader reader(list, notes);
   read_yaml_lock(content, reader, notes);
+  reader.finish();
   if (reader.major == 0 && !trim(content).empty())
     notes.add("no lockfileVersion: not a pnpm lock file");
   else if (reader.major >= 10)

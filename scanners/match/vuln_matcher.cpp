@@ -334,6 +334,11 @@ std::optional<finding> match_package(const package& pkg, const osv_record& rec) 
   // Its OS package is matched instead, with the distribution's fixes.
   if (eco->kind == family::language && !pkg.owner.empty())
     return std::nullopt;
+  // Not from the registry (a project's own root or workspace, a git, tarball
+  // or folder dependency): its version, or commit, says nothing about the
+  // registry package of the same name that advisories are about.
+  if (!pkg.kind.empty())
+    return std::nullopt;
   // OS records name source packages; the source fields fall back to the
   // binary ones when a cataloger left them empty.
   bool os = eco->kind == family::os;

@@ -43,7 +43,8 @@ bool ecosystem_covers(std::string_view record_ecosystem, std::string_view packag
 /// ("dev-main") is never matched: no range can hold it.
 /// Never matched: withdrawn records; language packages owned by an OS
 /// package (pkg.owner set), since distributions backport fixes without
-/// changing the upstream version and the OS package is matched instead.
+/// changing the upstream version and the OS package is matched instead;
+/// packages with a kind (not from the registry: pkg.kind).
 std::optional<finding> match_package(const package& pkg, const osv_record& rec);
 
 /// Sets the finding's title (the summary, else the id), description and

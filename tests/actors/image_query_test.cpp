@@ -306,7 +306,7 @@ TEST(image_details, risk_summary) {
 }
 
 TEST(reports, package_urls) {
-  package p{"Debian:12", "libssl3", "3.0.11-1~deb12u2", "openssl", "3.0.11-1~deb12u2", "var/lib/dpkg/status", "", "", ""};
+  package p{"Debian:12", "libssl3", "3.0.11-1~deb12u2", "openssl", "3.0.11-1~deb12u2", "var/lib/dpkg/status", "", "", "", "", ""};
   EXPECT_EQ(package_url(p), "pkg:deb/debian/libssl3@3.0.11-1~deb12u2?distro=debian-12");
   p.version = "1:2.36+dfsg-1";
   EXPECT_EQ(package_url(p), "pkg:deb/debian/libssl3@1%3A2.36%2Bdfsg-1?distro=debian-12");
@@ -314,6 +314,9 @@ TEST(reports, package_urls) {
   p.name = "@babel/core";
   p.version = "7.0.0";
   EXPECT_EQ(package_url(p), "pkg:npm/%40babel/core@7.0.0");
+  p.kind = "git"; // not the registry's package: no purl
+  EXPECT_EQ(package_url(p), "");
+  p.kind.clear();
   p.ecosystem = "PyPI";
   p.name = "Typing_Extensions";
   EXPECT_EQ(package_url(p), "pkg:pypi/typing-extensions@7.0.0");
@@ -365,8 +368,10 @@ TEST(reports, validate_against_the_published_schemas) {
   scan_result res;
   res.inv.os = {"debian", "12", "bookworm", "Debian GNU/Linux 12 (bookworm)"};
   res.inv.packages = {
-    {"Debian:12", "libssl3", "3.0.11-1~deb12u2", "openssl", "3.0.11-1~deb12u2", "var/lib/dpkg/status", "sha256:l1", "", ""},
-    {"npm", "@scope/thing, with comma", "1.0.0", "", "", "app/node_modules/x y/package.json", "sha256:l2", "", ""}};
+    {"Debian:12", "libssl3", "3.0.11-1~deb12u2", "openssl", "3.0.11-1~deb12u2", "var/lib/dpkg/status", "sha256:l1", "", "", "", ""},
+    {"npm", "@scope/thing, with comma", "1.0.0", "", "", "app/node_modules/x y/package.json", "sha256:l2", "", "", "", ""},
+    {"npm", "gitpkg", "1.2.0", "gitpkg", "1.2.0", "app/package-lock.json", "sha256:l2", "", "", "git",
+     "git+https://example.org/gitpkg.git#959134967dd651d9ec1f5dcf26dc833b2ed75b4a"}};
   finding f;
   f.id = "DSA-5532-1";
   f.aliases = {"CVE-2023-5363", "CVE-2023-5678"};
@@ -403,6 +408,11 @@ TEST(reports, validate_against_the_published_schemas) {
   EXPECT_EQ(validate("cyclonedx", cdx), "") << cdx;
   EXPECT_NE(cdx.find("\"ref\":\"pkg-0\""), std::string::npos);
   EXPECT_NE(cdx.find("\"purl\":\"pkg:deb/debian/libssl3@3.0.11-1~deb12u2?distro=debian-12\""), std::string::npos);
+  // The git dependency: no purl (not the registry's package), its kind and source.
+  EXPECT_EQ(cdx.find("pkg:npm/gitpkg"), std::string::npos);
+  EXPECT_NE(cdx.find(R"({"name":"regscan:kind","value":"git"})"), std::string::npos) << cdx;
+  EXPECT_NE(cdx.find(R"("regscan:source_url","value":"git+https://example.org/gitpkg.git#959134967dd651d9ec1f5dcf26dc833b2ed75b4a")"),
+            std::string::npos);
   auto json = json_report(r, res);
   EXPECT_NE(json.find("\"worst\":{\"kind\":\"secret\""), std::string::npos);
 }

@@ -117,6 +117,27 @@ TEST_F(rematch_test, a_package_listed_by_two_files_has_one_set_of_findings) {
     EXPECT_EQ(f.layer, "sha256:layer") << f.id;
 }
 
+// A project's own package (kind "root") named and versioned like an affected
+// registry package has no findings, and does not hide the registry one's.
+TEST_F(rematch_test, a_package_with_a_kind_is_never_matched) {
+  auto own = debian_pkg(pkg_old);
+  own.kind = "root";
+  own.layer = "sha256:own";
+  inventory alone, both, registry;
+  alone.packages = {own};
+  both.packages = {own, debian_pkg(pkg_old)};
+  registry.packages = {debian_pkg(pkg_old)};
+  auto none = match_inventory(*db, alone);
+  auto with_twin = match_inventory(*db, both);
+  auto expected = match_inventory(*db, registry);
+  ASSERT_TRUE(none && with_twin && expected);
+  EXPECT_TRUE(none->empty());
+  ASSERT_FALSE(expected->empty());
+  EXPECT_EQ(with_twin->size(), expected->size());
+  for (auto& f : *with_twin)
+    EXPECT_EQ(f.layer, "sha256:layer") << f.id;
+}
+
 TEST_F(rematch_test, only_inventories_with_changed_packages_are_matched_and_updated) {
   store_scan("lab/a@sha256:a", {debian_pkg(pkg_new), debian_pkg(pkg_old)}, 1000);
   store_scan("lab/b@sha256:b", {debian_pkg(pkg_old)}, 1000);

@@ -77,7 +77,7 @@ task_record sample_task() {
 
 package sample_package() {
   return {"Rocky Linux:9", "nodejs", "1:18.1", "nodejs-src", "18.1", "var/lib/rpm/rpmdb.sqlite",
-          "sha256:l1", "", "nodejs:18"};
+          "sha256:l1", "", "nodejs:18", "", ""};
 }
 
 finding sample_finding() {
@@ -126,6 +126,20 @@ TEST(views, task) {
 TEST(views, package_shows_its_module) {
   EXPECT_EQ(json([&](json_writer& w) { write_package(w, sample_package(), "RUN x"); }),
             R"({"ecosystem":"Rocky Linux:9","name":"nodejs","version":"1:18.1","source_name":"nodejs-src","source_version":"18.1","file":"var/lib/rpm/rpmdb.sqlite","layer":"sha256:l1","owner":"","module":"nodejs:18","step":"RUN x"})");
+}
+
+// A package not from its registry shows its kind and source; one from the
+// registry shows neither (nor stores them).
+TEST(views, package_shows_its_kind_and_source) {
+  package p{"npm", "gitpkg", "1.2.0", "gitpkg", "1.2.0", "app/package-lock.json", "sha256:l1", "", "",
+            "git", "git+https://example.org/gitpkg.git#959134967dd651d9ec1f5dcf26dc833b2ed75b4a"};
+  EXPECT_EQ(json([&](json_writer& w) { write_package(w, p); }),
+            R"({"ecosystem":"npm","name":"gitpkg","version":"1.2.0","source_name":"gitpkg","source_version":"1.2.0","file":"app/package-lock.json","layer":"sha256:l1","owner":"","kind":"git","source_url":"git+https://example.org/gitpkg.git#959134967dd651d9ec1f5dcf26dc833b2ed75b4a","step":""})");
+  auto back = codec::decode_packages(codec::encode_packages({&p}));
+  ASSERT_TRUE(back);
+  ASSERT_EQ(back->size(), 1u);
+  EXPECT_EQ((*back)[0].kind, "git");
+  EXPECT_EQ((*back)[0].source_url, p.source_url);
 }
 
 TEST(views, finding) {

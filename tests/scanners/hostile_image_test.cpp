@@ -69,15 +69,17 @@ TEST(hostile_image, lockfile_behind_800_links_is_listed_once_in_little_memory) {
   EXPECT_EQ(WEXITSTATUS(r.status), 0) << r.out.substr(0, 2000); // complete
   EXPECT_LT(r.max_rss_kib, 64 * 1024) << "peak RSS of regscan-analyze, KiB";
 
-  // Every package once: the lockfile's 2000 and the 10 reached only through links.
-  auto total = hostile_lock_packages + hostile_data_packages;
+  // Every package once: the lockfile's 2000 and the 10 reached only through
+  // links, and each of the two lockfiles' own project (kind root).
+  auto total = hostile_lock_packages + hostile_data_packages + 2;
   EXPECT_NE(r.out.find("\"package_count\":" + std::to_string(total)), std::string::npos)
     << r.out.substr(0, 2000);
   EXPECT_EQ(count(r.out, "\"name\":\"lib-0000\""), 1u);
   EXPECT_EQ(count(r.out, "\"name\":\"lib-1999\""), 1u);
   EXPECT_EQ(count(r.out, "\"name\":\"other-0009\""), 1u);
   EXPECT_EQ(count(r.out, "\"file\":\"app/package-lock.json\""),
-            static_cast<size_t>(hostile_lock_packages) + 1); // + its linked_files entry
+            static_cast<size_t>(hostile_lock_packages) + 2); // + its root, its linked_files entry
+  EXPECT_EQ(count(r.out, "\"kind\":\"root\""), 2u);
   // The paths that reach it are listed, once each.
   for (const std::string& path : {"a-links/s000/package-lock.json", "links/s199/package-lock.json",
                                   "hard/h000/package-lock.json", "hard/h399/package-lock.json",

@@ -66,12 +66,12 @@ TEST(linked_files, a_file_behind_symlinks_and_hardlinks_is_parsed_and_listed_onc
     auto inv = analyze_layers({{"sha256:l", slurp(dir.path / "l.tgz")}});
     EXPECT_TRUE(inv.complete) << notes_of(inv);
 
-    ASSERT_EQ(inv.packages.size(),
-              static_cast<size_t>(hostile_lock_packages + hostile_data_packages));
+    ASSERT_EQ(inv.packages.size(), // + each of the two lockfiles' own project
+              static_cast<size_t>(hostile_lock_packages + hostile_data_packages + 2));
     std::set<std::string> names;
     for (const auto& p : inv.packages) {
       names.insert(p.name);
-      if (p.name.starts_with("lib-"))
+      if (p.name.starts_with("lib"))
         EXPECT_EQ(p.file, "app/package-lock.json") << p.name;
       else
         EXPECT_EQ(p.file, "b-links/000/package-lock.json") << p.name; // the first link
@@ -106,7 +106,7 @@ TEST(linked_files, a_hardlink_outlives_its_deleted_target) {
   spit(up / "srv/app/.wh.package-lock.json", "");
 
   auto both = analyze_layers({{"low", pack(low, dir.path / "low.tgz")}});
-  ASSERT_EQ(both.packages.size(), 20u);
+  ASSERT_EQ(both.packages.size(), 21u); // and the lockfile's own project
   ASSERT_EQ(both.linked_files.size(), 1u);
   EXPECT_EQ(both.linked_files[0].file, "srv/app/package-lock.json");
   EXPECT_EQ(both.linked_files[0].also_at, std::vector<std::string>{"srv/copy/package-lock.json"});
@@ -114,7 +114,7 @@ TEST(linked_files, a_hardlink_outlives_its_deleted_target) {
   // The upper layer deletes the first path: the other one still has the file.
   auto inv = analyze_layers({{"low", pack(low, dir.path / "low.tgz")},
                              {"up", pack(up, dir.path / "up.tgz")}});
-  ASSERT_EQ(inv.packages.size(), 20u) << notes_of(inv);
+  ASSERT_EQ(inv.packages.size(), 21u) << notes_of(inv);
   for (const auto& p : inv.packages)
     EXPECT_EQ(p.file, "srv/copy/package-lock.json");
   EXPECT_TRUE(inv.linked_files.empty());
@@ -144,11 +144,11 @@ TEST(linked_files, past_max_records_and_max_notes_the_image_is_incomplete_with_t
   auto blob = pack(root, dir.path / "l.tgz");
   auto all = analyze_layers({{"l", blob}});
   EXPECT_TRUE(all.complete);
-  EXPECT_EQ(all.packages.size(), 15u);
+  EXPECT_EQ(all.packages.size(), 20u); // 3 and the project, per lockfile
 
   auto capped = analyze_layers({{"l", blob}}, analysis_limits{.max_records = 3});
   EXPECT_FALSE(capped.complete);
-  EXPECT_EQ(capped.packages.size(), 9u);
+  EXPECT_EQ(capped.packages.size(), 12u);
   EXPECT_NE(notes_of(capped).find("over max_records (3)"), std::string::npos) << notes_of(capped);
 
   // Notes: ten broken lockfiles, five notes kept and a count of the rest.

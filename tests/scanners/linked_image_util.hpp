@@ -43,8 +43,9 @@ inline std::string lockfile_v3(const std::string& prefix, int count) {
     packages += ",\n    \"node_modules/" + std::string(name) + "\": {\n      \"version\": \"" + version
                 + "\"\n    }";
   }
-  return "{\n  \"name\": \"app\",\n  \"version\": \"1.0.0\",\n  \"lockfileVersion\": 3,\n"
-         "  \"requires\": true,\n  \"packages\": {\n    \"\": {\n      \"name\": \"app\",\n"
+  // The project (a package of kind root) is named after the prefix.
+  return "{\n  \"name\": \"" + prefix + "\",\n  \"version\": \"1.0.0\",\n  \"lockfileVersion\": 3,\n"
+         "  \"requires\": true,\n  \"packages\": {\n    \"\": {\n      \"name\": \"" + prefix + "\",\n"
          "      \"version\": \"1.0.0\",\n      \"dependencies\": {\n" + deps + "\n      }\n    }"
          + packages + "\n  }\n}\n";
 }

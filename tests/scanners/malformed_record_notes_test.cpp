@@ -92,8 +92,8 @@ TEST(malformed_record_notes, npm) {
                {}, 1, "entry b@npm:^2 is not a mapping");
   expect_noted(npm_cataloger{}, "app/pnpm-lock.yaml",
                "lockfileVersion: '9.0'\npackages:\n  a@1.0.0:\n    resolution: {integrity: x}\n"
-               "  b@git+https://example.org/b.git#abc:\n    resolution: {type: git, repo: x, commit: abc}\n",
-               {}, 1, "b@git+https://example.org/b.git#abc");
+               "  no-version-in-key:\n    dev: false\n",
+               {}, 1, "package no-version-in-key");
   expect_noted(npm_cataloger{}, "app/node_modules/x/package.json", R"({"name": "x"})", {}, 0,
                "no name or no version");
 }

@@ -21,14 +21,22 @@ const set app_packages = {"@isaacs/string-locale-compare@1.1.0", "debug@4.3.4", 
 const set resolved_packages = {"@isaacs/string-locale-compare@1.1.0", "debug@4.4.3", "ms@2.1.3",
                                "escape-html@1.0.3", "once@1.4.0", "wrappy@1.0.2"};
 
-// True when every note is about the project's own code (root, workspaces).
-bool only_own_code_notes(const inventory& inv) {
-  for (const auto& n : inv.notes)
-    if (n.find("the project's own code") == std::string::npos) {
-      ADD_FAILURE() << n;
-      return false;
-    }
-  return true;
+// name@version of the registry packages (those without a kind).
+set registry(const inventory& inv) {
+  set s;
+  for (const auto& p : inv.packages)
+    if (p.kind.empty())
+      s.insert(p.name + "@" + p.version);
+  return s;
+}
+
+// "kind name@version source_url" of the others.
+set sourced(const inventory& inv) {
+  set s;
+  for (const auto& p : inv.packages)
+    if (!p.kind.empty())
+      s.insert(p.kind + " " + p.name + "@" + p.version + " " + p.source_url);
+  return s;
 }
 
 inventory parse_file(const std::string& rel, const std::string& as) {
@@ -62,9 +70,10 @@ TEST(npm_cataloger, wants) {
 
 TEST(npm_cataloger, package_lock_v3) {
   auto inv = parse_file("app/package-lock.json", "app/package-lock.json");
-  EXPECT_EQ(names(inv), app_packages);
-  EXPECT_EQ(inv.packages.size(), app_packages.size());
-  EXPECT_TRUE(only_own_code_notes(inv));
+  EXPECT_EQ(registry(inv), app_packages);
+  EXPECT_EQ(sourced(inv), set{"root lang-npm@1.0.0 "});
+  EXPECT_EQ(inv.packages.size(), app_packages.size() + 1);
+  EXPECT_TRUE(inv.notes.empty());
   for (const auto& p : inv.packages) {
     EXPECT_EQ(p.ecosystem, "npm");
     EXPECT_EQ(p.file, "app/package-lock.json");
@@ -73,31 +82,56 @@ TEST(npm_cataloger, package_lock_v3) {
 }
 
 TEST(npm_cataloger, package_lock_v2_and_v1) {
-  EXPECT_EQ(names(parse_file("lock-v2/package-lock.json", "a/package-lock.json")), app_packages);
+  auto v2 = parse_file("lock-v2/package-lock.json", "a/package-lock.json");
+  EXPECT_EQ(registry(v2), app_packages);
+  EXPECT_EQ(sourced(v2), set{"root lang-npm@1.0.0 "});
   auto v1 = parse_file("lock-v1/package-lock.json", "a/package-lock.json");
-  EXPECT_EQ(names(v1), app_packages); // ms@2.1.2 comes from debug's nested "dependencies"
-  EXPECT_EQ(v1.packages.size(), app_packages.size());
+  EXPECT_EQ(registry(v1), app_packages); // ms@2.1.2 comes from debug's nested "dependencies"
+  EXPECT_EQ(sourced(v1), set{"root lang-npm@1.0.0 "});
+  EXPECT_EQ(v1.packages.size(), app_packages.size() + 1);
+  EXPECT_TRUE(v1.notes.empty());
 }
 
 TEST(npm_cataloger, package_lock_links_workspaces_aliases) {
   npm_cataloger c;
   inventory inv;
   c.parse("w/package-lock.json", R"({"lockfileVersion": 3, "packages": {
-      "": {"name": "root", "version": "1.0.0", "workspaces": ["packages/*"]},
+      "": {"name": "root", "version": "1.0.0", "workspaces": ["packages/*", "tools/**"]},
       "node_modules/pkg-a": {"resolved": "packages/a", "link": true},
       "packages/a": {"name": "pkg-a", "version": "0.1.0"},
+      "tools/deep/c": {"name": "tool-c", "version": "0.3.0"},
+      "node_modules/localdir": {"resolved": "localdir", "link": true},
+      "localdir": {"name": "localdir", "version": "0.0.1"},
+      "node_modules/gone": {"resolved": "../gone", "link": true},
       "node_modules/lodash-old": {"name": "lodash", "version": "3.10.1"},
       "node_modules/@scope/x/node_modules/y": {"version": "2.0.0", "dev": true},
+      "node_modules/gitdep": {"version": "1.2.0",
+        "resolved": "git+ssh://git@example.org/u/gitdep.git#0123456789abcdef0123456789abcdef01234567"},
+      "node_modules/tar": {"version": "0.3.0", "resolved": "file:vendor/tar-0.3.0.tgz"},
+      "node_modules/url": {"version": "0.4.0", "resolved": "https://example.org/url-0.4.0.tgz"},
+      "node_modules/other-registry": {"version": "0.5.0", "resolved": "http://127.0.0.1:4873/t/o-0.5.0.tgz"},
       "node_modules/noversion": {}
     }})", "l", os_info{}, inv);
-  EXPECT_EQ(names(inv), (set{"lodash@3.10.1", "y@2.0.0"}));
-  // The root and the workspace member are named as the project's own code;
-  // the link to the member adds nothing; the entry without a version is named.
-  ASSERT_EQ(inv.notes.size(), 3u) << inv.notes[0];
-  EXPECT_NE(inv.notes[0].find("project root root@1.0.0"), std::string::npos) << inv.notes[0];
-  EXPECT_NE(inv.notes[1].find("pkg-a@0.1.0"), std::string::npos) << inv.notes[1];
-  EXPECT_NE(inv.notes[2].find("node_modules/noversion has no version"), std::string::npos)
-    << inv.notes[2];
+  // An http(s) tarball is a registry's unless some entry depends on its URL.
+  EXPECT_EQ(registry(inv), (set{"lodash@3.10.1", "y@2.0.0", "url@0.4.0", "other-registry@0.5.0"}));
+  EXPECT_EQ(sourced(inv),
+            (set{"root root@1.0.0 ", "workspace pkg-a@0.1.0 packages/a",
+                 "workspace tool-c@0.3.0 tools/deep/c", "directory localdir@0.0.1 localdir",
+                 "git gitdep@1.2.0 git+ssh://git@example.org/u/gitdep.git#0123456789abcdef0123456789abcdef01234567",
+                 "tarball tar@0.3.0 file:vendor/tar-0.3.0.tgz"}));
+  // The links to folders add nothing; one to a folder the lock lacks, and
+  // the entry without a version, are named.
+  ASSERT_EQ(inv.notes.size(), 2u) << inv.notes[0];
+  EXPECT_NE(inv.notes[0].find("link node_modules/gone to ../gone"), std::string::npos) << inv.notes[0];
+  EXPECT_NE(inv.notes[1].find("node_modules/noversion has no version"), std::string::npos)
+    << inv.notes[1];
+
+  inventory url_dep;
+  c.parse("w/package-lock.json", R"({"lockfileVersion": 3, "packages": {
+      "": {"name": "root", "dependencies": {"url": "https://example.org/url-0.4.0.tgz"}},
+      "node_modules/url": {"version": "0.4.0", "resolved": "https://example.org/url-0.4.0.tgz"}}})",
+          "l", os_info{}, url_dep);
+  EXPECT_EQ(sourced(url_dep), (set{"root root@ ", "tarball url@0.4.0 https://example.org/url-0.4.0.tgz"}));
 
   inventory v1;
   c.parse("w/package-lock.json", R"({"lockfileVersion": 1, "dependencies": {
@@ -105,10 +139,11 @@ TEST(npm_cataloger, package_lock_links_workspaces_aliases) {
       "local": {"version": "file:../local"},
       "a": {"version": "1.0.0", "dependencies": {"b": {"version": "2.0.0",
             "dependencies": {"c": {"version": "3.0.0"}}}}}}})", "l", os_info{}, v1);
-  EXPECT_EQ(names(v1), (set{"lodash@4.17.21", "a@1.0.0", "b@2.0.0", "c@3.0.0"}));
-  ASSERT_EQ(v1.notes.size(), 2u);
-  EXPECT_NE(v1.notes[1].find("local package local (file:../local)"), std::string::npos)
-    << v1.notes[1];
+  EXPECT_EQ(registry(v1), (set{"lodash@4.17.21", "a@1.0.0", "b@2.0.0", "c@3.0.0"}));
+  EXPECT_EQ(sourced(v1), (set{"directory local@ file:../local"}));
+  ASSERT_EQ(v1.notes.size(), 1u); // the root has no name
+  EXPECT_NE(v1.notes[0].find("project root: no name in the lock file"), std::string::npos)
+    << v1.notes[0];
 }
 
 TEST(npm_cataloger, node_modules_package_json) {
@@ -160,7 +195,21 @@ TEST(npm_cataloger, matches_npm_ls) {
   lang_test::walk(c, root + "/node_modules", root, from_modules);
   EXPECT_EQ(names(from_modules), truth);
   c.parse("package-lock.json", slurp(root + "/package-lock.json"), "l", os_info{}, from_lock);
-  EXPECT_EQ(names(from_lock), truth);
+  EXPECT_EQ(registry(from_lock), truth); // npm ls lists the root apart
+}
+
+// npm up to 6 wrote an installed package's source into its package.json.
+TEST(npm_cataloger, node_modules_package_json_source) {
+  npm_cataloger c;
+  inventory inv;
+  c.parse("node_modules/g/package.json", R"({"name": "g", "version": "1.0.0",
+      "_resolved": "git+https://example.org/g.git#0123456789abcdef0123456789abcdef01234567"})",
+          "l", os_info{}, inv);
+  c.parse("node_modules/r/package.json", R"({"name": "r", "version": "2.0.0",
+      "_resolved": "https://registry.npmjs.org/r/-/r-2.0.0.tgz"})", "l", os_info{}, inv);
+  EXPECT_EQ(registry(inv), set{"r@2.0.0"});
+  EXPECT_EQ(sourced(inv),
+            set{"git g@1.0.0 git+https://example.org/g.git#0123456789abcdef0123456789abcdef01234567"});
 }
 
 TEST(npm_cataloger, yarn_lock_v1_and_berry) {
@@ -168,10 +217,11 @@ TEST(npm_cataloger, yarn_lock_v1_and_berry) {
   EXPECT_EQ(names(v1), resolved_packages);
   EXPECT_EQ(v1.packages.size(), resolved_packages.size());
   EXPECT_TRUE(v1.notes.empty()); // yarn v1 writes neither the root nor workspaces
-  auto berry = parse_file("yarn-berry/yarn.lock", "app/yarn.lock"); // its workspace entry is skipped
-  EXPECT_EQ(names(berry), resolved_packages);
-  EXPECT_EQ(berry.packages.size(), resolved_packages.size());
-  EXPECT_TRUE(only_own_code_notes(berry));
+  auto berry = parse_file("yarn-berry/yarn.lock", "app/yarn.lock");
+  EXPECT_EQ(registry(berry), resolved_packages);
+  // Berry writes 0.0.0-use.local for a workspace: its version is unknown.
+  EXPECT_EQ(sourced(berry), set{"root lang-npm@ "});
+  EXPECT_TRUE(berry.notes.empty());
 }
 
 TEST(npm_cataloger, yarn_lock_aliases_and_protocols) {
@@ -192,15 +242,20 @@ TEST(npm_cataloger, yarn_lock_aliases_and_protocols) {
           "\"local@link:./local::locator=app%40workspace%3A.\":\n  version: 0.0.0-use.local\n"
           "  resolution: \"local@link:./local::locator=app%40workspace%3A.\"\n",
           "l", os_info{}, berry);
-  EXPECT_EQ(names(berry), (set{"resolve@1.22.1"}));
+  EXPECT_EQ(registry(berry), (set{"resolve@1.22.1"}));
+  EXPECT_EQ(sourced(berry), (set{"directory local@ link:./local"}));
 }
 
 TEST(npm_cataloger, pnpm_lock_v5_v6_v9) {
   for (auto dir : {"pnpm-v5", "pnpm-v6", "pnpm-v9"}) {
     auto inv = parse_file(std::string(dir) + "/pnpm-lock.yaml", "app/pnpm-lock.yaml");
-    EXPECT_EQ(names(inv), resolved_packages) << dir;
+    EXPECT_EQ(registry(inv), resolved_packages) << dir;
     EXPECT_EQ(inv.packages.size(), resolved_packages.size()) << dir;
-    EXPECT_TRUE(only_own_code_notes(inv)) << dir;
+    // pnpm names the project by its folder only.
+    ASSERT_EQ(inv.notes.size(), 1u) << dir;
+    EXPECT_NE(inv.notes[0].find("project root (importer \".\"): its name is not in the lock file"),
+              std::string::npos)
+      << inv.notes[0];
   }
 }
 
@@ -227,7 +282,30 @@ TEST(npm_cataloger, pnpm_peer_suffixes_and_tarballs) {
           "    version: 3.1.0\n\nsnapshots:\n\n"
           "  '@emotion/react@11.10.5(react@18.2.0)': {}\n",
           "l", os_info{}, v9);
-  EXPECT_EQ(names(v9), (set{"@emotion/react@11.10.5", "foo@3.1.0"}));
+  EXPECT_EQ(registry(v9), (set{"@emotion/react@11.10.5"}));
+  EXPECT_EQ(sourced(v9), (set{"tarball foo@3.1.0 https://codeload.github.com/a/b/tar.gz/abc"}));
+}
+
+// pnpm names importers by folder; a link from another importer names a member.
+TEST(npm_cataloger, pnpm_workspaces_by_their_links) {
+  npm_cataloger c;
+  for (auto [version, dep] : {std::pair{"5.4", "'@ws/a': link:../a\n      other: link:../../other"},
+                              std::pair{"'9.0'", "'@ws/a':\n        specifier: workspace:*\n"
+                                                 "        version: link:../a\n"
+                                                 "      other:\n        specifier: link:../../other\n"
+                                                 "        version: link:../../other"}}) {
+    inventory inv;
+    c.parse("ws/pnpm-lock.yaml",
+            std::string("lockfileVersion: ") + version + "\nimporters:\n  .: {}\n  packages/a: {}\n"
+                "  packages/b:\n    dependencies:\n      " + dep + "\n",
+            "l", os_info{}, inv);
+    EXPECT_EQ(sourced(inv), (set{"workspace @ws/a@ packages/a", "directory other@ other"})) << version;
+    ASSERT_EQ(inv.notes.size(), 2u) << version;
+    EXPECT_NE(inv.notes[0].find("project root (importer \".\")"), std::string::npos) << inv.notes[0];
+    EXPECT_NE(inv.notes[1].find("workspace member packages/b: its name is not in the lock file"),
+              std::string::npos)
+      << inv.notes[1];
+  }
 }
 
 // Issue 16, defect 1: yarn writes field names quoted when it must, and
@@ -271,12 +349,12 @@ TEST(npm_cataloger, package_lock_v1_git_dependency_not_silent) {
       "gitdep": {"version": "git+https://example.org/a/gitdep.git#0123456789abcdef0123456789abcdef01234567",
                  "from": "git+https://example.org/a/gitdep.git"},
       "ms": {"version": "2.1.3"}}})", "l", os_info{}, inv);
-  EXPECT_EQ(names(inv), (set{"ms@2.1.3"}));
-  ASSERT_FALSE(inv.notes.empty());
-  auto& n = inv.notes.back(); // after the root's
-  EXPECT_NE(n.find("app/package-lock.json"), std::string::npos);
-  EXPECT_NE(n.find("gitdep"), std::string::npos);
-  EXPECT_NE(n.find("0123456789abcdef0123456789abcdef01234567"), std::string::npos);
+  // Listed with the commit as its version, the URL beside it.
+  EXPECT_EQ(registry(inv), (set{"ms@2.1.3"}));
+  EXPECT_EQ(sourced(inv), (set{"git gitdep@0123456789abcdef0123456789abcdef01234567 "
+                               "git+https://example.org/a/gitdep.git#0123456789abcdef0123456789abcdef01234567"}));
+  ASSERT_EQ(inv.notes.size(), 1u); // the root has no name
+  EXPECT_NE(inv.notes[0].find("app/package-lock.json"), std::string::npos);
 }
 
 // yarn 1 writes keys quoted or not, several specifiers per entry, and reads
@@ -296,13 +374,14 @@ TEST(npm_cataloger, yarn_v1_forms) {
           "no-version@^1:\n  resolved \"x\"\n\n"
           "not an entry\n",
           "l", os_info{}, inv);
-  EXPECT_EQ(names(inv), (set{"ms@2.1.2", "@scope/a@1.0.0-rc.1", "gitpkg@1.2.0"}));
-  ASSERT_EQ(inv.notes.size(), 3u);
-  EXPECT_NE(inv.notes[0].find("local package localdir@0.0.1 (file:localdir)"), std::string::npos)
-    << inv.notes[0];
-  EXPECT_NE(inv.notes[1].find("no-version@^1) has no version"), std::string::npos) << inv.notes[1];
-  EXPECT_NE(inv.notes[2].find("line 23 (not an entry) is not an entry"), std::string::npos)
-    << inv.notes[2];
+  EXPECT_EQ(registry(inv), (set{"ms@2.1.2", "@scope/a@1.0.0-rc.1"}));
+  EXPECT_EQ(sourced(inv),
+            (set{"git gitpkg@1.2.0 git+https://example.org/u/gitpkg.git#959134967dd651d9ec1f5dcf26dc833b2ed75b4a",
+                 "directory localdir@0.0.1 file:localdir"}));
+  ASSERT_EQ(inv.notes.size(), 2u);
+  EXPECT_NE(inv.notes[0].find("no-version@^1) has no version"), std::string::npos) << inv.notes[0];
+  EXPECT_NE(inv.notes[1].find("line 23 (not an entry) is not an entry"), std::string::npos)
+    << inv.notes[1];
 }
 
 // pnpm key forms that the generated fixtures (npm_lockfiles_test) do not have.
@@ -317,9 +396,10 @@ TEST(npm_cataloger, pnpm_key_forms) {
           "    name: repo\n    version: 0.9.0\n"
           "  /nover@file:x:\n    dev: false\n",
           "l", os_info{}, v6);
-  EXPECT_EQ(names(v6), (set{"foo@1.1.0", "@scope/name@1.0.0", "repo@0.9.0"}));
-  ASSERT_EQ(v6.notes.size(), 1u);
-  EXPECT_NE(v6.notes[0].find("local package nover"), std::string::npos) << v6.notes[0];
+  EXPECT_EQ(registry(v6), (set{"foo@1.1.0", "@scope/name@1.0.0"}));
+  EXPECT_EQ(sourced(v6), (set{"tarball repo@0.9.0 https://codeload.github.com/u/repo/tar.gz/abc",
+                              "directory nover@ file:x"}));
+  EXPECT_TRUE(v6.notes.empty());
   c.parse("pnpm-lock.yaml",
           "lockfileVersion: '9.0'\npackages:\n"
           "  '@scope/name@1.0.0':\n    resolution: {integrity: x}\n"
@@ -328,7 +408,8 @@ TEST(npm_cataloger, pnpm_key_forms) {
           "    version: 1.2.0\n"
           "snapshots:\n  '@scope/name@1.0.0(react@18.2.0)': {}\n  orphan@2.0.0: {}\n",
           "l", os_info{}, v9);
-  EXPECT_EQ(names(v9), (set{"@scope/name@1.0.0", "gitpkg@1.2.0"}));
+  EXPECT_EQ(registry(v9), (set{"@scope/name@1.0.0"}));
+  EXPECT_EQ(sourced(v9), (set{"git gitpkg@1.2.0 git+https://example.org/u/gitpkg.git#abc"}));
   ASSERT_EQ(v9.notes.size(), 1u);
   EXPECT_NE(v9.notes[0].find("snapshot orphan@2.0.0 has no entry under packages"), std::string::npos)
     << v9.notes[0];

@@ -5,10 +5,12 @@
 #include <gtest/gtest.h>
 
 #include <fstream>
+#include <map>
 #include <sstream>
 #include <string>
 
 #include "scanners/match/osv_record.hpp"
+#include "scanners/lang/npm_cataloger.hpp"
 #include "scanners/lang/runtime_cataloger.hpp"
 
 namespace regscan {
@@ -53,6 +55,34 @@ TEST(vuln_matcher_npm, owned_language_packages_are_left_to_their_os_package) {
   package p = make("npm", "bassmaster", "1.0.0");
   p.owner = "node-bassmaster"; // its file belongs to a Debian package
   EXPECT_FALSE(match_package(p, rec));
+}
+
+TEST(vuln_matcher_npm, packages_not_from_the_registry_are_never_matched) {
+  osv_record rec = load("NSWG-ECO-1.json"); // bassmaster <= 1.5.1
+  // A project named like the advisory's package, a workspace member and a
+  // git fork of it, all at affected versions, and the registry package.
+  constexpr std::string_view lock = R"({"name": "bassmaster", "version": "1.0.0", "lockfileVersion": 3,
+    "packages": {
+      "": {"name": "bassmaster", "version": "1.0.0", "workspaces": ["ws/*"]},
+      "ws/b": {"name": "bassmaster", "version": "1.1.0"},
+      "node_modules/fork": {"name": "bassmaster", "version": "1.2.0",
+        "resolved": "git+https://example.com/b.git#0123456789abcdef0123456789abcdef01234567"},
+      "ws/b/node_modules/bassmaster": {"version": "1.3.0",
+        "resolved": "https://registry.npmjs.org/bassmaster/-/bassmaster-1.3.0.tgz"}}})";
+  npm_cataloger c;
+  inventory inv;
+  c.parse("app/package-lock.json", lock, "l", os_info{}, inv);
+  std::map<std::string, std::string> kinds; // version -> kind
+  std::vector<std::string> matched;
+  for (const auto& p : inv.packages) {
+    kinds[p.version] = p.kind;
+    if (match_package(p, rec))
+      matched.push_back(p.version);
+  }
+  EXPECT_EQ(kinds, (std::map<std::string, std::string>{
+                       {"1.0.0", "root"}, {"1.1.0", "workspace"}, {"1.2.0", "git"}, {"1.3.0", ""}}));
+  EXPECT_EQ(matched, std::vector<std::string>{"1.3.0"});
+  EXPECT_TRUE(inv.notes.empty());
 }
 
 TEST(vuln_matcher_pypi, names_are_normalised_on_both_sides) {

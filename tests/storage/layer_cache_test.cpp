@@ -537,6 +537,16 @@ TEST_F(layer_cache, codec_round_trips_and_refuses_damage) {
   EXPECT_EQ(back->removals, delta->removals);
   EXPECT_EQ(back->records.size(), delta->records.size());
   EXPECT_EQ(back->records[0].parts[0].packages.size(), delta->records[0].parts[0].packages.size());
+  // The lockfile's own project is a package with a kind, kept as such.
+  const package* root = nullptr;
+  for (const auto& r : back->records)
+    for (const auto& part : r.parts)
+      for (const auto& p : part.packages)
+        if (p.kind == "root")
+          root = &p;
+  ASSERT_NE(root, nullptr);
+  EXPECT_EQ(root->name, "lang-npm");
+  EXPECT_EQ(root->version, "1.0.0");
   // Secrets ride along, field for field.
   delta->secrets.push_back({.rule_id = "r", .rule_name = "n", .category = "c", .severity = "Low",
                             .location = "etc/x", .line = 7, .masked = "abcd****",

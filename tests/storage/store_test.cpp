@@ -73,12 +73,12 @@ scan_result make_result(const std::string& key) {
   r.scanned_at = 1732700003;
   r.inv.os = {"debian", "12", "bookworm", "Debian GNU/Linux 12 (bookworm)"};
   r.inv.packages.push_back({"Debian:12", "libexpat1", "2.5.0-1", "expat", "2.5.0-1",
-                            "var/lib/dpkg/status", "sha256:l1", "", ""});
+                            "var/lib/dpkg/status", "sha256:l1", "", "", "", ""});
   r.inv.packages.push_back({"npm", "lodash", "4.17.20", "lodash", "4.17.20",
-                            "app/node_modules/lodash/package.json", "sha256:l2", "", ""});
+                            "app/node_modules/lodash/package.json", "sha256:l2", "", "", "", ""});
   r.inv.packages.push_back({"Red Hat", "nodejs", "1:18.18.2-2.module+el8.8.0+20484+7c5e2e3b",
                             "nodejs", "1:18.18.2-2.module+el8.8.0+20484+7c5e2e3b",
-                            "var/lib/rpm/rpmdb.sqlite", "sha256:l1", "", "nodejs:18"});
+                            "var/lib/rpm/rpmdb.sqlite", "sha256:l1", "", "nodejs:18", "", ""});
   r.inv.complete = false;
   r.inv.notes = {"layer sha256:l3 too big", "bad file \x01 \\ \"q\""};
   finding f;
