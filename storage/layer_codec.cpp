@@ -8,8 +8,9 @@ namespace regscan::codec {
 
 namespace {
 
-// 2: packages carry their module stream; 3: and the layer's secrets; 4: and its malware
-constexpr uint8_t format_version = 4;
+// 2: packages carry their module stream; 3: and the layer's secrets; 4: and its malware;
+// 5: malware findings name the archive member
+constexpr uint8_t format_version = 5;
 // A delta is a few MiB at most (the path cap is 32 MiB): refuse to inflate
 // more than this from a damaged value.
 constexpr uint64_t max_decoded_size = 256ull << 20;
@@ -149,18 +150,19 @@ secret_finding read_secret(reader& r) {
 }
 
 void write_malware(writer& w, const malware_finding& f) {
-  for (const auto* field : {&f.path, &f.sha256, &f.signature, &f.source, &f.type, &f.severity,
-                            &f.layer, &f.deleted_by, &f.advice})
+  for (const auto* field : {&f.path, &f.member, &f.sha256, &f.signature, &f.source, &f.type,
+                            &f.severity, &f.layer, &f.deleted_by, &f.advice})
     w.text(*field);
   w.number(f.size);
   w.number(f.deleted ? 1 : 0);
 }
 
-malware_finding read_malware(reader& r) {
+malware_finding read_malware(reader& r, uint64_t format) {
   malware_finding f;
-  for (auto* field : {&f.path, &f.sha256, &f.signature, &f.source, &f.type, &f.severity,
-                      &f.layer, &f.deleted_by, &f.advice})
-    *field = r.text();
+  for (auto* field : {&f.path, &f.member, &f.sha256, &f.signature, &f.source, &f.type,
+                      &f.severity, &f.layer, &f.deleted_by, &f.advice})
+    if (field != &f.member || format >= 5)
+      *field = r.text();
   f.size = r.number();
   f.deleted = r.number() != 0;
   return f;
@@ -236,7 +238,9 @@ expected<layer_delta> decode_layer_delta(std::string_view bytes) {
     return make_error("layer cache entry: corrupt zstd frame");
 
   reader r(raw);
-  if (r.number() != format_version)
+  // Format 4 differs only in its malware findings, which lack the member.
+  auto format = r.number();
+  if (format != format_version && format != 4)
     return make_error("layer cache entry: unknown format");
   layer_delta d;
   d.layer = r.text();
@@ -265,7 +269,7 @@ expected<layer_delta> decode_layer_delta(std::string_view bytes) {
   for (auto n = r.count(); n > 0 && r.ok(); --n)
     d.secrets.push_back(read_secret(r));
   for (auto n = r.count(); n > 0 && r.ok(); --n)
-    d.malware.push_back(read_malware(r));
+    d.malware.push_back(read_malware(r, format));
   if (!r.done())
     return make_error("layer cache entry: truncated or with trailing bytes");
   return d;
