@@ -119,8 +119,15 @@ void fields(T& x, F&& f) {
 }
 
 /// Malware found in a file of a layer (or inside an archive that file is).
+/// Joins a file's path and the members ClamAV unpacked to reach a finding:
+/// "srv/bundle.tar.gz!inner/payload.zip!eicar.com". Members without a name
+/// (the tar inside a .gz) are left out.
+inline constexpr std::string_view archive_member_separator = "!";
+
 struct malware_finding {
-  std::string path;       // the file, no leading '/'
+  std::string path;       // the file, no leading '/'; for a member of an
+                          // archive, the file then the member ("a.tar.gz!x.zip!y")
+  std::string member;     // the member part of `path` ("x.zip!y"); empty for the file itself
   std::string sha256;     // of the file's content
   uint64_t size = 0;
   std::string signature;  // "Win.Test.EICAR_HDB-1", a YARA rule, an IOC name
@@ -136,6 +143,7 @@ struct malware_finding {
 template <maybe_const<malware_finding> T, class F>
 void fields(T& x, F&& f) {
   f("path", x.path);
+  f("member", x.member, {.omit_empty = true});
   f("sha256", x.sha256);
   f("size", x.size);
   f("signature", x.signature);
@@ -147,6 +155,13 @@ void fields(T& x, F&& f) {
   f("deleted_by", x.deleted_by, {.omit_empty = true});
   f("advice", x.advice);
 }
+
+/// What the malware scanner says of one content, whatever its path: findings
+/// without path, sha256, size and layer (member set for archive members).
+struct malware_verdict {
+  std::vector<malware_finding> findings;
+  std::string incomplete; // why a limit stopped the scan; empty when it did not
+};
 
 /// Everything the catalogers found in one image.
 struct inventory {

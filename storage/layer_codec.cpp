@@ -9,8 +9,9 @@ namespace regscan::codec {
 namespace {
 
 // 2: packages carry their module stream; 3: and the layer's secrets; 4: and its malware;
-// 5: packages carry their kind and source URL
-constexpr uint8_t format_version = 5;
+// 5: packages carry their kind and source URL; 6: malware findings name the archive member.
+// Another format is a cache miss: the layer is analyzed again.
+constexpr uint8_t format_version = 6;
 // A delta is a few MiB at most (the path cap is 32 MiB): refuse to inflate
 // more than this from a damaged value.
 constexpr uint64_t max_decoded_size = 256ull << 20;
@@ -151,8 +152,8 @@ secret_finding read_secret(reader& r) {
 }
 
 void write_malware(writer& w, const malware_finding& f) {
-  for (const auto* field : {&f.path, &f.sha256, &f.signature, &f.source, &f.type, &f.severity,
-                            &f.layer, &f.deleted_by, &f.advice})
+  for (const auto* field : {&f.path, &f.member, &f.sha256, &f.signature, &f.source, &f.type,
+                            &f.severity, &f.layer, &f.deleted_by, &f.advice})
     w.text(*field);
   w.number(f.size);
   w.number(f.deleted ? 1 : 0);
@@ -160,8 +161,8 @@ void write_malware(writer& w, const malware_finding& f) {
 
 malware_finding read_malware(reader& r) {
   malware_finding f;
-  for (auto* field : {&f.path, &f.sha256, &f.signature, &f.source, &f.type, &f.severity,
-                      &f.layer, &f.deleted_by, &f.advice})
+  for (auto* field : {&f.path, &f.member, &f.sha256, &f.signature, &f.source, &f.type,
+                      &f.severity, &f.layer, &f.deleted_by, &f.advice})
     *field = r.text();
   f.size = r.number();
   f.deleted = r.number() != 0;

@@ -435,6 +435,29 @@ expected<scan_result> decode_result(std::string_view json) {
   });
 }
 
+// ---- malware verdicts ---------------------------------------------------------
+
+std::string encode(const malware_verdict& v) {
+  json_writer w;
+  w.begin_object();
+  if (!v.incomplete.empty())
+    put_field(w, "incomplete", v.incomplete);
+  w.key("findings");
+  w.begin_array();
+  for (auto& f : v.findings)
+    write_fields(w, f);
+  w.end_array();
+  w.end_object();
+  return w.take();
+}
+
+expected<malware_verdict> decode_malware_verdict(std::string_view json) {
+  return decode<malware_verdict>(json, "malware verdict", [](reader& r, malware_verdict& v) {
+    r.str("incomplete", v.incomplete);
+    read_objects(r, "findings", v.findings, read_fields<malware_finding>);
+  });
+}
+
 // ---- findings and the package index -----------------------------------------
 
 std::string encode(const findings_record& r) {

@@ -34,6 +34,9 @@ std::string encode(const exception_record& r);
 expected<schedule_record> decode_schedule(std::string_view json);
 expected<exception_record> decode_exception(std::string_view json);
 
+std::string encode(const malware_verdict& v);
+expected<malware_verdict> decode_malware_verdict(std::string_view json);
+
 /// `s` if it is valid UTF-8, else a copy with each invalid byte replaced by U+FFFD.
 std::string utf8_safe(std::string_view s);
 

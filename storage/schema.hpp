@@ -35,6 +35,8 @@ enum class cf : std::size_t {
                    // "p\0" ecosystem \0 package name -> token (u64): advisories changed;
                    // "i\0" image key -> token (u64): findings matched against an older
                    // database. The token tells a newer entry from the one a re-match read.
+  malware_verdicts, // signature set version \0 content sha256 (hex) -> malware_verdict:
+                    // what the malware scanner said of one content (a verdict cache)
   count
 };
 
@@ -42,7 +44,7 @@ enum class cf : std::size_t {
 inline constexpr std::array<std::string_view, static_cast<std::size_t>(cf::count)>
   column_families = {"registries", "images",   "tasks",         "results", "vulns",
                      "vuln_index", "meta",     "findings",      "package_index", "layers",
-                     "rematch_pending"};
+                     "rematch_pending", "malware_verdicts"};
 
 inline constexpr std::size_t index(cf c) { return static_cast<std::size_t>(c); }
 
@@ -67,6 +69,19 @@ inline std::string layer_prefix(std::string_view diff_id) {
 
 inline std::string layer_key(std::string_view diff_id, std::string_view analyzer_version) {
   return layer_prefix(diff_id).append(analyzer_version);
+}
+
+// --- malware verdict cache -----------------------------------------------------
+
+/// Every verdict of one signature set: "version\0".
+inline std::string malware_verdict_prefix(std::string_view version) {
+  std::string k{version};
+  k.push_back('\0');
+  return k;
+}
+
+inline std::string malware_verdict_key(std::string_view version, std::string_view sha256) {
+  return malware_verdict_prefix(version).append(sha256);
 }
 
 // --- tasks and sequences ---------------------------------------------------

@@ -502,6 +502,66 @@ expected<void> store::put_layer(const std::string& diff_id, const std::string& a
   return {};
 }
 
+// ---- malware verdict cache --------------------------------------------------
+
+expected<std::optional<malware_verdict>> store::get_malware_verdict(std::string_view version,
+                                                                    std::string_view sha256) {
+  std::string value;
+  auto s = db_->Get(rocksdb::ReadOptions{}, cf(index(cf::malware_verdicts)),
+                    schema::malware_verdict_key(version, sha256), &value);
+  if (s.IsNotFound())
+    return std::optional<malware_verdict>{};
+  if (!s.ok())
+    return db_error("cannot read the malware verdict of " + std::string{sha256}, s);
+  auto v = codec::decode_malware_verdict(value);
+  if (!v)
+    return v.err();
+  return std::optional<malware_verdict>{std::move(*v)};
+}
+
+expected<void> store::put_malware_verdict(std::string_view version, std::string_view sha256,
+                                          const malware_verdict& v) {
+  if (!schema::valid_key_part(version) || !schema::valid_key_part(sha256))
+    return make_error("a malware verdict needs a signature set version and a sha256");
+  auto wo = write_options();
+  wo.disableWAL = true; // a lost verdict is computed again
+  auto s = db_->Put(wo, cf(index(cf::malware_verdicts)), schema::malware_verdict_key(version, sha256),
+                    codec::encode(v));
+  if (!s.ok())
+    return db_error("cannot store the malware verdict of " + std::string{sha256}, s);
+  return {};
+}
+
+expected<void> store::keep_malware_verdicts_of(std::string_view version) {
+  auto* h = cf(index(cf::malware_verdicts));
+  auto prefix = schema::malware_verdict_prefix(version);
+  auto after = prefix;
+  after.back() = '\1';
+  // Versions are hex digits: "\xff" sorts after every key.
+  for (auto [from, to] : {std::pair<std::string, std::string>{"", prefix},
+                          std::pair<std::string, std::string>{after, "\xff"}})
+    if (auto s = db_->DeleteRange(write_options(), h, from, to); !s.ok())
+      return db_error("cannot drop old malware verdicts", s);
+  return {};
+}
+
+expected<void> store::clear_malware_verdicts() {
+  auto* h = cf(index(cf::malware_verdicts));
+  if (auto s = db_->DeleteRange(write_options(), h, "", "\xff"); !s.ok())
+    return db_error("cannot drop the malware verdicts", s);
+  // So that the key estimate counts them gone.
+  if (auto s = db_->CompactRange(rocksdb::CompactRangeOptions{}, h, nullptr, nullptr); !s.ok())
+    return db_error("cannot compact the malware verdicts", s);
+  return {};
+}
+
+uint64_t store::estimated_malware_verdicts() {
+  uint64_t n = 0;
+  if (!db_->GetIntProperty(cf(index(cf::malware_verdicts)), "rocksdb.estimate-num-keys", &n))
+    return 0;
+  return n;
+}
+
 // ---- vulnerability database (its import is in osv_import.cpp) ---------------
 
 uint64_t store::db_generation() {

@@ -158,6 +158,21 @@ class store {
   expected<void> put_layer(const std::string& diff_id, const std::string& analyzer_version,
                            std::string_view encoded);
 
+  // --- malware verdict cache ---
+  // What the malware scanner said of each content, by signature set version
+  // and SHA-256. Written without the write-ahead log: a verdict lost in a
+  // crash is computed again (the memtable is flushed on a clean close).
+  expected<std::optional<malware_verdict>> get_malware_verdict(std::string_view version,
+                                                               std::string_view sha256);
+  expected<void> put_malware_verdict(std::string_view version, std::string_view sha256,
+                                     const malware_verdict& v);
+  /// Removes the verdicts of every other signature set version.
+  expected<void> keep_malware_verdicts_of(std::string_view version);
+  /// Removes every verdict.
+  expected<void> clear_malware_verdicts();
+  /// RocksDB's estimate of the number of stored verdicts.
+  uint64_t estimated_malware_verdicts();
+
   // --- vulnerability database ---
   /// Imports an osv.dev-style all.zip (flat <id>.json entries). Malformed
   /// entries are listed in report.errors ("<entry>: <reason>") and skipped;

@@ -1427,7 +1427,8 @@ int main(int argc, char** argv) {
     std::cout << "signatures: " << str(doc, "version") << ", loaded " << when(doc, "loaded_at")
               << " in " << seconds(doc, "load_seconds") << " s\n"
               << "scanned:    " << str(doc, "files_scanned") << " files, "
-              << str(doc, "verdict_cache_hits") << " from the verdict cache\n\n";
+              << str(doc, "verdict_cache_hits") << " from the verdict cache ("
+              << str(doc, "verdict_store_hits") << " kept from before the last load)\n\n";
     std::vector<std::vector<std::string>> rows;
     auto now = std::time(nullptr);
     for (auto f : doc["files"].get_array()) {

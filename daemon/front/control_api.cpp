@@ -695,7 +695,8 @@ http_reply control_api::malware_db_status() {
     .field("load_seconds", s.load_seconds)
     .field("loaded_at", s.loaded_at)
     .field("files_scanned", s.scanned)
-    .field("verdict_cache_hits", s.cache_hits);
+    .field("verdict_cache_hits", s.cache_hits)
+    .field("verdict_store_hits", s.stored_hits);
   w.key("files").begin_array();
   for (auto& f : s.files)
     w.begin_object()

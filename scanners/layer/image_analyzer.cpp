@@ -302,8 +302,9 @@ bool image_analyzer::hold_malware(size_t layer, malware_finding f) {
     }
     return false;
   }
-  if (!f.deleted)
-    live_malware_.emplace(f.path, malware_.size());
+  if (!f.deleted) // by the file's path: deleting the file deletes its members
+    live_malware_.emplace(f.path.substr(0, f.path.size() - (f.member.empty() ? 0 : f.member.size() + 1)),
+                          malware_.size());
   malware_.push_back(held_malware{layer, std::move(f)});
   return true;
 }
@@ -334,7 +335,7 @@ void image_analyzer::scan_malware(const std::string& path, std::string_view cont
   if (!v.incomplete.empty())
     malware_incomplete("layer " + layers_[layer] + ": " + path + ": " + v.incomplete);
   for (auto& f : v.findings) {
-    f.path = path;
+    f.path = f.member.empty() ? path : path + std::string(archive_member_separator) + f.member;
     f.sha256 = plan.sha256;
     f.size = plan.size;
     f.layer = layers_[layer];

@@ -164,7 +164,7 @@ TEST(results, malware_findings_and_counts_round_trip) {
   r.inv.malware_scanned = true;
   r.inv.malware_complete = false;
   r.inv.malware_version = "0123456789abcdef";
-  malware_finding f{.path = "var/www/x.php", .sha256 = std::string(64, 'a'), .size = 42,
+  malware_finding f{.path = "var/www/site.zip!x.php", .member = "x.php", .sha256 = std::string(64, 'a'), .size = 42,
                     .signature = "Php.Webshell.X", .source = "yara", .type = "webshell",
                     .severity = "Critical", .layer = "sha256:l1", .deleted = true,
                     .deleted_by = "sha256:l2", .advice = "remove it"};
@@ -178,7 +178,8 @@ TEST(results, malware_findings_and_counts_round_trip) {
   EXPECT_EQ(back->inv.malware_version, "0123456789abcdef");
   ASSERT_EQ(back->inv.malware.size(), 1u);
   const auto& m = back->inv.malware[0];
-  EXPECT_EQ(m.path, "var/www/x.php");
+  EXPECT_EQ(m.path, "var/www/site.zip!x.php");
+  EXPECT_EQ(m.member, "x.php");
   EXPECT_EQ(m.size, 42u);
   EXPECT_EQ(m.source, "yara");
   EXPECT_TRUE(m.deleted);
@@ -187,6 +188,29 @@ TEST(results, malware_findings_and_counts_round_trip) {
   EXPECT_EQ(img->malware_count, 1);
   EXPECT_TRUE(img->malware_incomplete);
   EXPECT_EQ(img->malware_counts["Critical"], 1);
+}
+
+TEST(results, malware_verdicts_by_signature_set) {
+  temp_dir dir;
+  auto db = std::move(*store::open(dir / "db"));
+  std::string sha(64, 'b');
+  malware_verdict v{.findings = {malware_finding{.member = "a.zip!b", .signature = "X.Test",
+                                                 .source = "clamav", .type = "test"}},
+                    .incomplete = ""};
+  ASSERT_TRUE(db->put_malware_verdict("v1", sha, v));
+  ASSERT_TRUE(db->put_malware_verdict("v2", sha, malware_verdict{.findings = {}, .incomplete = "over a limit"}));
+  auto one = db->get_malware_verdict("v1", sha);
+  ASSERT_TRUE(one && *one);
+  ASSERT_EQ((*one)->findings.size(), 1u);
+  EXPECT_EQ((*one)->findings[0].member, "a.zip!b");
+  EXPECT_EQ((*one)->findings[0].signature, "X.Test");
+  ASSERT_TRUE(db->keep_malware_verdicts_of("v2"));
+  EXPECT_FALSE(*db->get_malware_verdict("v1", sha));
+  auto two = db->get_malware_verdict("v2", sha);
+  ASSERT_TRUE(two && *two);
+  EXPECT_EQ((*two)->incomplete, "over a limit");
+  ASSERT_TRUE(db->clear_malware_verdicts());
+  EXPECT_FALSE(*db->get_malware_verdict("v2", sha));
 }
 
 TEST(results, advisory_text_is_read_from_the_stored_advisory) {
