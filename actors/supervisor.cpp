@@ -135,33 +135,28 @@ void start(self_ptr self, daemon_context* ctx, task_record& task, registry_actor
   auto flag = std::make_shared<std::atomic<bool>>(false);
   auto progress = std::make_shared<scan_progress>();
   auto me = caf::actor_cast<supervisor_actor>(self);
+  supervisor_state::running_task run;
+  run.registry = task.registry;
+  run.cancel = flag;
+  run.progress = progress;
   if (worker) {
     // The coordinator's half runs here, on a thread of its own; the worker pulls and walks.
     auto handle = self->spawn<caf::monitored + caf::detached>(remote_scan_task, ctx, task, flag,
                                                               progress, reg, me, worker->handle);
     self->send(handle, run_atom::value);
-    supervisor_state::running_task run;
     run.addr = handle.address();
-    run.registry = task.registry;
-    run.cancel = flag;
-    run.progress = std::move(progress);
     run.worker = worker->info.id;
     run.remote = handle;
-    self->state.running.emplace(task.id, std::move(run));
     worker->tasks.insert(task.id);
     spdlog::info("scan task {} runs on worker {} ({})", task.id, worker->info.id,
                  worker->info.address);
-    return;
+  } else {
+    // Blocking HTTP and CPU work: each task gets a thread of its own.
+    auto handle = self->spawn<caf::monitored + caf::detached>(scan_task, ctx, task, flag, progress,
+                                                              reg, me);
+    self->send(handle, run_atom::value);
+    run.addr = handle.address();
   }
-  // Blocking HTTP and CPU work: each task gets a thread of its own.
-  auto handle = self->spawn<caf::monitored + caf::detached>(scan_task, ctx, task, flag, progress,
-                                                            reg, me);
-  self->send(handle, run_atom::value);
-  supervisor_state::running_task run;
-  run.addr = handle.address();
-  run.registry = task.registry;
-  run.cancel = flag;
-  run.progress = std::move(progress);
   self->state.running.emplace(task.id, std::move(run));
 }
 

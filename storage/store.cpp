@@ -523,8 +523,10 @@ expected<void> store::put_malware_verdict(std::string_view version, std::string_
                                           const malware_verdict& v) {
   if (!schema::valid_key_part(version) || !schema::valid_key_part(sha256))
     return make_error("a malware verdict needs a signature set version and a sha256");
-  auto wo = write_options();
-  wo.disableWAL = true; // a lost verdict is computed again
+  // Not even a crash needs it: a lost verdict is computed again, and a
+  // clean close flushes it. So no WAL write, and no "disk is full" for it.
+  auto wo = write_options(durability::crash);
+  wo.disableWAL = true;
   auto s = db_->Put(wo, cf(index(cf::malware_verdicts)), schema::malware_verdict_key(version, sha256),
                     codec::encode(v));
   if (!s.ok())
@@ -540,14 +542,14 @@ expected<void> store::keep_malware_verdicts_of(std::string_view version) {
   // Versions are hex digits: "\xff" sorts after every key.
   for (auto [from, to] : {std::pair<std::string, std::string>{"", prefix},
                           std::pair<std::string, std::string>{after, "\xff"}})
-    if (auto s = db_->DeleteRange(write_options(), h, from, to); !s.ok())
+    if (auto s = db_->DeleteRange(write_options(durability::crash), h, from, to); !s.ok())
       return db_error("cannot drop old malware verdicts", s);
   return {};
 }
 
 expected<void> store::clear_malware_verdicts() {
   auto* h = cf(index(cf::malware_verdicts));
-  if (auto s = db_->DeleteRange(write_options(), h, "", "\xff"); !s.ok())
+  if (auto s = db_->DeleteRange(write_options(durability::crash), h, "", "\xff"); !s.ok())
     return db_error("cannot drop the malware verdicts", s);
   // So that the key estimate counts them gone.
   if (auto s = db_->CompactRange(rocksdb::CompactRangeOptions{}, h, nullptr, nullptr); !s.ok())
