@@ -1,6 +1,8 @@
 // Every version comparator: the first byte picks the scheme, the rest is two
 // versions separated by a newline. Each comparison must be antisymmetric and
-// every version equal to itself.
+// every version equal to itself, except PHP's version_compare, which is
+// faithful to PHP ("1.0." is below itself there) and only checked for memory
+// errors: compare_packagist_versions is the order regscan sorts with.
 #include <cstddef>
 #include <cstdint>
 #include <cstdio>
@@ -24,6 +26,7 @@ using compare_fn = int (*)(std::string_view, std::string_view);
 struct scheme {
   const char* name;
   compare_fn compare;
+  bool ordered = true; // a total order: antisymmetric and reflexive
 };
 
 const scheme schemes[] = {
@@ -32,7 +35,7 @@ const scheme schemes[] = {
     {"maven", regscan::compare_maven_versions},
     {"nuget", regscan::compare_nuget_versions},
     {"packagist", regscan::compare_packagist_versions},
-    {"php", regscan::php_version_compare},
+    {"php", regscan::php_version_compare, false},
     {"pep440", regscan::compare_pep440_versions},
     {"rpmvercmp", regscan::rpmvercmp},
     {"rpm", regscan::compare_rpm_versions},
@@ -62,12 +65,14 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   std::string_view b = nl == std::string_view::npos ? std::string_view() : rest.substr(nl + 1);
 
   int ab = sign(s.compare(a, b)), ba = sign(s.compare(b, a));
-  if (ab != -ba)
-    fail(s, "not antisymmetric", a, b, ab, ba);
-  if (int aa = s.compare(a, a); aa != 0)
-    fail(s, "a != a", a, a, aa, aa);
-  if (int bb = s.compare(b, b); bb != 0)
-    fail(s, "b != b", b, b, bb, bb);
+  if (s.ordered) {
+    if (ab != -ba)
+      fail(s, "not antisymmetric", a, b, ab, ba);
+    if (int aa = s.compare(a, a); aa != 0)
+      fail(s, "a != a", a, a, aa, aa);
+    if (int bb = s.compare(b, b); bb != 0)
+      fail(s, "b != b", b, b, bb, bb);
+  }
 
   (void)regscan::valid_apk_version(a);
   (void)regscan::valid_debian_version(a);
