@@ -12,6 +12,7 @@ packages=(
   clamav  # clamscan, the malware benchmark's reference
   libyaml-dev  # pnpm-lock.yaml and yarn berry's yarn.lock (scanners/lang/yaml_stream.hpp)
   zipcmp zipmerge ziptool  # libzip's CMake config checks that these exist
+  clang-14 libclang-rt-14-dev  # fuzz targets (-DREGSCAN_FUZZ=ON): libFuzzer, ASan, UBSan
   # tests: a real registry, image tools and reference implementations
   docker-registry skopeo debootstrap apache2-utils python3 curl ca-certificates
   dpkg gzip zstd tar openssl

@@ -70,7 +70,9 @@ class elf {
       if (p < shoff || p + shentsize > b_.size())
         break;
       uint64_t name = u(p, 4);
-      if (name >= strsize || strtab + name + wanted.size() >= b_.size())
+      // Subtractions, not sums: a hostile strtab near 2^64 would wrap.
+      if (name >= strsize || strtab > b_.size() || name > b_.size() - strtab
+          || wanted.size() >= b_.size() - strtab - name)
         continue;
       if (b_.substr(strtab + name, wanted.size() + 1) != std::string(wanted) + '\0')
         continue;

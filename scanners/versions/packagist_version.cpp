@@ -433,7 +433,9 @@ int compare_packagist_versions(std::string_view a, std::string_view b) {
       v.remove_prefix(1);
     // PHP's order is not antisymmetric against a trailing separator
     // ("1.2." against "1.2.b" is 1 both ways); no real version ends so.
-    while (!v.empty() && (v.back() == '.' || v.back() == '-' || v.back() == '_' || v.back() == '+'))
+    // Every character but a letter or digit separates there, control
+    // characters too ("9+de\x03" is below itself: found by fuzz_versions).
+    while (!v.empty() && !is_alnum(v.back()))
       v.remove_suffix(1);
     return v;
   };

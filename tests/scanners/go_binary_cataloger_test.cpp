@@ -228,5 +228,22 @@ TEST(go_binary_cataloger, hostile_and_foreign_files) {
     c.parse("bin/cut", std::string_view(elf).substr(0, n), "l", os_info{}, inv);
 }
 
+// Found by fuzz_catalogers (tests/fuzz): a section header table whose
+// string table offset is near 2^64, so offset + name wrapped past the bounds
+// check and substr threw out of parse.
+TEST(go_binary_cataloger, section_string_table_offset_wraps) {
+  // The fuzz input: a selector byte, then the file.
+  auto input = slurp(std::string(REGSCAN_SOURCE_DIR)
+                     + "/tests/fuzz/regressions/fuzz_catalogers/go-binary-section-name-wraps");
+  ASSERT_GT(input.size(), 64u);
+  go_binary_cataloger c;
+  inventory inv;
+  EXPECT_NO_THROW(c.parse("usr/local/bin/app", std::string_view(input).substr(1), "l",
+                          os_info{}, inv));
+  // An ELF without readable build info is just not a Go program.
+  EXPECT_TRUE(inv.packages.empty());
+  EXPECT_TRUE(inv.notes.empty());
+}
+
 } // namespace
 } // namespace regscan

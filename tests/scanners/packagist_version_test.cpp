@@ -187,6 +187,22 @@ TEST(packagist_version, same_as_php_version_compare) {
   }
 }
 
+// Inputs fuzz_versions found (tests/fuzz): a version that is not equal to
+// itself breaks every sort and range check that uses the order.
+TEST(packagist_version, total_order_on_fuzzed_versions) {
+  const std::vector<std::pair<std::string, std::string>> found{
+      {"0", std::string("9+de\x03.", 6)},
+      {"1.0", "1.0.\x7f"},
+      {"2.0~", "2.0"},
+  };
+  for (const auto& [a, b] : found) {
+    EXPECT_EQ(compare_packagist_versions(a, a), 0) << a;
+    EXPECT_EQ(compare_packagist_versions(b, b), 0) << b;
+    EXPECT_EQ(sign(compare_packagist_versions(a, b)), -sign(compare_packagist_versions(b, a)))
+        << a << " vs " << b;
+  }
+}
+
 // packagist.txt: the version bounds written in the constraints of the
 // Packagist advisories (roave/security-advisories' conflict list), such as
 // "8.0.0.0-RC2-dev", "2.3.2.0-patch2" or "2017.12.0.1-dev", and the
