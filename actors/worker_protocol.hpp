@@ -16,6 +16,9 @@
 namespace regscan {
 
 // ---- the inventory a worker sends back (scanners/types.hpp) -----------------
+// Each inspect() names every field of its struct: a field added there must be
+// added here too (worker_protocol.every_field_of_a_finding_and_a_package_crosses
+// checks those that have fields()).
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, os_info& x) {
@@ -26,7 +29,7 @@ typename Inspector::result_type inspect(Inspector& f, os_info& x) {
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, package& x) {
   return f(caf::meta::type_name("package"), x.ecosystem, x.name, x.version, x.source_name,
-           x.source_version, x.file, x.layer, x.owner, x.module);
+           x.source_version, x.file, x.layer, x.owner, x.module, x.kind, x.source_url);
 }
 
 template <class Inspector>
@@ -48,7 +51,7 @@ typename Inspector::result_type inspect(Inspector& f, secret_finding& x) {
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, malware_finding& x) {
-  return f(caf::meta::type_name("malware_finding"), x.path, x.sha256, x.size, x.signature,
+  return f(caf::meta::type_name("malware_finding"), x.path, x.member, x.sha256, x.size, x.signature,
            x.source, x.type, x.severity, x.layer, x.deleted, x.deleted_by, x.advice);
 }
 

@@ -12,6 +12,8 @@
 
 #include <caf/all.hpp>
 #include <caf/io/all.hpp>
+#include <type_traits>
+
 #include <gtest/gtest.h>
 
 #include "actors/daemon_context.hpp"
@@ -150,7 +152,7 @@ TEST(worker_protocol, payloads_survive_the_binary_serializer) {
                            "ff", "sha256:bb", true, "sha256:cc"});
   r.inv.malware_scanned = true;
   r.inv.malware_version = "v1";
-  r.inv.malware.push_back({"bin/x", "ee", 68, "Eicar", "clamav", "test", "Low", "sha256:bb", false,
+  r.inv.malware.push_back({"bin/x", "", "ee", 68, "Eicar", "clamav", "test", "Low", "sha256:bb", false,
                            "", "remove it"});
   r.layers.push_back({"sha256:dd", std::string("\0\1delta", 7)});
   r.cache_version = "cv";
@@ -191,6 +193,64 @@ TEST(worker_protocol, payloads_survive_the_binary_serializer) {
   EXPECT_EQ(job_back.password, "pw");
   EXPECT_EQ(job_back.layers[0].diff_id, "sha256:2");
   EXPECT_EQ(job_back.secret_key, job.secret_key);
+}
+
+namespace {
+
+/// Sets every field fields() names to a value of its own ("<name>", 7, true).
+template <class T>
+T filled() {
+  T x;
+  fields(x, [](const char* name, auto& v, field_use = {}) {
+    using V = std::decay_t<decltype(v)>;
+    if constexpr (std::is_same_v<V, std::string>)
+      v = std::string("<") + name + ">";
+    else if constexpr (std::is_same_v<V, bool>)
+      v = true;
+    else if constexpr (std::is_integral_v<V>)
+      v = 7;
+  });
+  return x;
+}
+
+/// "name=value" of every field fields() names, strings, numbers and bools.
+template <class T>
+std::string described(const T& x) {
+  std::string out;
+  fields(x, [&](const char* name, const auto& v, field_use = {}) {
+    using V = std::decay_t<decltype(v)>;
+    if constexpr (std::is_same_v<V, std::string>)
+      out += std::string(name) + "=" + v + ";";
+    else if constexpr (std::is_same_v<V, bool> || std::is_integral_v<V>)
+      out += std::string(name) + "=" + std::to_string(v) + ";";
+  });
+  return out;
+}
+
+template <class T>
+T round_trip(caf::actor_system& sys, T& x) {
+  std::vector<char> buf;
+  caf::binary_serializer sink{sys, buf};
+  EXPECT_FALSE(sink(x));
+  T back;
+  caf::binary_deserializer source{sys, buf};
+  EXPECT_FALSE(source(back));
+  return back;
+}
+
+} // namespace
+
+TEST(worker_protocol, every_field_of_a_finding_and_a_package_crosses) {
+  caf::actor_system_config cfg;
+  cfg.add_message_types<caf::id_block::regscan>();
+  caf::actor_system sys{cfg};
+  auto pkg = filled<package>();
+  auto secret = filled<secret_finding>();
+  auto malware = filled<malware_finding>();
+  EXPECT_EQ(described(round_trip(sys, pkg)), described(pkg));
+  EXPECT_EQ(described(round_trip(sys, secret)), described(secret));
+  EXPECT_EQ(described(round_trip(sys, malware)), described(malware));
+  EXPECT_NE(described(pkg).find("kind=<kind>"), std::string::npos) << described(pkg);
 }
 
 TEST(worker_protocol, token_file_and_comparison) {
