@@ -6,6 +6,7 @@
 #include <cstdlib>
 #include <ctime>
 #include <set>
+#include <tuple>
 
 #include "storage/store.hpp"
 
@@ -264,25 +265,21 @@ std::string metrics::render(store& db) const {
       if (r.last_sync)
         sample(out, "regscan_registry_last_sync_success", "registry=\"" + label(name) + "\"",
                r.last_sync_ok ? 1 : 0);
-    header(out, "regscan_registry_budget_waits_total", "counter",
-           "Scans that waited for the registry's hourly pull budget.");
-    for (auto& [name, r] : registries)
-      sample(out, "regscan_registry_budget_waits_total", "registry=\"" + label(name) + "\"",
-             static_cast<double>(r.budget_waits));
-    header(out, "regscan_registry_throttled_total", "counter",
-           "Answers 429 (Too Many Requests) from the registry, each followed by a wait.");
-    for (auto& [name, r] : registries)
-      sample(out, "regscan_registry_throttled_total", "registry=\"" + label(name) + "\"",
-             static_cast<double>(r.throttled));
-    header(out, "regscan_registry_images_pulled_total", "counter", "Images pulled from the registry for scanning.");
-    for (auto& [name, r] : registries)
-      sample(out, "regscan_registry_images_pulled_total", "registry=\"" + label(name) + "\"",
-             static_cast<double>(r.images_pulled));
-    header(out, "regscan_registry_layer_bytes_pulled_total", "counter",
-           "Compressed layer bytes pulled from the registry.");
-    for (auto& [name, r] : registries)
-      sample(out, "regscan_registry_layer_bytes_pulled_total", "registry=\"" + label(name) + "\"",
-             static_cast<double>(r.bytes_pulled));
+    // One counter per registry each: its name, help and field.
+    for (auto [metric, help, field] :
+         {std::tuple{"regscan_registry_budget_waits_total", "Scans that waited for the registry's hourly pull budget.",
+                     &registry_gauges::budget_waits},
+          std::tuple{"regscan_registry_throttled_total",
+                     "Answers 429 (Too Many Requests) from the registry, each followed by a wait.",
+                     &registry_gauges::throttled},
+          std::tuple{"regscan_registry_images_pulled_total", "Images pulled from the registry for scanning.",
+                     &registry_gauges::images_pulled},
+          std::tuple{"regscan_registry_layer_bytes_pulled_total", "Compressed layer bytes pulled from the registry.",
+                     &registry_gauges::bytes_pulled}}) {
+      header(out, metric, "counter", help);
+      for (auto& [name, r] : registries)
+        sample(out, metric, "registry=\"" + label(name) + "\"", static_cast<double>(r.*field));
+    }
     header(out, "regscan_registry_pull_budget_remaining", "gauge",
            "Pulls the registry's hourly budget allows now; absent for a registry without a limit.");
     auto now = std::time(nullptr);
