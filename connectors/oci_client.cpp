@@ -9,6 +9,7 @@
 #include <thread>
 
 #include "connectors/header_parsing.hpp"
+#include "connectors/json_fields.hpp"
 #include "connectors/sha256.hpp"
 
 namespace regscan {
@@ -21,10 +22,6 @@ constexpr std::string_view oci_manifest = "application/vnd.oci.image.manifest.v1
 constexpr std::string_view oci_index = "application/vnd.oci.image.index.v1+json";
 const std::string accept_manifests = std::string(docker_manifest) + ", " + std::string(oci_manifest)
                                      + ", " + std::string(docker_list) + ", " + std::string(oci_index);
-
-bool is_index(std::string_view media_type) {
-  return media_type == docker_list || media_type == oci_index;
-}
 
 std::string base64(std::string_view in) {
   std::string out(4 * ((in.size() + 2) / 3) + 1, '\0');
@@ -48,38 +45,6 @@ std::string url_encode(std::string_view s) {
     }
   }
   return out;
-}
-
-// Parses into a caller-owned parser: the returned element borrows from it.
-bool parse_json(simdjson::dom::parser& parser, std::string_view text, simdjson::dom::element& out) {
-  simdjson::padded_string padded(text);
-  return !parser.parse(padded).get(out);
-}
-
-std::string str_field(simdjson::dom::element e, std::string_view key) {
-  std::string_view v;
-  if (e[key].get(v))
-    return {};
-  return std::string(v);
-}
-
-uint64_t u64_field(simdjson::dom::element e, std::string_view key) {
-  uint64_t v = 0;
-  if (e[key].get(v))
-    return 0;
-  return v;
-}
-
-int64_t i64_field(simdjson::dom::element e, std::string_view key, int64_t fallback) {
-  int64_t v = 0;
-  if (e[key].get(v))
-    return fallback;
-  return v;
-}
-
-std::string media_type_of(const http_response& r) {
-  auto ct = r.header("content-type");
-  return ct.substr(0, ct.find(';'));
 }
 
 bool retryable(int status) {
@@ -152,10 +117,10 @@ error oci_client::status_error(const http_response& r, std::string_view what) co
   simdjson::dom::parser parser;
   simdjson::dom::element doc;
   simdjson::dom::array errs;
-  if (!r.body.empty() && parse_json(parser, r.body, doc) && !doc["errors"].get(errs)) {
+  if (!r.body.empty() && json::parse(parser, r.body, doc) && !doc["errors"].get(errs)) {
     for (auto e : errs) {
-      auto code = str_field(e, "code");
-      auto text = str_field(e, "message");
+      auto code = json::str(e, "code");
+      auto text = json::str(e, "message");
       msg += " (" + code + (text.empty() ? "" : ": " + text) + ")";
       break;
     }
@@ -243,15 +208,15 @@ expected<std::string> oci_client::fetch_token(const std::string& scope) {
     return status_error(*r, "token request to " + realm->authority());
   simdjson::dom::parser parser;
   simdjson::dom::element doc;
-  if (!parse_json(parser, r->body, doc))
+  if (!json::parse(parser, r->body, doc))
     return make_error(errc::unauthorized, "token response from " + realm->authority() + " is not JSON");
-  auto token = str_field(doc, "token");
+  auto token = json::str(doc, "token");
   if (token.empty())
-    token = str_field(doc, "access_token");
+    token = json::str(doc, "access_token");
   if (token.empty())
     return make_error(errc::unauthorized, "token response from " + realm->authority() + " has no token");
   // Tokens without expires_in last 60 s (the distribution token spec).
-  auto ttl = std::max<int64_t>(i64_field(doc, "expires_in", 60), 60);
+  auto ttl = std::max<int64_t>(json::i64(doc, "expires_in", 60), 60);
   auto margin = std::min<int64_t>(30, ttl / 4);
   tokens_[scope] = {token, std::chrono::steady_clock::now() + std::chrono::seconds(ttl - margin)};
   return token;
@@ -371,7 +336,7 @@ expected<std::vector<std::string>> oci_client::paginate(const std::string& first
       return status_error(*r, std::string("listing ") + key);
     simdjson::dom::parser parser;
     simdjson::dom::element doc;
-    if (!parse_json(parser, r->body, doc))
+    if (!json::parse(parser, r->body, doc))
       return make_error(std::string("listing ") + key + ": " + base_.authority()
                         + " returned invalid JSON");
     simdjson::dom::array items;
@@ -464,20 +429,10 @@ expected<oci_client::manifest_bytes> oci_client::fetch_manifest(const std::strin
   auto expect = is_sha256_digest(reference) ? reference : r->header("docker-content-digest");
   if (!expect.empty() && expect.starts_with("sha256:") && expect != m.digest)
     return make_error(errc::corrupt, "digest mismatch for manifest " + what + ": got " + m.digest);
-  simdjson::dom::parser parser;
-  simdjson::dom::element doc;
-  if (!parse_json(parser, m.body, doc))
-    return make_error(errc::corrupt, "manifest " + what + " is not valid JSON");
-  m.media_type = str_field(doc, "mediaType");
-  if (m.media_type.empty())
-    m.media_type = media_type_of(*r);
-  if (i64_field(doc, "schemaVersion", 2) == 1 || m.media_type.starts_with("application/vnd.docker.distribution.manifest.v1"))
-    return make_error(errc::invalid, "manifest " + what + ": schema 1 manifests are not supported");
-  if (m.media_type.empty() || m.media_type == "application/json") {
-    // OCI allows omitting mediaType: tell by shape.
-    simdjson::dom::array a;
-    m.media_type = !doc["manifests"].get(a) ? oci_index : oci_manifest;
-  }
+  auto media_type = manifest_media_type(m.body, r->header("content-type"), what);
+  if (!media_type)
+    return media_type.err();
+  m.media_type = std::move(*media_type);
   return m;
 }
 
@@ -494,83 +449,15 @@ expected<std::string> oci_client::fetch_small_blob(const std::string& repo, cons
   return out;
 }
 
-std::string artifact_type_of(std::string_view artifact_type, std::string_view config_media_type,
-                             const std::vector<std::string>& layer_media_types) {
-  if (!artifact_type.empty())
-    return std::string(artifact_type);
-  // Schema 2 and OCI image configs; Docker manifests always name theirs.
-  if (!config_media_type.empty() && config_media_type != "application/vnd.oci.image.config.v1+json"
-      && config_media_type != "application/vnd.docker.container.image.v1+json")
-    return std::string(config_media_type);
-  auto filesystem = [](std::string_view t) {
-    return t.empty() || t.find(".image.layer.") != std::string_view::npos
-           || t.find(".image.rootfs.") != std::string_view::npos;
-  };
-  for (auto& t : layer_media_types)
-    if (filesystem(t))
-      return {};
-  return layer_media_types.empty() ? std::string{} : layer_media_types.front();
-}
-
 expected<oci_image> oci_client::image_from(const std::string& repo, const manifest_bytes& m) {
-  simdjson::dom::parser parser;
-  simdjson::dom::element doc;
-  if (!parse_json(parser, m.body, doc))
-    return make_error(errc::corrupt, "manifest " + m.digest + " is not valid JSON");
-  oci_image img;
-  img.repository = repo;
-  img.manifest_digest = m.digest;
-  img.media_type = m.media_type;
-  const auto artifact_type = str_field(doc, "artifactType");
-  simdjson::dom::element config;
-  if (doc["config"].get(config)) {
-    if (artifact_type.empty())
-      return make_error(errc::invalid, "manifest " + repo + "@" + m.digest + " has no config");
-    img.artifact_type = artifact_type; // an OCI artifact manifest: no config at all
-    return img;
-  }
-  img.config_digest = str_field(config, "digest");
-  if (!is_sha256_digest(img.config_digest))
-    return make_error(errc::invalid, "manifest " + repo + "@" + m.digest + " has an unsupported config digest");
-  std::vector<std::string> layer_types;
-  simdjson::dom::array layers;
-  if (!doc["layers"].get(layers)) {
-    if (layers.size() > oci_client::max_layers)
-      return make_error(errc::limit, "manifest " + repo + "@" + m.digest + " has "
-                                       + std::to_string(layers.size()) + " layers, more than the limit of "
-                                       + std::to_string(oci_client::max_layers));
-    for (auto l : layers) {
-      oci_layer layer{str_field(l, "digest"), str_field(l, "mediaType"), u64_field(l, "size")};
-      if (!is_sha256_digest(layer.digest))
-        return make_error(errc::invalid, "manifest " + repo + "@" + m.digest + " has an unsupported layer digest");
-      img.size += layer.size;
-      layer_types.push_back(layer.media_type);
-      img.layers.push_back(std::move(layer));
-    }
-  }
-  img.artifact_type = artifact_type_of(artifact_type, str_field(config, "mediaType"), layer_types);
-  if (!img.artifact_type.empty())
+  auto img = parse_image_manifest(m.body, repo, m.digest, m.media_type);
+  if (!img || !img->artifact_type.empty() || img->config_digest.empty())
     return img; // not an image: nothing to pull
-  auto blob = fetch_small_blob(repo, img.config_digest);
+  auto blob = fetch_small_blob(repo, img->config_digest);
   if (!blob)
     return blob.err();
-  img.config_json = std::move(*blob);
-  simdjson::dom::parser cparser;
-  simdjson::dom::element cfg;
-  // Non-image artifacts may carry a config that is not an image config.
-  if (parse_json(cparser, img.config_json, cfg)) {
-    img.os = str_field(cfg, "os");
-    img.architecture = str_field(cfg, "architecture");
-    img.variant = str_field(cfg, "variant");
-    img.created = str_field(cfg, "created");
-    simdjson::dom::array ids;
-    if (!cfg["rootfs"]["diff_ids"].get(ids))
-      for (auto id : ids) {
-        std::string_view v;
-        if (!id.get(v))
-          img.diff_ids.emplace_back(v);
-      }
-  }
+  img->config_json = std::move(*blob);
+  read_image_config(*img);
   return img;
 }
 
@@ -583,7 +470,7 @@ expected<std::vector<oci_image>> oci_client::resolve(const std::string& repo,
   if (!top)
     return top.err();
   std::vector<oci_image> out;
-  if (!is_index(top->media_type)) {
+  if (!is_index_media_type(top->media_type)) {
     auto img = image_from(repo, *top);
     if (!img)
       return img.err();
@@ -591,46 +478,14 @@ expected<std::vector<oci_image>> oci_client::resolve(const std::string& repo,
     out.push_back(std::move(*img));
     return out;
   }
-  simdjson::dom::parser parser;
-  simdjson::dom::element doc;
-  simdjson::dom::array entries;
-  if (!parse_json(parser, top->body, doc) || doc["manifests"].get(entries))
-    return make_error(errc::invalid, "index " + repo + "@" + top->digest + " has no manifests");
-  if (entries.size() > max_index_entries)
-    return make_error(errc::limit, "index " + repo + "@" + top->digest + " has "
-                                     + std::to_string(entries.size()) + " entries, more than the limit of "
-                                     + std::to_string(max_index_entries));
-  struct entry {
-    std::string digest, os, arch, variant;
-  };
-  std::vector<entry> wanted;
-  for (auto e : entries) {
-    auto media = str_field(e, "mediaType");
-    if (is_index(media))
-      continue; // nested indexes are not expanded
-    simdjson::dom::element platform;
-    entry x{str_field(e, "digest"), {}, {}, {}};
-    if (!e["platform"].get(platform)) {
-      x.os = str_field(platform, "os");
-      x.arch = str_field(platform, "architecture");
-      x.variant = str_field(platform, "variant");
-    }
-    // BuildKit attaches attestations as "unknown/unknown" platform entries.
-    if (x.os == "unknown" && x.arch == "unknown")
-      continue;
-    std::string_view ref_type;
-    if (!e["annotations"]["vnd.docker.reference.type"].get(ref_type)
-        && ref_type == "attestation-manifest")
-      continue;
-    if (!is_sha256_digest(x.digest))
-      return make_error(errc::invalid, "index " + repo + "@" + top->digest + " lists an unsupported digest");
-    wanted.push_back(std::move(x));
-  }
-  for (auto& w : wanted) {
+  auto wanted = parse_index(top->body, repo + "@" + top->digest);
+  if (!wanted)
+    return wanted.err();
+  for (auto& w : *wanted) {
     auto m = fetch_manifest(repo, w.digest);
     if (!m)
       return m.err();
-    if (is_index(m->media_type))
+    if (is_index_media_type(m->media_type))
       continue;
     auto img = image_from(repo, *m);
     if (!img)
@@ -641,7 +496,7 @@ expected<std::vector<oci_image>> oci_client::resolve(const std::string& repo,
     if (img->os.empty())
       img->os = w.os;
     if (img->architecture.empty())
-      img->architecture = w.arch;
+      img->architecture = w.architecture;
     if (img->variant.empty())
       img->variant = w.variant;
     out.push_back(std::move(*img));

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "connectors/http_client.hpp"
+#include "connectors/manifest_parsing.hpp"
 #include "connectors/url.hpp"
 #include "scanners/expected.hpp"
 
@@ -21,38 +22,6 @@ struct registry_credentials {
   std::string username;
   std::string password;
 };
-
-struct oci_layer {
-  std::string digest;
-  std::string media_type;
-  uint64_t size = 0;
-};
-
-/// One platform image.
-struct oci_image {
-  std::string repository, tag;       // tag empty when resolved by digest
-  std::string manifest_digest;       // digest of the platform manifest
-  std::string index_digest;          // digest of the index/list it came from, empty if none
-  std::string index_media_type;      // media type of that index/list
-  std::string media_type;            // of the platform manifest
-  std::string config_digest;         // image ID
-  uint64_t size = 0;                 // sum of layer sizes
-  std::string os, architecture, variant, created; // from the config blob
-  std::vector<oci_layer> layers;
-  std::vector<std::string> diff_ids; // rootfs.diff_ids from the config
-  std::string config_json;           // raw config blob (history etc.), <= 4 MiB; "" for artifacts
-  /// "" for a container image; else what the artifact is (its artifactType,
-  /// or its config's media type, e.g. application/vnd.cncf.helm.config.v1+json,
-  /// or the media type of its first layer): listed, never scanned, and its
-  /// config blob is not fetched.
-  std::string artifact_type;
-};
-
-/// The artifact type of a manifest that is not a container image, or "":
-/// an OCI 1.1 artifactType, a config that is not an image config, or layers
-/// none of which is a filesystem layer (signatures, attestations).
-std::string artifact_type_of(std::string_view artifact_type, std::string_view config_media_type,
-                             const std::vector<std::string>& layer_media_types);
 
 class oci_client {
  public:
@@ -85,10 +54,6 @@ class oci_client {
   static constexpr int max_attempts = 4;
   static constexpr uint64_t max_manifest_size = 4u << 20;
   static constexpr int max_pages = 1000;
-  /// More layers in one manifest, or more entries in one index, is
-  /// errc::limit: real images stay far below (Docker stops at 127 layers).
-  static constexpr size_t max_layers = 500;
-  static constexpr size_t max_index_entries = 256;
 
  private:
   struct manifest_bytes {

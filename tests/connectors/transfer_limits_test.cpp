@@ -141,8 +141,8 @@ TEST(transfer_limits, a_manifest_with_too_many_layers_is_refused) {
            + digest_of(i) + R"(","size":10})";
     return m + "]}";
   };
-  auto at_cap = manifest_with(oci_client::max_layers);
-  auto over_cap = manifest_with(oci_client::max_layers + 1);
+  auto at_cap = manifest_with(max_manifest_layers);
+  auto over_cap = manifest_with(max_manifest_layers + 1);
   test_http_server registry([&](const test::request& r) {
     auto t = std::string(r.target());
     if (t == "/v2/app/manifests/at-cap")
@@ -156,19 +156,19 @@ TEST(transfer_limits, a_manifest_with_too_many_layers_is_refused) {
   oci_client client(registry.url(), {});
   auto ok = client.resolve("app", "at-cap");
   ASSERT_TRUE(ok) << ok.err().message;
-  EXPECT_EQ(ok->front().layers.size(), oci_client::max_layers);
+  EXPECT_EQ(ok->front().layers.size(), max_manifest_layers);
 
   auto refused = client.resolve("app", "over-cap");
   ASSERT_FALSE(refused);
   EXPECT_EQ(refused.err().code, errc::limit) << refused.err().message;
-  EXPECT_NE(refused.err().message.find("more than the limit of " + std::to_string(oci_client::max_layers)),
+  EXPECT_NE(refused.err().message.find("more than the limit of " + std::to_string(max_manifest_layers)),
             std::string::npos)
     << refused.err().message;
 }
 
 TEST(transfer_limits, an_index_with_too_many_entries_is_refused) {
   std::string index = R"({"schemaVersion":2,"mediaType":"application/vnd.oci.image.index.v1+json","manifests":[)";
-  for (size_t i = 0; i <= oci_client::max_index_entries; ++i)
+  for (size_t i = 0; i <= max_index_entries; ++i)
     index += (i ? "," : "") + std::string(R"({"mediaType":"application/vnd.oci.image.manifest.v1+json","digest":")")
              + digest_of(i) + R"(","size":100,"platform":{"os":"linux","architecture":"arch)" + std::to_string(i)
              + R"("}})";

@@ -104,5 +104,14 @@ for f in "$src"/tests/fuzz/seeds/registry_headers/*; do
   seed fuzz_registry_headers "${base%%-*}" "$base" "$f"
 done
 
+for f in "$src"/tests/fuzz/seeds/manifests/*; do seed fuzz_manifests "" "$(basename "$f")" "$f"; done
+for f in "$src"/tests/fuzz/seeds/secret_scan/* "$src"/tests/fuzz/seeds/secret_rules/*; do
+  seed fuzz_secret_scan "" "$(basename "$f")" "$f"
+done
+for f in "$src"/tests/fuzz/seeds/malware_signatures/*; do
+  base=$(basename "$f")
+  seed fuzz_malware_signatures "${base%%-*}" "$base" "$f"
+done
+
 mkdir -p "$out/fuzz_record_codecs"
 "$record_seeds" "$out/fuzz_record_codecs"
