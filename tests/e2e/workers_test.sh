@@ -170,12 +170,6 @@ start_daemon --config "$WORK/regscan.toml" --scan-slots 0 --worker-listen "127.0
 add_registry
 grep -q "join on 127.0.0.1:$WORKER_PORT over TLS" "$WORK/regscand.log" || fail "the daemon does not say the link uses TLS"
 
-# A worker without TLS waits for a handshake that never comes (10 s), meanwhile the rest goes on.
-"$WORKER" --connect "127.0.0.1:$WORKER_PORT" --token-file "$WORK/token" --insecure-worker-link \
-  >"$WORK/plain.log" 2>&1 &
-PLAIN=$!
-PIDS+=($PLAIN)
-
 refused() { # LOG EXIT-STATUS WORKER-ARGS...: the worker is refused with that status
   local log=$1 want=$2 status
   shift 2
@@ -198,10 +192,15 @@ grep -q "cannot reach the daemon" "$WORK/rogue.log" || fail "the rogue worker do
 cat "$WORK/rogue.log"
 grep -q "worker .* joined" "$WORK/regscand.log" && fail "the rogue worker joined"
 
+step "a worker without TLS is refused and never listed"
+refused plain.log 1 --token-file "$WORK/token" --insecure-worker-link
+grep -q "cannot reach the daemon" "$WORK/plain.log" || fail "the worker without TLS does not say why: $(cat "$WORK/plain.log")"
+grep -q "worker .* joined" "$WORK/regscand.log" && fail "the worker without TLS joined"
+
 step "a worker refuses a daemon whose certificate comes from another CA"
 FAKE_PORT=$(free_port)
 openssl s_server -accept "127.0.0.1:$FAKE_PORT" -cert "$WORK/tls/rogue-daemon.crt" -key "$WORK/tls/rogue-daemon.key" \
-  -CAfile "$WORK/tls/worker-ca.crt" -Verify 2 -naccept 1 >"$WORK/fake-daemon.log" 2>&1 &
+  -CAfile "$WORK/tls/worker-ca.crt" -Verify 2 -naccept 1 >"$WORK/fake-daemon.log" 2>&1 < <(sleep 20) &
 PIDS+=($!)
 for _ in $(seq 50); do grep -q ACCEPT "$WORK/fake-daemon.log" && break; sleep 0.1; done
 set +e
@@ -210,7 +209,8 @@ timeout 20 "$WORKER" --connect "127.0.0.1:$FAKE_PORT" --token-file "$WORK/token"
 status=$?
 set -e
 [ "$status" = 1 ] || fail "the worker joined a daemon it should not trust: $status $(cat "$WORK/to-fake.log")"
-grep -qi "unknown ca\|certificate unknown\|bad certificate" "$WORK/fake-daemon.log" \
+for _ in $(seq 30); do grep -q "alert unknown ca" "$WORK/fake-daemon.log" && break; sleep 0.1; done
+grep -q "alert unknown ca" "$WORK/fake-daemon.log" \
   || fail "the worker did not reject the daemon's certificate: $(cat "$WORK/fake-daemon.log")"
 
 start_worker() { # NAME
@@ -305,15 +305,6 @@ ctl image show team/held:1 | grep -q "status:   cancelled" || fail "the image is
 for _ in $(seq 100); do grep -q "task $HELD_TASK: scan of .* cancelled" "$WORK"/worker-*.log && break; sleep 0.05; done
 grep -q "task $HELD_TASK: scan of .* cancelled" "$WORK"/worker-*.log || fail "the worker's job did not stop"
 [ "$(ctl workers list --json | grep -o '"running": *[0-9]*' | grep -o '[0-9]*$')" = 0 ] || fail "the cancelled task still holds the worker's slot"
-
-step "the worker without TLS was refused and never listed"
-set +e
-wait "$PLAIN"
-status=$?
-set -e
-[ "$status" = 1 ] || fail "the worker without TLS exited with $status: $(cat "$WORK/plain.log")"
-grep -q "no handshake within 10 s" "$WORK/plain.log" || fail "the worker without TLS does not say why: $(cat "$WORK/plain.log")"
-[ "$(grep -c "joined from" "$WORK/regscand.log")" = 2 ] || fail "more than the two workers joined"
 
 step "no registry password in any worker's log"
 grep -q "$REG_PASSWORD" "$WORK"/worker-*.log && fail "a worker logged the registry password"
