@@ -87,7 +87,7 @@ worker_gate(coordinator_actor::stateful_pointer<worker_gate_state> self, supervi
       info.joined_at = std::time(nullptr);
       info.malware_version = req.malware_version.substr(0, 256);
       auto handle = caf::actor_cast<caf::actor>(sender);
-      st.sessions[session] = {info.id, handle};
+      st.sessions[session] = {info.id, handle.address()};
       auto answer = join_answer{true, {}, info.id, session};
       auto rp = self->make_response_promise<join_answer>();
       // The peer's address, as its connection says.

@@ -9,7 +9,7 @@
 #include <map>
 #include <string>
 
-#include <caf/actor.hpp>
+#include <caf/actor_addr.hpp>
 
 #include "actors/actors.hpp"
 
@@ -19,7 +19,7 @@ struct worker_gate_state {
   static inline const char* name = "worker_gate";
   struct session {
     uint64_t worker = 0;
-    caf::actor handle;
+    caf::actor_addr handle; // weak: the supervisor holds the worker
   };
   std::map<std::string, session> sessions; // session key -> the worker
   uint64_t next_id = 1;

@@ -46,12 +46,14 @@ expected<void> check_worker_tls(const worker_tls_files& files, bool server) {
   if (!ctx)
     return make_error(errc::internal, "OpenSSL: " + ssl_errors());
   SSL_CTX_set_default_passwd_cb(ctx.get(), no_passphrase);
-  if (SSL_CTX_use_certificate_chain_file(ctx.get(), files.cert.c_str()) != 1)
-    return make_error(errc::invalid,
-                      "cannot load the TLS certificate " + files.cert + ": " + ssl_errors());
+  // The key first: a certificate loaded after a key that is not its own
+  // drops the key, and the check below names the mismatch.
   if (SSL_CTX_use_PrivateKey_file(ctx.get(), files.key.c_str(), SSL_FILETYPE_PEM) != 1)
     return make_error(errc::invalid, "cannot load the TLS key " + files.key
                                        + " (it must be PEM and not encrypted): " + ssl_errors());
+  if (SSL_CTX_use_certificate_chain_file(ctx.get(), files.cert.c_str()) != 1)
+    return make_error(errc::invalid,
+                      "cannot load the TLS certificate " + files.cert + ": " + ssl_errors());
   if (SSL_CTX_check_private_key(ctx.get()) != 1)
     return make_error(errc::invalid, "the TLS key " + files.key + " does not belong to the certificate "
                                        + files.cert);

@@ -234,6 +234,13 @@ int main(int argc, char** argv) {
       std::fprintf(stderr, "%s\n", loaded.err().message.c_str());
       return 1;
     }
+    // The worker link's TLS files too, as at start.
+    worker_tls_files tls{loaded->worker_tls_cert, loaded->worker_tls_key, loaded->worker_tls_ca};
+    if (!loaded->worker_listen.empty() && tls.all())
+      if (auto ok = check_worker_tls(tls, true); !ok) {
+        std::fprintf(stderr, "%s\n", ok.err().message.c_str());
+        return 1;
+      }
     std::printf("configuration is good%s\n",
                 std::filesystem::exists(config_path) ? (": " + config_path).c_str() : " (built-in defaults)");
     return 0;
