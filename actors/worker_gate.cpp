@@ -60,10 +60,13 @@ join_answer refuse(worker_gate_state& st, const std::string& why) {
 
 coordinator_actor::behavior_type
 worker_gate(coordinator_actor::stateful_pointer<worker_gate_state> self, supervisor_actor supervisor,
-            std::string token, std::string version) {
+            std::string token, std::string version, worker_gate_limits limits) {
   return {
     [=](join_atom, join_request& req) -> caf::result<join_answer> {
       auto& st = self->state;
+      if (wire_size(req) > limits.max_join)
+        return refuse(st, "the join message is larger than " + std::to_string(limits.max_join >> 10)
+                            + " KiB");
       // The token first: nothing else a peer says is looked at before it.
       if (!same_secret(req.token, token))
         return refuse(st, "wrong token");
@@ -83,8 +86,8 @@ worker_gate(coordinator_actor::stateful_pointer<worker_gate_state> self, supervi
       info.slots = req.slots;
       info.joined_at = std::time(nullptr);
       info.malware_version = req.malware_version.substr(0, 256);
-      st.sessions[session] = info.id;
       auto handle = caf::actor_cast<caf::actor>(sender);
+      st.sessions[session] = {info.id, handle.address()};
       auto answer = join_answer{true, {}, info.id, session};
       auto rp = self->make_response_promise<join_answer>();
       // The peer's address, as its connection says.
@@ -110,7 +113,7 @@ worker_gate(coordinator_actor::stateful_pointer<worker_gate_state> self, supervi
       auto s = self->state.sessions.find(session);
       if (s == self->state.sessions.end())
         return; // not joined: dropped
-      self->send(supervisor, heartbeat_atom::value, s->second, running);
+      self->send(supervisor, heartbeat_atom::value, s->second.worker, running);
     },
     [=](done_atom, const std::string& session, worker_result& result) {
       auto s = self->state.sessions.find(session);
@@ -118,7 +121,17 @@ worker_gate(coordinator_actor::stateful_pointer<worker_gate_state> self, supervi
         spdlog::warn("a result for task {} without a valid session: dropped", result.task);
         return;
       }
-      self->send(supervisor, done_atom::value, s->second, std::move(result));
+      if (auto size = wire_size(result); size > limits.max_result) {
+        // Not passed on. The worker is told to go: the supervisor sees it
+        // end and queues its tasks again. Its later messages are dropped.
+        spdlog::warn("worker {}: the result of task {} is {} MiB, above the link's {} MiB: the "
+                     "worker is dropped",
+                     s->second.worker, result.task, size >> 20, limits.max_result >> 20);
+        self->send_exit(s->second.handle, caf::exit_reason::user_shutdown);
+        self->state.sessions.erase(s);
+        return;
+      }
+      self->send(supervisor, done_atom::value, s->second.worker, std::move(result));
     },
   };
 }

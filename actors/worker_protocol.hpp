@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include <caf/detail/serialized_size.hpp>
 #include <caf/meta/type_name.hpp>
 
 #include "scanners/expected.hpp"
@@ -195,6 +196,23 @@ template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, worker_info& x) {
   return f(caf::meta::type_name("worker_info"), x.id, x.address, x.host, x.version, x.slots,
            x.running, x.joined_at, x.last_heartbeat, x.malware_version);
+}
+
+// ---- message sizes ------------------------------------------------------------
+// CAF 0.17's BASP has no limit of its own: it reads a whole message (up to
+// 4 GiB, as its header says) before any handler runs. These bound what the
+// gate accepts past that point: a larger join is refused, a larger result
+// ends its worker; a worker never sends a larger result (its task fails).
+
+constexpr size_t max_join_bytes = 64u << 10;
+constexpr size_t max_result_bytes = 256u << 20;
+
+/// The size of `x` as CAF's binary serializer writes it.
+template <class T>
+size_t wire_size(const T& x) {
+  caf::detail::serialized_size_inspector f{static_cast<caf::execution_unit*>(nullptr)};
+  f(const_cast<T&>(x));
+  return f.result();
 }
 
 } // namespace regscan

@@ -34,6 +34,18 @@ std::string daemon_config::validate() const {
     return "workers.listen needs workers.token_file (the token workers join with)";
   if (!worker_listen.empty() && worker_listen.rfind(':') == std::string::npos)
     return "workers.listen must be host:port";
+  bool any_tls = !worker_tls_cert.empty() || !worker_tls_key.empty() || !worker_tls_ca.empty();
+  bool all_tls = !worker_tls_cert.empty() && !worker_tls_key.empty() && !worker_tls_ca.empty();
+  if (any_tls && !all_tls)
+    return "the worker link's TLS needs all three of workers.tls_cert, tls_key and tls_ca "
+           "(--worker-tls-cert, --worker-tls-key, --worker-tls-ca)";
+  if (all_tls && insecure_worker_link)
+    return "workers.insecure_link (--insecure-worker-link) and the workers' TLS files are both set: "
+           "choose one";
+  if (!worker_listen.empty() && !all_tls && !insecure_worker_link)
+    return "workers.listen needs TLS: set workers.tls_cert, tls_key and tls_ca (--worker-tls-cert, "
+           "--worker-tls-key, --worker-tls-ca), or workers.insecure_link = true "
+           "(--insecure-worker-link) on a trusted network only";
   if (worker_heartbeat_timeout_seconds < 2 || worker_heartbeat_timeout_seconds > 3600)
     return "workers.heartbeat_timeout_seconds must be between 2 and 3600";
   if (max_retries < 0 || max_retries > 100)
@@ -91,7 +103,8 @@ void check_known_keys(const std::string& path, const toml::table& t) {
     {"secrets", {"enabled", "max_file_mib", "skip_test_paths"}}, // main's secret scanning
     {"license", {"quota", "auto_authorize"}},
     {"schedule", {"timezone"}},
-    {"workers", {"listen", "token_file", "insecure_link", "heartbeat_timeout_seconds"}},
+    {"workers", {"listen", "token_file", "tls_cert", "tls_key", "tls_ca", "insecure_link",
+                 "heartbeat_timeout_seconds"}},
     {"malware", {"enabled", "signature_dir", "max_file_mib", "max_archive_depth", "max_archive_files",
                  "max_scan_seconds"}}, // malware scanning
   };
@@ -127,6 +140,9 @@ void load_config_file(const std::string& path, daemon_config& cfg) {
   cfg.max_parallel_scans = t["scan"]["max_parallel"].value_or(cfg.max_parallel_scans);
   cfg.worker_listen = t["workers"]["listen"].value_or(cfg.worker_listen);
   cfg.worker_token_file = t["workers"]["token_file"].value_or(cfg.worker_token_file);
+  cfg.worker_tls_cert = t["workers"]["tls_cert"].value_or(cfg.worker_tls_cert);
+  cfg.worker_tls_key = t["workers"]["tls_key"].value_or(cfg.worker_tls_key);
+  cfg.worker_tls_ca = t["workers"]["tls_ca"].value_or(cfg.worker_tls_ca);
   cfg.insecure_worker_link = t["workers"]["insecure_link"].value_or(cfg.insecure_worker_link);
   cfg.worker_heartbeat_timeout_seconds
     = t["workers"]["heartbeat_timeout_seconds"].value_or(cfg.worker_heartbeat_timeout_seconds);

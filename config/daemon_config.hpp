@@ -62,9 +62,14 @@ struct daemon_config {
 
   /// Remote scan workers ([workers]): where the coordinator listens for them
   /// (host:port; empty = no workers), the file holding their shared token,
-  /// and whether the link may go without TLS (a trusted network only).
+  /// the link's TLS files (the daemon's certificate and key, the CA that
+  /// signs the workers' certificates), or else whether the link may go
+  /// without TLS (a trusted network only).
   std::string worker_listen;
   std::string worker_token_file;
+  std::string worker_tls_cert;
+  std::string worker_tls_key;
+  std::string worker_tls_ca;
   bool insecure_worker_link = false;
   /// A worker silent for this long is gone: its tasks are queued again.
   int worker_heartbeat_timeout_seconds = 15;

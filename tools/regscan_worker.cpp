@@ -12,15 +12,18 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <set>
 #include <thread>
 
 #include <CLI/CLI.hpp>
 #include <caf/all.hpp>
 #include <caf/io/all.hpp>
+#include <caf/openssl/manager.hpp>
 #include <spdlog/spdlog.h>
 
 #include "actors/actors.hpp"
 #include "actors/worker_gate.hpp"
+#include "actors/worker_tls.hpp"
 #include "daemon/logging.hpp"
 #include "daemon/malware_db.hpp"
 #include "daemon/scan.hpp"
@@ -157,6 +160,14 @@ worker_actor::behavior_type worker(worker_actor::stateful_pointer<worker_state> 
                                    std::shared_ptr<worker_shared> shared,
                                    std::shared_ptr<std::atomic<int>> exit_code) {
   self->monitor(gate);
+  // The coordinator drops a worker it no longer hears, or whose result is too large.
+  self->set_exit_handler([self, exit_code](caf::exit_msg& msg) {
+    spdlog::error("the coordinator told this worker to go ({}): exiting", to_string(msg.reason));
+    *exit_code = 3;
+    for (auto& [id, flag] : self->state.jobs)
+      *flag = true;
+    self->quit(msg.reason);
+  });
   self->set_down_handler([self, exit_code](caf::down_msg& msg) {
     spdlog::error("the coordinator is gone ({}): exiting", to_string(msg.reason));
     *exit_code = 3;
@@ -196,6 +207,15 @@ worker_actor::behavior_type worker(worker_actor::stateful_pointer<worker_state> 
       // Blocking HTTP and CPU work: a thread per job.
       std::thread([shared, job = std::move(job), flag, gate, me, session]() mutable {
         auto result = run_job(*shared, std::move(job), flag.get());
+        if (auto size = wire_size(result); size > max_result_bytes) {
+          worker_result too_big;
+          too_big.task = result.task;
+          too_big.code = errc::limit;
+          too_big.error = "the worker's result is " + std::to_string(size >> 20)
+                          + " MiB, above the worker link's limit of "
+                          + std::to_string(max_result_bytes >> 20) + " MiB";
+          result = std::move(too_big);
+        }
         if (result.ok)
           spdlog::info("task {}: done, {} packages, {} new layer deltas", result.task,
                        result.inv.packages.size(), result.layers.size());
@@ -221,6 +241,38 @@ worker_actor::behavior_type worker(worker_actor::stateful_pointer<worker_state> 
   };
 }
 
+/// The daemon's gate at host:port, through CAF's middleman (or its OpenSSL
+/// module). CAF's own remote_actor waits without end for the daemon's
+/// handshake, which never comes when only one side speaks TLS: this waits
+/// `timeout` at most.
+expected<coordinator_actor> connect_gate(caf::actor_system& sys, bool tls, const std::string& host,
+                                         uint16_t port, std::chrono::seconds timeout) {
+  auto mm = tls ? sys.openssl_manager().actor_handle() : sys.middleman().actor_handle();
+  expected<coordinator_actor> out = make_error(errc::transport, "no answer");
+  caf::scoped_actor self{sys};
+  self->request(mm, timeout, caf::connect_atom::value, host, port)
+    .receive(
+      [&](const caf::node_id&, caf::strong_actor_ptr& gate, const std::set<std::string>& ifs) {
+        if (!gate)
+          out = make_error(errc::not_found, "nothing is published at that port");
+        else if (!sys.assignable<coordinator_actor>(ifs))
+          out = make_error(errc::invalid, "the actor published there is not a regscand worker gate");
+        else
+          out = caf::actor_cast<coordinator_actor>(std::move(gate));
+      },
+      [&](caf::error& err) {
+        if (err == caf::sec::request_timeout)
+          out = make_error(errc::transport,
+                           "no handshake within " + std::to_string(timeout.count())
+                             + " s: does the daemon use TLS on the worker link (then give "
+                               "--worker-tls-cert, --worker-tls-key and --worker-tls-ca) or not "
+                               "(then --insecure-worker-link)?");
+        else
+          out = make_error(errc::transport, sys.render(err));
+      });
+  return out;
+}
+
 } // namespace
 
 int main(int argc, char** argv) {
@@ -235,6 +287,11 @@ int main(int argc, char** argv) {
   app.add_option("--slots", slots, "scan tasks run at once")->check(CLI::Range(1, 256));
   app.add_option("--malware-dir", malware_dir,
                  "ClamAV/YARA/IOC signature directory (the daemon's signatures); none: no malware scanning here");
+  worker_tls_files tls;
+  app.add_option("--worker-tls-cert", tls.cert,
+                 "this worker's TLS client certificate (PEM, with its chain)");
+  app.add_option("--worker-tls-key", tls.key, "the key of --worker-tls-cert (PEM, not encrypted)");
+  app.add_option("--worker-tls-ca", tls.ca, "the CA that signs the daemon's certificate (PEM)");
   app.add_flag("--insecure-worker-link", insecure, "join without TLS (a trusted network only)");
   app.add_option("--log-level", log_level, "trace|debug|info|warn|error");
   app.add_option("--log-format", format_name, "auto, text, json or journal");
@@ -246,10 +303,20 @@ int main(int argc, char** argv) {
     return 2;
   }
   setup_logging(format, log_level);
-  if (!insecure) {
-    spdlog::critical("the worker link has no TLS yet: pass --insecure-worker-link on a trusted network");
+  if (tls.any() && insecure) {
+    spdlog::critical("--insecure-worker-link and the --worker-tls- files are both given: choose one");
     return 2;
   }
+  if (!tls.any() && !insecure) {
+    spdlog::critical("the worker link needs TLS: give --worker-tls-cert, --worker-tls-key and "
+                     "--worker-tls-ca, or --insecure-worker-link on a trusted network only");
+    return 2;
+  }
+  if (tls.any())
+    if (auto ok = check_worker_tls(tls, false); !ok) {
+      spdlog::critical("{}", ok.err().message);
+      return 2;
+    }
   auto colon = connect.rfind(':');
   int port = -1;
   if (colon != std::string::npos)
@@ -287,11 +354,13 @@ int main(int argc, char** argv) {
   caf::actor_system_config cfg;
   cfg.add_message_types<caf::id_block::regscan>();
   cfg.load<caf::io::middleman>();
+  if (!insecure)
+    use_worker_tls(cfg, tls);
   caf::actor_system sys{cfg};
-  auto gate = sys.middleman().remote_actor<coordinator_actor>(connect.substr(0, colon),
-                                                              static_cast<uint16_t>(port));
+  auto gate = connect_gate(sys, !insecure, connect.substr(0, colon), static_cast<uint16_t>(port),
+                           std::chrono::seconds{10});
   if (!gate) {
-    spdlog::critical("cannot reach the daemon at {}: {}", connect, sys.render(gate.error()));
+    spdlog::critical("cannot reach the daemon at {}: {}", connect, gate.err().message);
     return 1;
   }
   auto exit_code = std::make_shared<std::atomic<int>>(0);

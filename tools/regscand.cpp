@@ -14,6 +14,7 @@
 #include <CLI/CLI.hpp>
 #include <caf/all.hpp>
 #include <caf/io/all.hpp>
+#include <caf/openssl/publish.hpp>
 #include <spdlog/spdlog.h>
 
 #include "daemon/front/control_access.hpp"
@@ -30,6 +31,7 @@
 #include "actors/supervisor.hpp"
 #include "actors/vulndb.hpp"
 #include "actors/worker_gate.hpp"
+#include "actors/worker_tls.hpp"
 #include "daemon/logging.hpp"
 
 using namespace regscan;
@@ -152,7 +154,9 @@ void reload(daemon_context& ctx, const daemon_config& fresh) {
       || applied.metrics_address != fresh.metrics_address
       || applied.max_parallel_scans != fresh.max_parallel_scans
       || applied.worker_listen != fresh.worker_listen
-      || applied.worker_token_file != fresh.worker_token_file)
+      || applied.worker_token_file != fresh.worker_token_file
+      || applied.worker_tls_cert != fresh.worker_tls_cert
+      || applied.worker_tls_key != fresh.worker_tls_key || applied.worker_tls_ca != fresh.worker_tls_ca)
     spdlog::warn("configuration reloaded: changes other than log_level take effect at the next start");
 }
 
@@ -200,6 +204,15 @@ int main(int argc, char** argv) {
   flag(app.add_option("--worker-token-file", f.worker_token_file,
                       "file whose first line is the token workers must join with"),
        &daemon_config::worker_token_file);
+  flag(app.add_option("--worker-tls-cert", f.worker_tls_cert,
+                      "the daemon's TLS certificate for the worker link (PEM, with its chain)"),
+       &daemon_config::worker_tls_cert);
+  flag(app.add_option("--worker-tls-key", f.worker_tls_key,
+                      "the key of --worker-tls-cert (PEM, not encrypted)"),
+       &daemon_config::worker_tls_key);
+  flag(app.add_option("--worker-tls-ca", f.worker_tls_ca,
+                      "the CA that signs the workers' client certificates (PEM)"),
+       &daemon_config::worker_tls_ca);
   flag(app.add_flag("--insecure-worker-link", f.insecure_worker_link,
                     "workers join without TLS (a trusted network only)"),
        &daemon_config::insecure_worker_link);
@@ -221,6 +234,13 @@ int main(int argc, char** argv) {
       std::fprintf(stderr, "%s\n", loaded.err().message.c_str());
       return 1;
     }
+    // The worker link's TLS files too, as at start.
+    worker_tls_files tls{loaded->worker_tls_cert, loaded->worker_tls_key, loaded->worker_tls_ca};
+    if (!loaded->worker_listen.empty() && tls.all())
+      if (auto ok = check_worker_tls(tls, true); !ok) {
+        std::fprintf(stderr, "%s\n", ok.err().message.c_str());
+        return 1;
+      }
     std::printf("configuration is good%s\n",
                 std::filesystem::exists(config_path) ? (": " + config_path).c_str() : " (built-in defaults)");
     return 0;
@@ -275,21 +295,26 @@ int main(int argc, char** argv) {
   ::signal(SIGPIPE, SIG_IGN);
 
   // Remote workers: the token is read and the link checked before anything starts.
+  // (validate() has checked that there is TLS or --insecure-worker-link.)
   std::string worker_token;
+  worker_tls_files worker_tls{cfg.worker_tls_cert, cfg.worker_tls_key, cfg.worker_tls_ca};
   if (!cfg.worker_listen.empty()) {
-    if (!cfg.insecure_worker_link)
-      return fail("the worker link has no TLS yet: set --insecure-worker-link (workers.insecure_link "
-                  "= true) to let workers join over a trusted network");
     auto token = read_worker_token(cfg.worker_token_file);
     if (!token)
       return fail(token.err().message);
     worker_token = std::move(*token);
+    if (worker_tls.all())
+      if (auto tls = check_worker_tls(worker_tls, true); !tls)
+        return fail(tls.err().message);
   }
 
   caf::actor_system_config sys_cfg;
   sys_cfg.add_message_types<caf::id_block::regscan>();
-  if (!cfg.worker_listen.empty())
+  if (!cfg.worker_listen.empty()) {
     sys_cfg.load<caf::io::middleman>();
+    if (worker_tls.all())
+      use_worker_tls(sys_cfg, worker_tls);
+  }
   caf::actor_system sys{sys_cfg};
 
   // The registries' actors exist before the supervisor dispatches a task.
@@ -311,15 +336,21 @@ int main(int argc, char** argv) {
     }
     if (port <= 0 || port > 65535)
       return fail("workers.listen " + cfg.worker_listen + ": bad port");
-    gate = sys.spawn(worker_gate, sup, worker_token, std::string{REGSCAN_VERSION});
-    auto published = sys.middleman().publish(*gate, static_cast<uint16_t>(port),
-                                              host.empty() ? nullptr : host.c_str(), true);
+    gate = sys.spawn(worker_gate, sup, worker_token, std::string{REGSCAN_VERSION}, worker_gate_limits{});
+    auto in = host.empty() ? nullptr : host.c_str();
+    auto published = worker_tls.all()
+                       ? caf::openssl::publish(*gate, static_cast<uint16_t>(port), in, true)
+                       : sys.middleman().publish(*gate, static_cast<uint16_t>(port), in, true);
     if (!published)
       return fail("cannot listen for workers on " + cfg.worker_listen + ": "
                   + sys.render(published.error()));
-    spdlog::warn("workers join on {} without TLS (--insecure-worker-link): the token and the "
-                 "registry credentials of each job cross the network in the clear",
-                 cfg.worker_listen);
+    if (worker_tls.all())
+      spdlog::info("workers join on {} over TLS: a client certificate signed by {} and the token",
+                   cfg.worker_listen, cfg.worker_tls_ca);
+    else
+      spdlog::warn("workers join on {} without TLS (--insecure-worker-link): the token and the "
+                   "registry credentials of each job cross the network in the clear",
+                   cfg.worker_listen);
   }
   auto vulndb = start_vulndb(sys, ctx);
   control_api api{sys, ctx, sup, vulndb};

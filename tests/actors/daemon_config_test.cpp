@@ -98,3 +98,27 @@ TEST(daemon_config, license_and_schedule_settings_are_read_and_checked) {
   EXPECT_THROW(load_config_file(path, cfg), std::runtime_error);
   std::remove(path.c_str());
 }
+
+TEST(daemon_config, the_worker_link_needs_tls_or_the_insecure_flag) {
+  auto path = testing::TempDir() + "workers.toml";
+  std::ofstream(path) << "[workers]\nlisten = \"127.0.0.1:7500\"\ntoken_file = \"t\"\n";
+  daemon_config cfg;
+  load_config_file(path, cfg);
+  auto why = cfg.validate();
+  EXPECT_NE(why.find("--worker-tls-cert"), std::string::npos) << why;
+  EXPECT_NE(why.find("--insecure-worker-link"), std::string::npos) << why;
+  std::ofstream(path) << "[workers]\nlisten = \"127.0.0.1:7500\"\ntoken_file = \"t\"\n"
+                         "tls_cert = \"c.crt\"\ntls_key = \"c.key\"\ntls_ca = \"ca.crt\"\n";
+  cfg = {};
+  load_config_file(path, cfg);
+  EXPECT_EQ(cfg.validate(), "");
+  EXPECT_EQ(cfg.worker_tls_cert, "c.crt");
+  EXPECT_EQ(cfg.worker_tls_key, "c.key");
+  EXPECT_EQ(cfg.worker_tls_ca, "ca.crt");
+  cfg.insecure_worker_link = true;
+  EXPECT_NE(cfg.validate().find("choose one"), std::string::npos);
+  cfg.insecure_worker_link = false;
+  cfg.worker_tls_key.clear();
+  EXPECT_NE(cfg.validate().find("all three"), std::string::npos);
+  std::remove(path.c_str());
+}

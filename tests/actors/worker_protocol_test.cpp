@@ -50,7 +50,9 @@ struct worker_protocol_test : testing::Test {
     daemon_sys = std::make_unique<caf::actor_system>(daemon_cfg);
     worker_sys = std::make_unique<caf::actor_system>(worker_cfg);
     sup = daemon_sys->spawn(supervisor, &ctx);
-    gate = daemon_sys->spawn(worker_gate, sup, token, std::string{"1.2.3"});
+    // Small bounds, so that a test can pass them without sending 256 MiB.
+    gate = daemon_sys->spawn(worker_gate, sup, token, std::string{"1.2.3"},
+                             worker_gate_limits{4u << 10, 1u << 20});
     auto published = daemon_sys->middleman().publish(gate, 0, "127.0.0.1", true);
     ASSERT_TRUE(published) << daemon_sys->render(published.error());
     port = *published;
@@ -130,6 +132,57 @@ TEST_F(worker_protocol_test, right_token_joins_is_listed_and_dropped_when_silent
     EXPECT_EQ(listed[0].running, 0);
   }
   // The joined handle (the scoped actor) is gone, and no heartbeat comes.
+  EXPECT_TRUE(workers_after(0).empty());
+}
+
+TEST_F(worker_protocol_test, an_oversized_join_is_refused) {
+  auto remote = worker_sys->middleman().remote_actor<coordinator_actor>("127.0.0.1", port);
+  ASSERT_TRUE(remote);
+  caf::scoped_actor self{*worker_sys};
+  join_request req{token, "1.2.3", 2, std::string(8u << 10, 'h'), ""};
+  join_answer out;
+  self->request(*remote, 10s, join_atom::value, req)
+    .receive([&](join_answer& a) { out = std::move(a); }, [&](caf::error&) {});
+  EXPECT_FALSE(out.accepted);
+  EXPECT_EQ(out.reason, "the join message is larger than 4 KiB");
+  std::this_thread::sleep_for(200ms);
+  EXPECT_TRUE(workers().empty());
+}
+
+// A joined worker whose result is larger than the bound: the result is not
+// passed on, the worker is told to go (it ends), and it is no longer listed.
+TEST_F(worker_protocol_test, an_oversized_result_drops_its_worker) {
+  auto remote = worker_sys->middleman().remote_actor<coordinator_actor>("127.0.0.1", port);
+  ASSERT_TRUE(remote);
+  auto gate_handle = *remote;
+  auto joined = std::make_shared<std::atomic<bool>>(false);
+  auto fake = worker_sys->spawn([=](caf::event_based_actor* self) -> caf::behavior {
+    join_request req{token, "1.2.3", 1, "big-host", ""};
+    self->request(gate_handle, 10s, join_atom::value, req).then([=](join_answer& a) {
+      if (!a.accepted)
+        return;
+      *joined = true;
+      // Wait until listed, then send a result of 2 MiB (the bound is 1 MiB).
+      self->delayed_send(self, 300ms, a.session);
+    });
+    return {
+      [=](const std::string& session) {
+        worker_result big;
+        big.task = 1;
+        big.ok = true;
+        big.layers.push_back({"sha256:x", std::string(2u << 20, 'd')});
+        self->send(gate_handle, done_atom::value, session, std::move(big));
+      },
+    };
+  });
+  caf::scoped_actor self{*worker_sys};
+  self->monitor(fake);
+  ASSERT_EQ(workers_after(1).size(), 1u);
+  caf::error reason;
+  self->receive([&](caf::down_msg& msg) { reason = msg.reason; },
+                caf::after(10s) >> [&] { reason = caf::sec::request_timeout; });
+  EXPECT_TRUE(*joined);
+  EXPECT_EQ(reason, caf::exit_reason::user_shutdown) << worker_sys->render(reason);
   EXPECT_TRUE(workers_after(0).empty());
 }
 

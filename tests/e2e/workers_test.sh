@@ -4,8 +4,11 @@
 # pushed to a real docker-registry, one of them behind a proxy that holds its
 # layer for a few seconds. A local scan by a plain regscand is the reference.
 # Then regscand with --scan-slots 0 and two regscan-worker processes on
-# loopback scan the same images: a worker with a wrong token is refused and
-# never listed; one worker is killed with kill -9 while it pulls the held
+# loopback scan the same images over TLS (a CA, a server and a client
+# certificate made here with openssl): a worker with a wrong token, one whose
+# certificate comes from another CA and one without TLS are refused and never
+# listed; a worker refuses a daemon whose certificate comes from another CA;
+# one worker is killed with kill -9 while it pulls the held
 # layer, and every task still completes (that one with a second attempt);
 # the findings equal the local scan's; a later image that shares the base
 # layer has it replayed from the coordinator's layer cache, not pulled.
@@ -17,7 +20,7 @@ REGSCANCTL=$2
 WORKER=$3
 SRC=$4
 source "$SRC/tests/e2e/lib.sh"
-need skopeo docker-registry htpasswd curl
+need skopeo docker-registry htpasswd curl openssl
 
 random() { /usr/bin/python3 -c "import secrets,sys; a=sys.argv[1]; print(''.join(secrets.choice(a) for _ in range(int(sys.argv[2]))))" "$1" "$2"; }
 manifest_layers() {
@@ -123,7 +126,30 @@ grep -q "secret aws-access-key" "$WORK/local-one.txt" || fail "the reference fou
 grep -q "DSA-9003-1" "$WORK/local-one.txt" && fail "bash 5.2.15-2+b2 is fixed"
 kill -TERM "$DAEMON"; wait "$DAEMON" || true
 
-step "the coordinator: --scan-slots 0, workers join on loopback"
+step "certificates: a private CA for the worker link, the daemon's, a worker's; another CA"
+mkdir -p "$WORK/tls" && chmod 700 "$WORK/tls"
+make_ca() { # NAME
+  openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 2 -subj "/CN=$1" \
+    -keyout "$WORK/tls/$1.key" -out "$WORK/tls/$1.crt" 2>/dev/null
+}
+make_cert() { # CA NAME EXTENDED-KEY-USAGE
+  openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -subj "/CN=$2" \
+    -keyout "$WORK/tls/$2.key" -out "$WORK/tls/$2.csr" 2>/dev/null
+  printf 'basicConstraints=CA:FALSE\nkeyUsage=digitalSignature\nextendedKeyUsage=%s\n' "$3" >"$WORK/tls/$2.ext"
+  openssl x509 -req -in "$WORK/tls/$2.csr" -CA "$WORK/tls/$1.crt" -CAkey "$WORK/tls/$1.key" \
+    -CAcreateserial -days 2 -extfile "$WORK/tls/$2.ext" -out "$WORK/tls/$2.crt" 2>/dev/null
+}
+make_ca worker-ca
+make_ca other-ca
+make_cert worker-ca daemon serverAuth
+make_cert worker-ca worker clientAuth
+make_cert other-ca rogue clientAuth
+make_cert other-ca rogue-daemon serverAuth
+tls() { # NAME CA: the three flags
+  echo "--worker-tls-cert $WORK/tls/$1.crt --worker-tls-key $WORK/tls/$1.key --worker-tls-ca $WORK/tls/$2.crt"
+}
+
+step "the coordinator: --scan-slots 0, workers join on loopback over TLS"
 # The same key: secret fingerprints are keyed with it, and must be equal.
 mkdir -p "$WORK/var2" && cp "$VAR/secret.key" "$WORK/var2/secret.key"
 VAR=$WORK/var2
@@ -131,24 +157,64 @@ export REGSCAN_SOCKET=$VAR/regscand.sock
 WORKER_PORT=$(free_port)
 openssl rand -hex 32 >"$WORK/token"
 echo "not-the-token-but-long-enough" >"$WORK/wrong-token"
+# Neither TLS nor --insecure-worker-link: refused, with both options named.
+if out=$("$REGSCAND" --config "$WORK/regscan.toml" --data-dir "$VAR" --worker-listen "127.0.0.1:$WORKER_PORT" \
+  --worker-token-file "$WORK/token" --check-config 2>&1); then fail "a worker link without TLS was accepted"; fi
+echo "$out" | grep -q -- "--worker-tls-cert.*--insecure-worker-link" || fail "the refusal does not name both options: $out"
+if out=$("$WORKER" --connect "127.0.0.1:$WORKER_PORT" --token-file "$WORK/token" 2>&1); then
+  fail "a worker without TLS and without --insecure-worker-link started"
+fi
+echo "$out" | grep -q -- "--worker-tls-cert.*--insecure-worker-link" || fail "the worker's refusal does not name both options: $out"
 start_daemon --config "$WORK/regscan.toml" --scan-slots 0 --worker-listen "127.0.0.1:$WORKER_PORT" \
-  --worker-token-file "$WORK/token" --insecure-worker-link
+  --worker-token-file "$WORK/token" $(tls daemon worker-ca)
 add_registry
-grep -q "without TLS" "$WORK/regscand.log" || fail "no warning about the link without TLS"
+grep -q "join on 127.0.0.1:$WORKER_PORT over TLS" "$WORK/regscand.log" || fail "the daemon does not say the link uses TLS"
+
+refused() { # LOG EXIT-STATUS WORKER-ARGS...: the worker is refused with that status
+  local log=$1 want=$2 status
+  shift 2
+  set +e
+  timeout 20 "$WORKER" --connect "127.0.0.1:$WORKER_PORT" "$@" >"$WORK/$log" 2>&1
+  status=$?
+  set -e
+  [ "$status" = "$want" ] || fail "the refused worker exited with $status: $(cat "$WORK/$log")"
+  [ "$(ctl workers list --json)" = "[]" ] || fail "a refused worker is listed: $(ctl workers list --json)"
+}
 
 step "a worker with a wrong token is refused and never listed"
-set +e
-timeout 20 "$WORKER" --connect "127.0.0.1:$WORKER_PORT" --token-file "$WORK/wrong-token" --insecure-worker-link \
-  >"$WORK/wrong.log" 2>&1
-status=$?
-set -e
-[ "$status" = 2 ] || fail "the refused worker exited with $status: $(cat "$WORK/wrong.log")"
+refused wrong.log 2 --token-file "$WORK/wrong-token" $(tls worker worker-ca)
 grep -q "refused this worker: wrong token" "$WORK/wrong.log" || fail "the worker does not say why: $(cat "$WORK/wrong.log")"
 grep -q "worker refused: wrong token" "$WORK/regscand.log" || fail "the daemon does not log the refusal"
-[ "$(ctl workers list --json)" = "[]" ] || fail "a refused worker is listed: $(ctl workers list --json)"
+
+step "a worker whose certificate comes from another CA is refused and never listed"
+refused rogue.log 1 --token-file "$WORK/token" $(tls rogue other-ca)
+grep -q "cannot reach the daemon" "$WORK/rogue.log" || fail "the rogue worker does not say it was refused: $(cat "$WORK/rogue.log")"
+cat "$WORK/rogue.log"
+grep -q "worker .* joined" "$WORK/regscand.log" && fail "the rogue worker joined"
+
+step "a worker without TLS is refused and never listed"
+refused plain.log 1 --token-file "$WORK/token" --insecure-worker-link
+grep -q "cannot reach the daemon" "$WORK/plain.log" || fail "the worker without TLS does not say why: $(cat "$WORK/plain.log")"
+grep -q "worker .* joined" "$WORK/regscand.log" && fail "the worker without TLS joined"
+
+step "a worker refuses a daemon whose certificate comes from another CA"
+FAKE_PORT=$(free_port)
+openssl s_server -accept "127.0.0.1:$FAKE_PORT" -cert "$WORK/tls/rogue-daemon.crt" -key "$WORK/tls/rogue-daemon.key" \
+  -CAfile "$WORK/tls/worker-ca.crt" -Verify 2 -naccept 1 >"$WORK/fake-daemon.log" 2>&1 < <(sleep 20) &
+PIDS+=($!)
+for _ in $(seq 50); do grep -q ACCEPT "$WORK/fake-daemon.log" && break; sleep 0.1; done
+set +e
+timeout 20 "$WORKER" --connect "127.0.0.1:$FAKE_PORT" --token-file "$WORK/token" $(tls worker worker-ca) \
+  >"$WORK/to-fake.log" 2>&1
+status=$?
+set -e
+[ "$status" = 1 ] || fail "the worker joined a daemon it should not trust: $status $(cat "$WORK/to-fake.log")"
+for _ in $(seq 30); do grep -q "alert unknown ca" "$WORK/fake-daemon.log" && break; sleep 0.1; done
+grep -q "alert unknown ca" "$WORK/fake-daemon.log" \
+  || fail "the worker did not reject the daemon's certificate: $(cat "$WORK/fake-daemon.log")"
 
 start_worker() { # NAME
-  "$WORKER" --connect "127.0.0.1:$WORKER_PORT" --token-file "$WORK/token" --insecure-worker-link --slots 1 \
+  "$WORKER" --connect "127.0.0.1:$WORKER_PORT" --token-file "$WORK/token" $(tls worker worker-ca) --slots 1 \
     >"$WORK/worker-$1.log" 2>&1 &
   PIDS+=($!)
   eval "WORKER_$1=$!"

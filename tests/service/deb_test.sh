@@ -71,6 +71,7 @@ rm -f "$APT_CACHE"/archives/lock "$APT_CACHE"/lists/lock
 step "the installed programs"
 in_root getent passwd regscan | grep -q ':/var/lib/regscan:' || fail "no regscan user"
 for f in /usr/sbin/regscand /usr/bin/regscanctl /usr/lib/systemd/system/regscand.service \
+         /usr/sbin/regscan-worker /usr/lib/systemd/system/regscan-worker.service /usr/share/man/man8/regscan-worker.8.gz \
          /usr/lib/sysusers.d/regscan.conf /usr/lib/tmpfiles.d/regscan.conf /etc/regscan/regscan.toml \
          /usr/share/man/man8/regscand.8.gz /usr/share/man/man1/regscanctl.1.gz \
          /usr/share/bash-completion/completions/regscanctl; do
