@@ -10,9 +10,10 @@
 # tests/e2e/truth_test.sh does. BENCH_QUICK=1: small counts, to check the
 # harness itself; its results are printed, and written to BENCHMARKS.md only
 # if BENCH_OUT names a file. BENCH_OUT: the file to write (default:
-# SOURCE_DIR/BENCHMARKS.md in a full run). BENCH_PERF=1: perf profile of the
-# throughput run.
-set -euo pipefail
+# SOURCE_DIR/BENCHMARKS.md in a full run). BENCH_PERF=0: no perf profile of
+# the throughput run (taken by default when perf is installed). BENCH_KEEP=1:
+# keep the work folder (layers, registries, daemon logs) for a post-mortem.
+set -Eeuo pipefail
 BUILD=$(realpath "$1")
 SRC=$(realpath "$2")
 CACHE=${3:-$BUILD/e2e-cache}
@@ -36,7 +37,11 @@ PIDS=()
 cleanup() {
   for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done
   for pid in "${PIDS[@]}"; do wait "$pid" 2>/dev/null || true; done
-  rm -rf "$WORK"
+  if [ "${BENCH_KEEP:-0}" = 1 ]; then
+    echo "kept $WORK (logs: $WORK/regscand-*.log); remove it yourself" >&2
+  else
+    rm -rf "$WORK"
+  fi
 }
 trap cleanup EXIT
 T0=$(date +%s)
@@ -118,7 +123,7 @@ L=$WORK/layers
 mkdir -p "$L"
 layer() { # NAME ARGS... -> $L/NAME.gz and its .json
   python3 "$IMAGES_PY" layer "$L/$1.gz" "${@:2}" >/dev/null || fail "layer $1"
-  python3 -c 'import json,sys; l=json.load(open(sys.argv[1])); print(f"  {sys.argv[2]}: {l[\"files\"]} entries, {l[\"tar_bytes\"]/2**20:.1f} MiB tar, {l[\"size\"]/2**20:.1f} MiB gzip")' \
+  python3 -c 'import json,sys; l=json.load(open(sys.argv[1])); print("  %s: %d entries, %.1f MiB tar, %.1f MiB gzip" % (sys.argv[2], l["files"], l["tar_bytes"] / 2**20, l["size"] / 2**20))' \
     "$L/$1.gz.json" "$1"
 }
 for v in 11 12 13; do layer debian$v --tar "$CACHE/${TREE[$v]}"; done
@@ -260,7 +265,7 @@ baseline() { # IMAGE -> "wall cpu"
       '(igzip -dc <"$1" | sha256sum >"$2.tar") & curl -sf "$3" | tee "$1" | sha256sum >"$2.gz"; wait $!' \
       _ "$WORK/fifo" "$WORK/sum" "$url" || fail "baseline pipeline on $url"
     read -r w u s <"$WORK/time"
-    wall=$(calc "$wall + $w") cpu=$(calc "$cpu + $u + $s")
+    wall=$(calc "round($wall + $w, 2)") cpu=$(calc "round($cpu + $u + $s, 2)")
     [ "sha256:$(cut -d' ' -f1 "$WORK/sum.gz")" = "${url##*/}" ] || fail "baseline: $url hashed wrong"
   done < <(python3 "$IMAGES_PY" blobs "$REG_lab" "bench/$1:1")
   [ "$n" -gt 0 ] || fail "baseline: no layers for $1"
@@ -285,11 +290,11 @@ def t(s):
 print(f"{(t(last[1]) - t(last[0])).total_seconds():.2f}" if last else "n/a")
 PY
 }
-scan_measure() { # IMAGE -> "wall cpu peak_mib pulled_mib cache_hits in_daemon"
+scan_measure() { # IMAGE [CATEGORIES] -> "wall cpu peak_mib pulled_mib cache_hits in_daemon"
   local c0 t0 t1 c1 b0 h0
   c0=$(cpu_seconds) b0=$(metric regscan_layer_bytes_pulled_total) h0=$(metric regscan_layer_cache_hits_total)
   t0=$(date +%s.%N)
-  ctl scan "bench/$1:1" --wait >/dev/null || fail "scan of bench/$1:1"
+  ctl scan "bench/$1:1" --wait ${2:+--categories "$2"} >/dev/null || fail "scan of bench/$1:1"
   t1=$(date +%s.%N)
   c1=$(cpu_seconds)
   echo "$(calc "round($t1 - $t0, 2)") $(calc "round($c1 - $c0, 2)") $(peak_mib)" \
@@ -297,10 +302,17 @@ scan_measure() { # IMAGE -> "wall cpu peak_mib pulled_mib cache_hits in_daemon"
     "$(calc "int($(metric regscan_layer_cache_hits_total) - $h0)")" "$(task_seconds)"
 }
 
-declare -A COLD WARM BASE RSS0
+declare -A COLD WARM BASE RSS0 VULNS
 for img in "${IMAGES[@]}"; do
-  step "bench/$img:1: baseline, cold scan, warm rescan"
+  step "bench/$img:1: baseline, cold scan (vulnerabilities only, then all), warm rescan"
   BASE[$img]=$(baseline "$img")
+  # Where a cold scan's time goes: the same scan with only the
+  # vulnerability category, on a daemon of its own (its own empty cache).
+  start_daemon "$img-vulns"
+  ctl registry add --name lab --address "http://$REG_lab" >/dev/null || fail "registry add"
+  ctl sync lab >/dev/null || fail "sync lab"
+  VULNS[$img]=$(scan_measure "$img" vulns)
+  stop_daemon
   start_daemon "$img"
   ctl registry add --name lab --address "http://$REG_lab" >/dev/null || fail "registry add"
   ctl sync lab >/dev/null || fail "sync lab"
@@ -309,7 +321,7 @@ for img in "${IMAGES[@]}"; do
   ctl image show "bench/$img:1" --json >"$WORK/show-$img.json" || fail "image show bench/$img:1"
   reset_peak
   WARM[$img]=$(scan_measure "$img")
-  echo "  baseline ${BASE[$img]} | cold ${COLD[$img]} | warm ${WARM[$img]}"
+  echo "  baseline ${BASE[$img]} | cold, vulns only ${VULNS[$img]} | cold ${COLD[$img]} | warm ${WARM[$img]}"
   stop_daemon
 done
 
@@ -321,8 +333,8 @@ ctl sync fleet >/dev/null || fail "sync fleet"
 n=$(ctl images list --json | python3 -c 'import json,sys; print(len(json.load(sys.stdin)))')
 [ "$n" -eq "$FLEET" ] || fail "the fleet sync found $n images, not $FLEET"
 PERF_PID=
-if [ "${BENCH_PERF:-0}" = 1 ] && command -v perf >/dev/null; then
-  perf record -F 199 -g -p "$DAEMON" -o "$WORK/perf.data" >/dev/null 2>&1 &
+if [ "${BENCH_PERF:-1}" = 1 ] && command -v perf >/dev/null; then
+  perf record -F 199 -p "$DAEMON" -o "$WORK/perf.data" >/dev/null 2>&1 &
   PERF_PID=$!
   PIDS+=($PERF_PID)
 fi
@@ -414,20 +426,30 @@ PY
   echo "Each image on a new regscand (data folder: a copy of one where the OSV data of every ecosystem"
   echo "and a small signature set, 2,000 .hdb, 500 .hsb, 300 .ndb, 20 .ldb, 10 YARA rules and 1,000 IOC"
   echo "hashes, were imported), \`[scan] max_parallel = 2\`, secrets and malware on. Cold: \`regscanctl"
-  echo "scan IMAGE --wait\` with no layer cache; warm: the same again, every layer from the cache."
+  echo "scan IMAGE --wait\` with no layer cache; warm: the same again, every layer from the cache;"
+  echo "vulnerabilities only: a cold \`scan IMAGE --wait --categories vulns\` on a daemon of its own."
   echo "Wall: of the command (it polls every 200 ms); in the daemon: from the task's log lines; CPU:"
   echo "regscand's user + sys from /proc; peak RSS: regscand's VmHWM (for the cold scan since the"
-  echo "daemon started, for the warm one reset before it). Baseline: for each layer,"
+  echo "daemon started, for the warm one reset to the current RSS before it). Baseline: for each layer,"
   echo "\`curl blob | tee fifo | sha256sum\` beside \`igzip -dc <fifo | sha256sum\`, wall and CPU by"
-  echo "\`/usr/bin/time\`."
+  echo "\`/usr/bin/time\`: the pull, hash and decompression no scanner can skip."
   echo
-  echo "| image | baseline wall s | baseline CPU s | cold wall s | in the daemon s | cold CPU s | wall vs baseline | CPU vs baseline | peak RSS MiB (RSS before) | MiB pulled | warm wall s | warm in the daemon s | warm CPU s | warm peak MiB | layers from cache |"
-  echo "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"
+  echo "| image | baseline wall s | baseline CPU s | cold wall s | cold in the daemon s | cold CPU s | wall vs baseline | CPU vs baseline | peak RSS MiB (before the scan) | MiB pulled |"
+  echo "|---|---|---|---|---|---|---|---|---|---|"
   for img in "${IMAGES[@]}"; do
     read -r bw bc <<<"${BASE[$img]}"
     read -r cw cc cp cb _ cd <<<"${COLD[$img]}"
+    echo "| bench/$img:1 | $bw | $bc | $cw | $cd | $cc | $(ratio "$cw" "$bw") | $(ratio "$cc" "$bc") | $cp (${RSS0[$img]}) | $cb |"
+  done
+  echo
+  echo "| image | cold, vulnerabilities only: wall s / CPU s / vs baseline CPU | cold, every category: CPU s | warm rescan: wall s / in the daemon s / CPU s | warm vs cold CPU | warm peak RSS MiB | layers from the cache |"
+  echo "|---|---|---|---|---|---|---|"
+  for img in "${IMAGES[@]}"; do
+    read -r bw bc <<<"${BASE[$img]}"
+    read -r cw cc _ <<<"${COLD[$img]}"
+    read -r vw vc _ <<<"${VULNS[$img]}"
     read -r ww wc wp _ wh wd <<<"${WARM[$img]}"
-    echo "| bench/$img:1 | $bw | $(calc "round($bc, 2)") | $cw | $cd | $cc | $(ratio "$cw" "$bw") | $(ratio "$cc" "$bc") | $cp (${RSS0[$img]}) | $cb | $ww | $wd | $wc | $wp | $wh |"
+    echo "| bench/$img:1 | $vw / $vc / $(ratio "$vc" "$bc") | $cc | $ww / $wd / $wc | $(ratio "$wc" "$cc") | $wp | $wh |"
   done
   echo
   echo "### Peak RSS on the big layers (target <= 256 MiB)"
@@ -452,7 +474,7 @@ PY
   echo "time ($(calc "round($FLEET_CPU / $FLEET, 3)") s an image) were all it took on $(nproc) cores."
   if [ -s "$WORK/perf.txt" ]; then
     echo
-    echo "Where the CPU goes (\`perf record -g -p regscand\` over the run, top symbols, self time):"
+    echo "Where regscand's CPU goes (\`perf record -F 199 -p regscand\` over the scan, top symbols):"
     echo
     echo '```'
     cat "$WORK/perf.txt"
