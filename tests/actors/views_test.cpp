@@ -129,7 +129,7 @@ TEST(views, task_names_where_it_runs) {
   auto t = sample_task();
   t.runs_on = "worker 3 (build-7)";
   auto shown = json([&](json_writer& w) { write_task(w, t); });
-  EXPECT_NE(shown.find(R"("layers_total":0,"runs_on":"worker 3 (build-7)"})"), std::string::npos) << shown;
+  EXPECT_NE(shown.find(R"j("layers_total":0,"runs_on":"worker 3 (build-7)"})j"), std::string::npos) << shown;
   auto back = codec::decode_task(codec::encode(t));
   ASSERT_TRUE(back);
   EXPECT_EQ(back->runs_on, "worker 3 (build-7)");

@@ -93,7 +93,7 @@ TEST(oci_client_fake, a_handed_pull_token_is_used_and_never_renewed_by_the_worke
     }
     auto auth = header_of(r, "Authorization");
     if (auth == "Bearer tok-1" || auth == "Bearer tok-2")
-      return reply{200, {{"Docker-Content-Digest", "sha256:x"}}, "{}"};
+      return reply{200, {{"Docker-Content-Digest", "sha256:" + std::string(64, 'a')}}, "{}"};
     return reply{401, {{"WWW-Authenticate", "Bearer realm=\"" + self->url() + "/token\",service=\"s\""}}, "{}"};
   });
   self = &server;

@@ -4,8 +4,10 @@
 # Debian 12 base (debootstrap minbase, from the e2e cache) and a layer of
 # their own each (a key pair, 128 KiB of random bytes), matched against the
 # Debian advisories of the shared data. Each run starts from the same data
-# directory (registry added, synced, advisories imported, empty layer cache)
-# and times `regscanctl scan --all --wait`:
+# directory (registry added, synced, advisories imported, empty layer cache),
+# scans one image first (so the base is in the layer cache: the steady state,
+# where each image pulls its own layer only), then times
+# `regscanctl scan --all --wait`:
 #   local     regscand --scan-slots 2
 #   1 worker  regscand --scan-slots 0, one regscan-worker --slots 2
 #   2 workers regscand --scan-slots 0, two regscan-workers --slots 1
@@ -146,6 +148,7 @@ measure() { # LABEL WORKER-PIDS...
   local label=$1
   shift
   local c0 w0=0 w1=0 t0 t1 c1 pid
+  "$REGSCANCTL" scan bench/app0:1 --wait >/dev/null # the warm-up: the base into the layer cache
   c0=$(cpu "$DAEMON")
   for pid in "$@"; do w0=$(awk -v a="$w0" -v b="$(cpu "$pid")" 'BEGIN {print a + b}'); done
   t0=$(date +%s.%N)
