@@ -58,7 +58,8 @@ template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, task_record& x) {
   return f(caf::meta::type_name("task_record"), x.id, x.image_key, x.registry, x.state,
            x.attempts, x.interruptions, x.created_at, x.updated_at, x.waits_for, x.not_before,
-           x.error, x.error_code, x.categories, x.shares_with, x.layers_done, x.layers_total);
+           x.error, x.error_code, x.categories, x.shares_with, x.layers_done, x.layers_total,
+           x.runs_on);
 }
 
 template <class Inspector>

@@ -109,12 +109,21 @@ remote_scan_task(remote_scan_task_actor::pointer self, daemon_context* ctx, task
       job.image_key = task.image_key;
       job.registry = prep->registry.name;
       job.address = prep->registry.address;
-      job.username = prep->registry.username;
-      if (!prep->registry.password_sealed.empty()) {
-        auto pw = ctx->secrets->open(prep->registry.password_sealed);
-        if (!pw)
-          return end(make_error("registry " + prep->registry.name + ": " + pw.err().message));
-        job.password = std::move(*pw);
+      // Token auth: the worker gets a pull token for this repository, not the password.
+      auto token = prep->client->pull_token_for(prep->img.repository);
+      if (!token)
+        return end(token.err());
+      if (*token) {
+        job.bearer_token = std::move((*token)->token);
+        job.bearer_valid_seconds = (*token)->valid_seconds;
+      } else {
+        job.username = prep->registry.username;
+        if (!prep->registry.password_sealed.empty()) {
+          auto pw = ctx->secrets->open(prep->registry.password_sealed);
+          if (!pw)
+            return end(make_error("registry " + prep->registry.name + ": " + pw.err().message));
+          job.password = std::move(*pw);
+        }
       }
       job.verify_tls = prep->registry.verify_tls;
       job.min_transfer_bytes_per_second = ctx->cfg.min_transfer_bytes_per_second;

@@ -127,9 +127,15 @@ void wait_until(self_ptr self, uint64_t id, int64_t until, wait_reason why) {
                      retry_atom::value, id);
 }
 
+/// How `scan list` names a worker: "worker 3 (host)".
+std::string worker_label(const worker_info& w) {
+  return "worker " + std::to_string(w.id) + " (" + (w.host.empty() ? w.address : w.host) + ")";
+}
+
 void start(self_ptr self, daemon_context* ctx, task_record& task, registry_actor reg,
            supervisor_state::joined_worker* worker) {
   task.attempts++;
+  task.runs_on = worker ? worker_label(worker->info) : "local";
   set_task_state(ctx, task, task_state::running);
   set_group_status(ctx, task, scan_status::scanning);
   auto flag = std::make_shared<std::atomic<bool>>(false);
@@ -148,6 +154,7 @@ void start(self_ptr self, daemon_context* ctx, task_record& task, registry_actor
     run.worker = worker->info.id;
     run.remote = handle;
     worker->tasks.insert(task.id);
+    ctx->stats.worker_running(worker->info.id, worker->tasks.size());
     spdlog::info("scan task {} runs on worker {} ({})", task.id, worker->info.id,
                  worker->info.address);
   } else {
@@ -210,6 +217,7 @@ void lose_worker(self_ptr self, daemon_context* ctx, uint64_t id, const std::str
   caf::anon_send_exit(w->second.handle, caf::exit_reason::user_shutdown);
   st.workers.erase(w);
   ctx->stats.workers_joined = st.workers.size();
+  ctx->stats.worker_left(id);
 }
 
 /// The next registry, after the last one served, with a task that can run now.
@@ -306,6 +314,14 @@ void finish(self_ptr self, daemon_context* ctx, const scan_outcome& out) {
       w->second.tasks.erase(out.task);
       if (!out.ok && out.code == errc::cancelled && !run.cancel_requested && !run.stop_requested)
         spdlog::info("scan task {} was stopped on worker {}", out.task, run.worker);
+      ctx->stats.worker_running(run.worker, w->second.tasks.size());
+      // A spent pull budget ended the run before the worker had it: not counted.
+      if (run.cancel_requested || run.stop_requested)
+        ctx->stats.worker_task_ended(run.worker, "cancelled");
+      else if (out.ok)
+        ctx->stats.worker_task_ended(run.worker, "succeeded");
+      else if (!(out.code == errc::limit && out.budget_until > 0))
+        ctx->stats.worker_task_ended(run.worker, "failed");
     }
   if (!run.stop_requested)
     ctx->stats.scan_seconds.observe(
@@ -567,6 +583,8 @@ supervisor_actor::behavior_type supervisor(self_ptr self, daemon_context* ctx) {
       info.last_heartbeat = now();
       auto id = info.id;
       self->monitor(handle);
+      ctx->stats.worker_joined(id, info.host, info.address, info.version, info.slots,
+                               info.last_heartbeat);
       st.workers[id] = {std::move(info), caf::actor_cast<worker_actor>(handle), {}};
       ctx->stats.workers_joined = st.workers.size();
       if (!st.ticking) {
@@ -575,10 +593,11 @@ supervisor_actor::behavior_type supervisor(self_ptr self, daemon_context* ctx) {
       }
       dispatch(self, ctx);
     },
-    [self](heartbeat_atom, uint64_t id, int32_t running) {
+    [self, ctx](heartbeat_atom, uint64_t id, int32_t running) {
       if (auto w = self->state.workers.find(id); w != self->state.workers.end()) {
         w->second.info.last_heartbeat = now();
         w->second.info.running = running;
+        ctx->stats.worker_heartbeat(id, w->second.info.last_heartbeat);
       }
     },
     [self](done_atom, uint64_t worker, worker_result& result) {

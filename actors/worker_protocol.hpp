@@ -114,7 +114,9 @@ typename Inspector::result_type inspect(Inspector& f, job_layer& x) {
 /// A scan task handed to a worker: the pull + analyze half of a scan. The
 /// coordinator has taken the registry's pull permit already. The credentials
 /// are for this job only; the worker keeps them in memory, never on disk or
-/// in a log.
+/// in a log. A registry with token auth gets a Bearer token for the
+/// repository's pull scope (fetched by the coordinator) and no username or
+/// password; else the registry's Basic credentials.
 struct worker_job {
   uint64_t task = 0;
   std::string image_key; // for logs
@@ -122,6 +124,8 @@ struct worker_job {
   std::string address;
   std::string username;
   std::string password;
+  std::string bearer_token;
+  int64_t bearer_valid_seconds = 0;
   bool verify_tls = true;
   int64_t min_transfer_bytes_per_second = 0;
   int32_t min_transfer_window_seconds = 60;
@@ -143,7 +147,7 @@ struct worker_job {
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, worker_job& x) {
   return f(caf::meta::type_name("worker_job"), x.task, x.image_key, x.registry, x.address,
-           x.username, x.password, x.verify_tls, x.min_transfer_bytes_per_second,
+           x.username, x.password, x.bearer_token, x.bearer_valid_seconds, x.verify_tls, x.min_transfer_bytes_per_second,
            x.min_transfer_window_seconds, x.repository, x.layers, x.categories, x.secrets,
            x.secret_rules, x.secret_key, x.secrets_skip_test_paths, x.secrets_max_file_bytes,
            x.cache_version);

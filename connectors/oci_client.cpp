@@ -232,6 +232,9 @@ expected<std::string> oci_client::authorization(const std::string& scope, bool r
       auto it = tokens_.find(scope);
       if (!refresh && it != tokens_.end() && it->second.expires > std::chrono::steady_clock::now())
         return "Bearer " + it->second.token;
+      if (handed_token_)
+        return make_error(errc::unavailable, "the pull token for " + base_.authority()
+                                               + " handed for this scan has expired");
       auto token = fetch_token(scope);
       if (!token)
         return token.err();
@@ -262,6 +265,9 @@ expected<http_response> oci_client::call(std::string_view method, const std::str
     auto r = send(method, target, hdrs, sink, limit);
     if (!r || r->status != 401)
       return r;
+    if (handed_token_)
+      return make_error(errc::unavailable, std::string(method) + " " + base_.authority()
+                                             + ": HTTP 401 for the pull token handed for this scan");
     // Only the registry's own challenge is acted on. A host that a redirect
     // led to (blob storage) could otherwise name a realm of its choosing and
     // collect the registry's credentials there.
@@ -307,6 +313,26 @@ expected<http_response> oci_client::call(std::string_view method, const std::str
     }
   }
   return make_error(errc::unauthorized, auth_failed(base_));
+}
+
+expected<std::optional<oci_client::pull_token>> oci_client::pull_token_for(const std::string& repo) {
+  if (mode_ != auth_mode::bearer)
+    return std::optional<pull_token>{};
+  // A fresh one: the worker gets the token's whole life.
+  auto scope = "repository:" + repo + ":pull";
+  auto token = fetch_token(scope);
+  if (!token)
+    return token.err();
+  auto left = std::chrono::duration_cast<std::chrono::seconds>(tokens_[scope].expires
+                                                               - std::chrono::steady_clock::now());
+  return std::optional<pull_token>{pull_token{*token, std::max<int64_t>(left.count(), 1)}};
+}
+
+void oci_client::use_pull_token(const std::string& repo, const pull_token& token) {
+  mode_ = auth_mode::bearer;
+  handed_token_ = true;
+  tokens_["repository:" + repo + ":pull"] = {
+    token.token, std::chrono::steady_clock::now() + std::chrono::seconds(token.valid_seconds)};
 }
 
 expected<void> oci_client::ping() {

@@ -51,6 +51,21 @@ class oci_client {
                             const http_client::body_sink& sink,
                             std::optional<uint64_t> size = std::nullopt);
 
+  /// A Bearer token for one repository's pull scope, and the seconds it stays good.
+  struct pull_token {
+    std::string token;
+    int64_t valid_seconds = 0;
+  };
+  /// For a remote worker: a fresh Bearer token for `repo`'s pull scope when
+  /// the registry uses token auth (as this client's requests have found),
+  /// else nullopt (the registry takes Basic credentials, or none).
+  expected<std::optional<pull_token>> pull_token_for(const std::string& repo);
+  /// The worker's side: pulls from `repo` with a token the coordinator
+  /// fetched, and never fetches one itself. Once it has expired or the
+  /// registry refuses it, requests fail with errc::unavailable: the task is
+  /// retried, with a fresh token.
+  void use_pull_token(const std::string& repo, const pull_token& token);
+
   static constexpr int max_attempts = 4;
   static constexpr uint64_t max_manifest_size = 4u << 20;
   static constexpr int max_pages = 1000;
@@ -90,6 +105,7 @@ class oci_client {
   auth_mode mode_ = auth_mode::unknown;
   std::string realm_, service_;
   std::map<std::string, token_entry> tokens_; // scope -> bearer token
+  bool handed_token_ = false; // use_pull_token: its token only, none fetched
 };
 
 /// Registry repository name check (lowercase path components).

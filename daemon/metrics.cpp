@@ -163,6 +163,43 @@ void metrics::registry_deleted(const std::string& registry) {
   registries_.erase(registry);
 }
 
+void metrics::worker_joined(uint64_t id, const std::string& host, const std::string& address,
+                            const std::string& version, int slots, int64_t at) {
+  std::lock_guard lock{mu_};
+  auto& w = workers_[id];
+  w.host = host;
+  w.address = address;
+  w.version = version;
+  w.slots = slots;
+  w.last_heartbeat = at;
+  for (auto outcome : {"succeeded", "failed", "cancelled"})
+    w.tasks[outcome] = 0;
+}
+
+void metrics::worker_running(uint64_t id, size_t running) {
+  std::lock_guard lock{mu_};
+  if (auto w = workers_.find(id); w != workers_.end())
+    w->second.running = running;
+}
+
+void metrics::worker_heartbeat(uint64_t id, int64_t at) {
+  std::lock_guard lock{mu_};
+  if (auto w = workers_.find(id); w != workers_.end())
+    w->second.last_heartbeat = at;
+}
+
+void metrics::worker_task_ended(uint64_t id, const std::string& outcome) {
+  std::lock_guard lock{mu_};
+  // A task that ends after its worker left must not bring the series back.
+  if (auto w = workers_.find(id); w != workers_.end())
+    w->second.tasks[outcome]++;
+}
+
+void metrics::worker_left(uint64_t id) {
+  std::lock_guard lock{mu_};
+  workers_.erase(id);
+}
+
 std::string metrics::render(store& db) const {
   std::string out;
   header(out, "regscan_build_info", "gauge", "The running regscand's version (the value is 1).");
@@ -189,6 +226,34 @@ std::string metrics::render(store& db) const {
 
   single(out, "regscan_workers_joined", "gauge", "Remote scan workers joined now.",
          static_cast<double>(workers_joined));
+  {
+    std::lock_guard lock{mu_};
+    auto id = [](uint64_t worker) { return "worker=\"" + std::to_string(worker) + "\""; };
+    header(out, "regscan_worker_info", "gauge",
+           "A joined remote scan worker (the value is 1): its host, address and version.");
+    for (auto& [worker, w] : workers_)
+      sample(out, "regscan_worker_info",
+             id(worker) + ",host=\"" + label(w.host) + "\",address=\"" + label(w.address)
+               + "\",version=\"" + label(w.version) + "\"",
+             1);
+    header(out, "regscan_worker_slots", "gauge", "Scan tasks the worker runs at once.");
+    for (auto& [worker, w] : workers_)
+      sample(out, "regscan_worker_slots", id(worker), w.slots);
+    header(out, "regscan_worker_running_tasks", "gauge", "Scan tasks running on the worker now.");
+    for (auto& [worker, w] : workers_)
+      sample(out, "regscan_worker_running_tasks", id(worker), static_cast<double>(w.running));
+    header(out, "regscan_worker_last_heartbeat_timestamp_seconds", "gauge",
+           "When the worker's last heartbeat came (unix time).");
+    for (auto& [worker, w] : workers_)
+      sample(out, "regscan_worker_last_heartbeat_timestamp_seconds", id(worker),
+             static_cast<double>(w.last_heartbeat));
+    header(out, "regscan_worker_tasks_total", "counter",
+           "Scan tasks that ran on the worker and ended, by outcome (a failed one may be retried).");
+    for (auto& [worker, w] : workers_)
+      for (auto& [outcome, n] : w.tasks)
+        sample(out, "regscan_worker_tasks_total", id(worker) + ",outcome=\"" + label(outcome) + "\"",
+               static_cast<double>(n));
+  }
 
   header(out, "regscan_syncs_finished_total", "counter", "Registry syncs that ended, by outcome.");
   sample(out, "regscan_syncs_finished_total", "outcome=\"succeeded\"", static_cast<double>(syncs_succeeded));

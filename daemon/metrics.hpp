@@ -75,6 +75,18 @@ struct metrics {
   /// The registry was deleted: its series leave the scrape.
   void registry_deleted(const std::string& registry);
 
+  /// A remote scan worker joined: its series enter the scrape, labelled by its id.
+  void worker_joined(uint64_t id, const std::string& host, const std::string& address,
+                     const std::string& version, int slots, int64_t at);
+  /// The tasks the coordinator runs on the worker now.
+  void worker_running(uint64_t id, size_t running);
+  void worker_heartbeat(uint64_t id, int64_t at);
+  /// A task that ran on the worker ended: "succeeded", "failed" or "cancelled".
+  void worker_task_ended(uint64_t id, const std::string& outcome);
+  /// The worker left or was dropped: its series leave the scrape (a worker
+  /// that comes back is a new worker, with a new id).
+  void worker_left(uint64_t id);
+
   /// The Prometheus text exposition (format 0.0.4).
   std::string render(store& db) const;
 
@@ -97,10 +109,18 @@ struct metrics {
     int per_hour = 0;
     std::vector<int64_t> pulls;
   };
+  struct worker_gauges {
+    std::string host, address, version;
+    int slots = 0;
+    size_t running = 0;
+    int64_t last_heartbeat = 0;
+    std::map<std::string, uint64_t> tasks; // by outcome
+  };
   void add(const image_record& img, int sign);
   mutable std::mutex mu_;
   image_gauges images_;
   std::map<std::string, registry_gauges> registries_;
+  std::map<uint64_t, worker_gauges> workers_;
 };
 
 } // namespace regscan

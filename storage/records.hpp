@@ -214,6 +214,9 @@ struct task_record {
   /// Progress of a running task (layers analyzed of all), set by the supervisor's list.
   int layers_done = 0;
   int layers_total = 0;
+  /// Where its last run ran: "local" (a slot of this daemon) or "worker 3 (host)"
+  /// (a remote worker's id and host); "" before its first run.
+  std::string runs_on;
 };
 
 template <maybe_const<task_record> T, class F>
@@ -234,6 +237,8 @@ void fields(T& x, F&& f) {
   f("shares_with", x.shares_with);
   f("layers_done", x.layers_done);
   f("layers_total", x.layers_total);
+  // Left out when empty: a record that never ran keeps the bytes it had before.
+  f("runs_on", x.runs_on, {.omit_empty = true});
 }
 
 struct scan_result {

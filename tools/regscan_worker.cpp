@@ -131,6 +131,8 @@ worker_result run_job(worker_shared& shared, worker_job job, const std::atomic<b
   opts.min_transfer_window = std::chrono::seconds(job.min_transfer_window_seconds);
   // The credentials live in this client only, for this job.
   oci_client client{job.address, {std::move(job.username), std::move(job.password)}, opts};
+  if (!job.bearer_token.empty())
+    client.use_pull_token(job.repository, {std::move(job.bearer_token), job.bearer_valid_seconds});
   handed_layers cache{job, out.layers};
   scan_hooks hooks; // no acquire_pull: the coordinator took the permit
   hooks.cancel = cancel;

@@ -1491,10 +1491,13 @@ int main(int argc, char** argv) {
       auto waits = str(t, "waits_for");
       if (!waits.empty())
         waits += " until " + when(t, "not_before");
+      auto on = str(t, "runs_on");
       rows.push_back({str(t, "id"), str(t, "image"), str(t, "state"), waits.empty() ? "-" : waits,
-                      task_progress(t), str(t, "attempts"), when(t, "updated_at"), str(t, "error")});
+                      task_progress(t), on.empty() ? "-" : on, str(t, "attempts"),
+                      when(t, "updated_at"), str(t, "error")});
     }
-    print_table({"TASK", "IMAGE", "STATE", "WAITS FOR", "PROGRESS", "ATTEMPTS", "UPDATED", "ERROR"},
+    print_table({"TASK", "IMAGE", "STATE", "WAITS FOR", "PROGRESS", "RUNS ON", "ATTEMPTS", "UPDATED",
+                 "ERROR"},
                 rows);
   } else if (*scan) {
     if (!from_file.empty())

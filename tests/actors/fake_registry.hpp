@@ -9,6 +9,7 @@
 #include <string>
 
 #include "../connectors/test_http_server.hpp"
+#include "connectors/registry_lister.hpp"
 #include "connectors/sha256.hpp"
 
 namespace regscan::test {
@@ -98,10 +99,15 @@ class fake_registry {
 
   /// From now on pulls need a bearer token from this registry's /token
   /// (the way Docker Hub and Harbor answer), so a fault can stall the token.
-  void require_token() {
+  /// With a user, /token gives it only for that user's Basic credentials.
+  void require_token(const std::string& user = {}, const std::string& password = {}) {
     std::lock_guard lock{mu_};
     token_ = true;
+    token_basic_ = user.empty() ? "" : basic_auth({user, password});
   }
+
+  /// The token /token gives.
+  static constexpr const char* token = "fake-registry-token-5c2e91";
 
   std::string url() const { return server_.url(); }
   test_http_server& server() { return server_; }
@@ -111,9 +117,12 @@ class fake_registry {
     std::string target{r.target()};
     std::lock_guard lock{mu_};
     auto out = serve(target);
+    auto authorization = std::string{r[boost::beast::http::field::authorization]};
     if (token_ && target.starts_with("/token"))
-      out = reply{200, {{"Content-Type", "application/json"}}, R"({"token":"t"})"};
-    else if (token_ && r[boost::beast::http::field::authorization] != "Bearer t")
+      out = token_basic_.empty() || authorization == token_basic_
+              ? reply{200, {{"Content-Type", "application/json"}}, R"({"token":")" + std::string{token} + "\"}"}
+              : reply{401, {{"WWW-Authenticate", "Basic realm=\"fake\""}}, "{}"};
+    else if (token_ && authorization != "Bearer " + std::string{token})
       out = reply{401, {{"WWW-Authenticate", "Bearer realm=\"" + server_.url() + "/token\",service=\"fake\""}}, "{}"};
     if (fault_ != fault::none && target.find(fault_at_) != std::string::npos) {
       switch (fault_) {
@@ -169,6 +178,7 @@ class fake_registry {
   std::map<std::string, std::string> tags_; // tag -> manifest digest
   std::string fault_at_;
   bool token_ = false;
+  std::string token_basic_; // what /token wants, "" = anyone
   fault fault_ = fault::none;
   test_http_server server_; // last: it stops before the maps go
 };

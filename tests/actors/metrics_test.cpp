@@ -116,6 +116,9 @@ TEST_F(metrics_test, a_scrape_of_100000_images_takes_under_50_ms_and_names_none)
   stats.budget_changed("lab", 100, {std::time(nullptr) - 10});
   stats.image_pulled("lab");
   stats.layer_pulled("lab", 4096, 0.2);
+  stats.worker_joined(3, "build-7", "10.0.0.7:41234", "1.2.3", 4, 1700000000);
+  stats.worker_running(3, 2);
+  stats.worker_task_ended(3, "succeeded");
   auto start = std::chrono::steady_clock::now();
   auto text = stats.render(*db);
   auto ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
@@ -215,4 +218,31 @@ TEST_F(metrics_test, a_registrys_429_answers_are_counted_through_its_http_option
   opts.on_throttled();
   auto text = ctx.stats.render(*db);
   EXPECT_NE(text.find("regscan_registry_throttled_total{registry=\"lab\"} 2\n"), std::string::npos) << text;
+}
+
+TEST_F(metrics_test, a_workers_series_leave_with_it_even_if_a_task_ends_later) {
+  stats.worker_joined(3, "build-7", "10.0.0.7:41234", "1.2.3", 4, 1700000000);
+  stats.worker_joined(4, "build-8", "10.0.0.8:41234", "1.2.3", 2, 1700000000);
+  stats.worker_running(3, 1);
+  stats.worker_heartbeat(3, 1700000005);
+  stats.worker_task_ended(3, "succeeded");
+  stats.worker_task_ended(3, "cancelled");
+  stats.worker_task_ended(4, "failed");
+  auto text = stats.render(*db);
+  for (auto line : {"regscan_worker_info{worker=\"3\",host=\"build-7\",address=\"10.0.0.7:41234\",version=\"1.2.3\"} 1\n",
+                    "regscan_worker_slots{worker=\"3\"} 4\n", "regscan_worker_running_tasks{worker=\"3\"} 1\n",
+                    "regscan_worker_last_heartbeat_timestamp_seconds{worker=\"3\"} 1700000005\n",
+                    "regscan_worker_tasks_total{worker=\"3\",outcome=\"succeeded\"} 1\n",
+                    "regscan_worker_tasks_total{worker=\"3\",outcome=\"cancelled\"} 1\n",
+                    "regscan_worker_tasks_total{worker=\"3\",outcome=\"failed\"} 0\n",
+                    "regscan_worker_tasks_total{worker=\"4\",outcome=\"failed\"} 1\n"})
+    EXPECT_NE(text.find(line), std::string::npos) << line << text;
+  stats.worker_left(3);
+  // Its last task's outcome arrives after it was dropped.
+  stats.worker_task_ended(3, "failed");
+  stats.worker_running(3, 0);
+  stats.worker_heartbeat(3, 1700000010);
+  text = stats.render(*db);
+  EXPECT_EQ(text.find("worker=\"3\""), std::string::npos) << text;
+  EXPECT_NE(text.find("regscan_worker_slots{worker=\"4\"} 2\n"), std::string::npos) << text;
 }

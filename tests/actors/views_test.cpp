@@ -123,6 +123,21 @@ TEST(views, task) {
   EXPECT_EQ(json([&](json_writer& w) { write_task(w, sample_task()); }), R"({"id":7,"image":"hub/a/b@sha256:m","registry":"hub","state":"waiting","attempts":2,"interruptions":1,"created_at":10,"updated_at":11,"waits_for":"backoff","not_before":12,"error":"boom","error_code":"transport","categories":[],"shares_with":[],"layers_done":0,"layers_total":0})");
 }
 
+// Where a task ran: shown and stored once it has run; a record without it
+// (it never ran, or was stored before workers) keeps its bytes and reads back "".
+TEST(views, task_names_where_it_runs) {
+  auto t = sample_task();
+  t.runs_on = "worker 3 (build-7)";
+  auto shown = json([&](json_writer& w) { write_task(w, t); });
+  EXPECT_NE(shown.find(R"j("layers_total":0,"runs_on":"worker 3 (build-7)"})j"), std::string::npos) << shown;
+  auto back = codec::decode_task(codec::encode(t));
+  ASSERT_TRUE(back);
+  EXPECT_EQ(back->runs_on, "worker 3 (build-7)");
+  auto old = codec::decode_task(codec::encode(sample_task()));
+  ASSERT_TRUE(old);
+  EXPECT_EQ(old->runs_on, "");
+}
+
 TEST(views, package_shows_its_module) {
   EXPECT_EQ(json([&](json_writer& w) { write_package(w, sample_package(), "RUN x"); }),
             R"({"ecosystem":"Rocky Linux:9","name":"nodejs","version":"1:18.1","source_name":"nodejs-src","source_version":"18.1","file":"var/lib/rpm/rpmdb.sqlite","layer":"sha256:l1","owner":"","module":"nodejs:18","step":"RUN x"})");

@@ -75,6 +75,62 @@ TEST(oci_client_fake, bearer_token_flow_with_cache) {
   EXPECT_EQ(bad.err().message.find("nope"), std::string::npos);
 }
 
+// The hand-off to a remote worker: the coordinator's client gets a fresh
+// pull token for one repository; the worker's client pulls with it and asks
+// the token server for nothing. Once the registry refuses it, or it has
+// expired, the worker's request is errc::unavailable (retried with a new
+// one), never a token request without credentials.
+TEST(oci_client_fake, a_handed_pull_token_is_used_and_never_renewed_by_the_worker) {
+  test_http_server* self = nullptr;
+  int minted = 0;
+  test_http_server server([&](const test::request& r) {
+    auto target = std::string(r.target());
+    if (target.starts_with("/token")) {
+      if (header_of(r, "Authorization") != basic("u:p"))
+        return reply{401, {}, "{}"};
+      ++minted;
+      return reply{200, {}, R"({"token":"tok-)" + std::to_string(minted) + R"(","expires_in":300})"};
+    }
+    auto auth = header_of(r, "Authorization");
+    if (auth == "Bearer tok-1" || auth == "Bearer tok-2")
+      return reply{200, {{"Docker-Content-Digest", "sha256:" + std::string(64, 'a')}}, "{}"};
+    return reply{401, {{"WWW-Authenticate", "Bearer realm=\"" + self->url() + "/token\",service=\"s\""}}, "{}"};
+  });
+  self = &server;
+  oci_client plain(server.url(), {"u", "p"});
+  auto none = plain.pull_token_for("app");
+  ASSERT_TRUE(none) << none.err().message;
+  EXPECT_FALSE(*none) << "no request yet: the client does not know the registry uses tokens";
+
+  oci_client coordinator(server.url(), {"u", "p"});
+  ASSERT_TRUE(coordinator.ping());
+  auto handed = coordinator.pull_token_for("app");
+  ASSERT_TRUE(handed) << handed.err().message;
+  ASSERT_TRUE(*handed);
+  EXPECT_EQ((*handed)->token, "tok-2"); // fresh, not the ping's
+  EXPECT_GT((*handed)->valid_seconds, 200);
+  EXPECT_LE((*handed)->valid_seconds, 300);
+  EXPECT_NE(server.requests().back().target().find("scope=repository%3Aapp%3Apull"), std::string::npos);
+
+  auto tokens = server.count("/token");
+  oci_client worker(server.url(), {});
+  worker.use_pull_token("app", **handed);
+  EXPECT_TRUE(worker.head_manifest("app", "1"));
+  EXPECT_EQ(server.count("/token"), tokens);
+
+  oci_client refused(server.url(), {});
+  refused.use_pull_token("app", {"tok-revoked", 300});
+  auto r = refused.head_manifest("app", "1");
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.err().code, errc::unavailable) << r.err().message;
+  oci_client expired(server.url(), {});
+  expired.use_pull_token("app", {"tok-2", 0});
+  r = expired.head_manifest("app", "1");
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.err().code, errc::unavailable) << r.err().message;
+  EXPECT_EQ(server.count("/token"), tokens);
+}
+
 TEST(oci_client_fake, bearer_token_uses_challenge_scope) {
   test_http_server* self = nullptr;
   test_http_server server([&](const test::request& r) {

@@ -124,6 +124,11 @@ for n in one two three slow; do findings "$n" >"$WORK/local-$n.txt"; done
 grep -q "vuln DSA-9001-1" "$WORK/local-one.txt" || fail "the reference found no vulnerability: $(cat "$WORK/local-one.txt")"
 grep -q "secret aws-access-key" "$WORK/local-one.txt" || fail "the reference found no secret"
 grep -q "DSA-9003-1" "$WORK/local-one.txt" && fail "bash 5.2.15-2+b2 is fixed"
+ctl scan list --json | /usr/bin/python3 -c '
+import json, sys
+tasks = json.load(sys.stdin)
+assert tasks and all(t.get("runs_on") == "local" for t in tasks), tasks' || fail "scan list does not say the scans ran locally"
+ctl scan list | grep -q "RUNS ON" || fail "scan list has no RUNS ON column"
 kill -TERM "$DAEMON"; wait "$DAEMON" || true
 
 step "certificates: a private CA for the worker link, the daemon's, a worker's; another CA"
@@ -251,15 +256,32 @@ echo "  killed worker $VICTIM (id $ON) while it ran task $SLOW_TASK"
 wait "$SCAN" || fail "scan --all --wait failed: $(cat "$WORK/scan.txt")"
 grep -q "worker $ON .* lost" "$WORK/regscand.log" || fail "the daemon did not notice the lost worker"
 ctl scan list --json | /usr/bin/python3 -c '
-import json, sys
+import json, re, sys
 slow = int(sys.argv[1])
 tasks = json.load(sys.stdin)
 for t in tasks:
     assert t["state"] == "done", t
+    assert re.fullmatch(r"worker [0-9]+ \(.+\)", t.get("runs_on", "")), t
     if t["id"] == slow:
         assert t["attempts"] == 2, t
-print(len(tasks), "tasks done; the lost one took two attempts")' "$SLOW_TASK" || fail "not every task completed"
+        assert not t["runs_on"].startswith("worker %s " % sys.argv[2]), t  # it ran again on the other
+print(len(tasks), "tasks done on the workers; the lost one took two attempts")' "$SLOW_TASK" "$ON" \
+  || fail "not every task completed on a worker: $(ctl scan list)"
+ctl scan list | grep -q "worker [0-9]* (" || fail "scan list does not name the workers"
 [ "$(ctl workers list --json | grep -o '"id"' | wc -l)" = 1 ] || fail "the killed worker is still listed"
+
+step "per-worker metrics: the survivor's tasks counted, the killed worker's series gone"
+SURVIVOR=$(ctl workers list --json | /usr/bin/python3 -c 'import json, sys; print(json.load(sys.stdin)[0]["id"])')
+curl -sf "http://127.0.0.1:$METRICS_PORT/metrics" >"$WORK/metrics.txt" || fail "no metrics"
+grep "^regscan_worker" "$WORK/metrics.txt"
+grep -q "^regscan_worker_slots{worker=\"$SURVIVOR\"} 1\$" "$WORK/metrics.txt" || fail "no slots of worker $SURVIVOR"
+grep -q "^regscan_worker_running_tasks{worker=\"$SURVIVOR\"} 0\$" "$WORK/metrics.txt" || fail "worker $SURVIVOR still runs tasks"
+grep -q "^regscan_worker_tasks_total{worker=\"$SURVIVOR\",outcome=\"succeeded\"} [1-9]" "$WORK/metrics.txt" \
+  || fail "worker $SURVIVOR has no succeeded tasks"
+grep -q "worker=\"$ON\"" "$WORK/metrics.txt" && fail "the killed worker $ON is still in the metrics"
+if command -v promtool >/dev/null; then
+  promtool check metrics <"$WORK/metrics.txt" || fail "promtool does not accept the metrics"
+fi
 
 step "the findings equal the local scan's"
 for n in one two three slow; do
