@@ -363,9 +363,8 @@ TEST_F(api_test, import_of_an_archive_rematches_and_new_since_lists_the_image) {
   auto pos = rep.body.find("\"rematch\":");
   ASSERT_NE(pos, std::string::npos);
   ASSERT_TRUE(wait_rematch(std::stoull(rep.body.substr(pos + 10))));
-  auto status = call("GET", "/db/rematch");
-  EXPECT_NE(status.body.find("\"updated\":1"), std::string::npos) << status.body;
-
+  // Not /db/rematch's "updated": that is the last run's, and the backlog the
+  // store resumed at start may run after the import's. The listing says it.
   auto listed = call("GET", "/images?new_since=" + std::to_string(t0 - 1));
   ASSERT_EQ(listed.status, 200);
   EXPECT_NE(listed.body.find("lab/a@sha256:a"), std::string::npos) << listed.body;

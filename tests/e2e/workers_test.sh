@@ -293,10 +293,13 @@ cat "$WORK/remote-one.txt"
 step "a new image sharing the base layer: the worker pulls only its own layer"
 push "$WORK/late:1" team/late:1
 ctl sync lab >/dev/null
-ctl scan team/late:1 --wait >/dev/null
+ctl scan team/late:1 --wait >"$WORK/late-scan.txt"
 findings late >"$WORK/remote-late.txt"
-grep -q "vuln DSA-9001-1" "$WORK/remote-late.txt" \
-  || { cat "$WORK/remote-late.txt"; ctl image show team/late:1; fail "team/late: no vulnerability found"; }
+grep -q "vuln DSA-9001-1" "$WORK/remote-late.txt" || {
+  cat "$WORK/late-scan.txt" "$WORK/remote-late.txt"; ctl image show team/late:1; ctl scan list
+  grep -h "team/late" "$WORK"/worker-*.log "$WORK/regscand.log"
+  fail "team/late: no vulnerability found"
+}
 grep -h "team/late" "$WORK"/worker-*.log | tee "$WORK/late.txt"
 grep -q "team/late.*1 of 2 layers from the layer cache" "$WORK/late.txt" \
   || fail "the worker did not replay the base layer from the coordinator's cache"

@@ -966,6 +966,11 @@ expected<void> feed_empty_files(image_analyzer& a, size_t count) {
 }
 
 TEST(image_analyzer, million_empty_files) {
+#ifdef REGSCAN_SANITIZED
+  // 70 s under ASan for the count alone: the smaller tar tests run the same
+  // code there, and the normal build checks the limit.
+  GTEST_SKIP() << "a million entries: only the limit is checked, in the normal build";
+#endif
   image_analyzer a;
   tar_builder head;
   head.file("etc/os-release", os_release_12()).file("var/lib/dpkg/status", stanza("a", "1"));
