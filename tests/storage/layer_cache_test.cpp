@@ -59,7 +59,7 @@ std::string debian12_tree_tar() {
   std::vector<std::string> dirs;
   if (auto* e = std::getenv("REGSCAN_E2E_CACHE"))
     dirs.emplace_back(e);
-  dirs.emplace_back(std::string(REGSCAN_BINARY_DIR) + "/e2e-cache");
+  dirs.emplace_back(REGSCAN_E2E_CACHE_DIR);
   if (auto* home = std::getenv("HOME"))
     dirs.push_back(std::string(home) + "/.cache/regscan");
   for (const auto& d : dirs)
