@@ -5,7 +5,7 @@
 # and scheduler and reports every hand-off between actors as a race. The
 # source is Debian's own tarball of the version libcaf-dev installs; the
 # headers the TSan build compiles against stay /usr/include/caf (the same
-# text, see the check below). Takes about 30 minutes on 2 cores.
+# text, see the check below). About 3 minutes on 2 cores.
 #   tools/caf_tsan.sh <prefix>
 set -euo pipefail
 prefix=$(realpath -m "$1")
