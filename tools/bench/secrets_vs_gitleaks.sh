@@ -3,13 +3,15 @@
 # same files, same run. Prints MB/s per core (tree bytes / CPU seconds) for
 # both, peak RSS, and precision/recall of both on the labelled corpus.
 #   tools/bench/secrets_vs_gitleaks.sh build/tests/bench/secrets_bench
-# Scratch space (outside the repo): $SECRETS_BENCH_DIR (default /work/tmp-secrets-bench),
-# gitleaks unpacked in $GITLEAKS_ROOT (default /work/tmp-gitleaks).
+# Scratch space: $SECRETS_BENCH_DIR (default BUILD_DIR/secrets-bench), gitleaks
+# unpacked in $GITLEAKS_ROOT (default its gitleaks folder); the Debian 12 tree
+# from $REGSCAN_E2E_CACHE (default BUILD_DIR/e2e-cache, as the e2e tests make it).
 set -euo pipefail
 bench=$(readlink -f "${1:?usage: $0 path/to/secrets_bench}")
-work=${SECRETS_BENCH_DIR:-/work/tmp-secrets-bench}
-gl_root=${GITLEAKS_ROOT:-/work/tmp-gitleaks}
-cache=${REGSCAN_E2E_CACHE:-/work/main/build/e2e-cache}
+build_dir=$(dirname "$bench")/../..
+work=${SECRETS_BENCH_DIR:-$build_dir/secrets-bench}
+gl_root=${GITLEAKS_ROOT:-$work/gitleaks}
+cache=${REGSCAN_E2E_CACHE:-$build_dir/e2e-cache}
 gitleaks=$gl_root/usr/bin/gitleaks
 mkdir -p "$work"
 
