@@ -105,8 +105,8 @@ void check_known_keys(const std::string& path, const toml::table& t) {
     {"schedule", {"timezone"}},
     {"workers", {"listen", "token_file", "tls_cert", "tls_key", "tls_ca", "insecure_link",
                  "heartbeat_timeout_seconds"}},
-    {"malware", {"enabled", "signature_dir", "max_file_mib", "max_archive_depth", "max_archive_files",
-                 "max_scan_seconds"}}, // malware scanning
+    {"malware", {"enabled", "signature_dir", "temp_dir", "max_file_mib", "max_archive_depth",
+                 "max_archive_files", "max_scan_seconds"}}, // malware scanning
   };
   for (auto& [section, node] : t) {
     auto k = known.find(std::string(section.str()));
@@ -195,6 +195,7 @@ void load_config_file(const std::string& path, daemon_config& cfg) {
   };
   cfg.malware_enabled = t["malware"]["enabled"].value_or(cfg.malware_enabled);
   cfg.malware_signature_dir = t["malware"]["signature_dir"].value_or(cfg.malware_signature_dir);
+  cfg.malware_temp_dir = t["malware"]["temp_dir"].value_or(cfg.malware_temp_dir);
   int64_t malware_mib = static_cast<int64_t>(cfg.malware_max_file_bytes >> 20);
   malware("max_file_mib", 1, 4096, malware_mib);
   cfg.malware_max_file_bytes = static_cast<uint64_t>(malware_mib) << 20;

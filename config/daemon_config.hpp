@@ -55,6 +55,7 @@ struct daemon_config {
   /// Malware scanning with ClamAV signatures, YARA rules and IOC lists ([malware]).
   bool malware_enabled = true;
   std::string malware_signature_dir; // empty: data_dir + "/malware"
+  std::string malware_temp_dir; // libclamav's temp files; "": $RUNTIME_DIRECTORY/clamav, else TMPDIR
   uint64_t malware_max_file_bytes = uint64_t{100} << 20;
   int malware_max_archive_depth = 16;
   int malware_max_archive_files = 10000;

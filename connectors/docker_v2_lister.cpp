@@ -181,7 +181,7 @@ class docker_v2_lister : public registry_lister {
     std::vector<listed_artifact> out;
     out.reserve(tags->size());
     for (auto& t : *tags)
-      out.push_back(listed_artifact{{}, {t}, 0, {}, {}, {}});
+      out.push_back(listed_artifact{.tags = {t}});
     return out;
   }
 

@@ -478,12 +478,13 @@ image_page run_query(const image_query& q, std::vector<image_row> rows) {
   auto* col = find_column(q.sort);
   if (!col)
     col = find_column("name");
-  std::vector<std::pair<cell, size_t>> keys;
+  using sort_key = std::pair<cell, size_t>;
+  std::vector<sort_key> keys;
   keys.reserve(rows.size());
   for (size_t i = 0; i < rows.size(); ++i)
     keys.emplace_back(col->value(rows[i]), i);
   // Numbers compare as numbers; ties go by image key, so pages are stable.
-  std::sort(keys.begin(), keys.end(), [&](const auto& a, const auto& b) {
+  std::sort(keys.begin(), keys.end(), [&](const sort_key& a, const sort_key& b) {
     int c = 0;
     if (a.first.number && b.first.number)
       c = *a.first.number < *b.first.number ? -1 : *a.first.number > *b.first.number;

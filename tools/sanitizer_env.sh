@@ -2,27 +2,38 @@
 # configured, built and run. Leaks, undefined behaviour and data races fail a
 # test; tests/sanitizers holds the few suppressed reports from libraries we
 # call. The layer-cache and e2e tests reuse the normal build's Debian trees.
+#
+# CI (tools/test.sh) runs what fits in its 40 minutes on 2 cores beside the
+# normal build, its tests and the fuzz smoke runs: ASan "ci". The whole set
+# needs another full build per sanitizer: tools/sanitize.sh (BENCHMARKS.md,
+# sanitizers, has the figures).
 sanitizer_configure() { # <build dir> <address|thread> <optimization flags> [cmake options]
   cmake -S . -B "$1" -DREGSCAN_SANITIZE="$2" -DCMAKE_BUILD_TYPE=Debug \
         -DCMAKE_CXX_FLAGS_DEBUG="$3" -DREGSCAN_E2E_CACHE="$PWD/build/e2e-cache" "${@:4}" >/dev/null
 }
 
-# ASan+UBSan at -O0 with line tables (half the compile time of -O1): every
-# unit test, and the programs e2e_foundation runs.
-asan_build() {
-  sanitizer_configure build-asan address "-O0 -g1"
-  cmake --build build-asan -j"$(nproc)" --target scanners_test storage_test connectors_test \
-    actors_test regscand regscanctl regscan-analyze
+# ASan+UBSan. ci: the unit tests of the code that reads untrusted bytes
+# (scanners, storage, connectors) at -O0 with line tables, half the compile
+# time of -O1. all: every unit test, then e2e_foundation, at -O1 (the actor
+# tests' timeouts assume some speed) in build-asan-all.
+asan_dir() { [ "$1" = ci ] && echo build-asan || echo build-asan-all; }
+asan_build() { # ci|all
+  local targets=(scanners_test storage_test connectors_test) opt="-O0 -g1"
+  [ "$1" = ci ] || { targets+=(actors_test regscand regscanctl regscan-analyze); opt="-O1 -g1"; }
+  sanitizer_configure "$(asan_dir "$1")" address "$opt"
+  cmake --build "$(asan_dir "$1")" -j"$(nproc)" --target "${targets[@]}"
 }
-asan_tests() {
-  (cd build-asan && ctest --output-on-failure -j"$(nproc)" -L "scanners|storage|connectors|actors" &&
-     ctest --output-on-failure -R '^e2e_foundation$')
+asan_tests() { # ci|all
+  local labels="scanners|storage|connectors"
+  [ "$1" = ci ] || labels+="|actors"
+  (cd "$(asan_dir "$1")" && ctest --output-on-failure -j"$(nproc)" -L "$labels")
+  [ "$1" = ci ] || (cd "$(asan_dir "$1")" && ctest --output-on-failure -R '^e2e_foundation$')
 }
 
 # TSan at -O1 over the store and actor tests, where CAF's scheduler, RocksDB
 # and the re-match workers share state. Debian's libcaf_core is not built with
 # TSan, which would then see none of CAF's hand-offs between actors: the build
-# links a CAF built with TSan (tools/caf_tsan.sh).
+# links a CAF built with TSan (tools/caf_tsan.sh). By hand only (all).
 tsan_build() {
   tools/caf_tsan.sh build-tsan/caf
   local caf=$PWD/build-tsan/caf/lib

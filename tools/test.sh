@@ -1,18 +1,18 @@
 #!/usr/bin/env bash
 # Builds regscan and runs every test: unit tests and the end-to-end tests
 # against a real docker-registry (which the tests start themselves). With no
-# arguments (CI) it then runs the fuzz smoke runs, every unit test and
-# e2e_foundation again in an ASan+UBSan build, and the store and actor tests
-# in a TSan build.
+# arguments (CI) it then runs the fuzz smoke runs, and the unit tests of
+# scanners, storage and connectors again in an ASan+UBSan build
+# (tools/sanitize.sh runs the rest of the sanitizer set).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 stage() { printf '\n== %s (at %d s)\n' "$*" "$SECONDS"; }
 tools/install-deps.sh
 cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
 
-# The sanitizer builds (tools/sanitizer_env.sh) compile one after the other
-# at the lowest priority while the normal build and its tests run: the
-# end-to-end tests leave a core mostly idle.
+# The ASan+UBSan build (tools/sanitizer_env.sh) compiles at the lowest
+# priority while the normal build and its tests run: the end-to-end tests
+# leave a core mostly idle.
 . tools/sanitizer_env.sh
 sanitizer_log=build/sanitizer-build.log
 sanitizer_pid=
@@ -20,10 +20,8 @@ if [ $# -eq 0 ]; then
   (
     set -e
     renice -n 19 -p "$BASHPID" >/dev/null
-    asan_build
+    asan_build ci
     echo "ASan+UBSan build done at $SECONDS s"
-    tsan_build
-    echo "TSan build done at $SECONDS s"
   ) >"$sanitizer_log" 2>&1 &
   sanitizer_pid=$!
   trap '[ -n "$sanitizer_pid" ] && kill "$sanitizer_pid" 2>/dev/null || true' EXIT
@@ -44,13 +42,11 @@ cmake --build build-fuzz -j"$(nproc)"
 stage fuzz smoke runs
 (cd build-fuzz && ctest --output-on-failure -j"$(nproc)")
 
-stage waiting for the sanitizer builds
+stage waiting for the ASan+UBSan build
 wait "$sanitizer_pid" || { tail -50 "$sanitizer_log"; exit 1; }
 sanitizer_pid=
 grep ' done at ' "$sanitizer_log"
 sanitizer_env
-stage ASan+UBSan: unit tests and e2e_foundation
-asan_tests
-stage TSan: store and actor tests
-tsan_tests
+stage ASan+UBSan: unit tests of scanners, storage and connectors
+asan_tests ci
 stage done

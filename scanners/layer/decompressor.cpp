@@ -52,10 +52,10 @@ expected<void> decompressor::emit(const uint8_t* data, size_t size, const sink& 
   if (size == 0)
     return {};
   if (size > max_output_ - std::min(total_out_, max_output_))
-    return fail("decompressed size limit exceeded (bomb?)");
+    return fail(make_error(errc::limit, "decompressed size limit exceeded (bomb?)"));
   total_out_ += size;
   if (auto r = out(data, size); !r)
-    return fail(r.err().message);
+    return fail(r.err()); // keeps its code: a sink's limit stays a limit
   return {};
 }
 
@@ -112,9 +112,9 @@ expected<void> decompressor::finish(const sink& out) {
     return emit(sniff_, held, out);
   }
   if (format_ == compression::gzip && gz_phase_ == gzip_phase::member)
-    return fail("truncated gzip stream");
+    return fail(make_error(errc::corrupt, "truncated gzip stream"));
   if (format_ == compression::zstd && frame_open_)
-    return fail("truncated zstd stream");
+    return fail(make_error(errc::corrupt, "truncated zstd stream"));
   return {};
 }
 
@@ -132,7 +132,7 @@ expected<void> decompressor::inflate_some(const uint8_t* data, size_t size, size
     int rc = isal_inflate(st);
     size_t produced = buffer_.size() - st->avail_out;
     if (rc < 0 || rc == ISAL_NEED_DICT)
-      return fail(isal_message(rc));
+      return fail(make_error(errc::corrupt, isal_message(rc)));
     if (auto r = emit(buffer_.data(), produced, out); !r)
       return r;
     if (st->block_state == ISAL_BLOCK_FINISH)
@@ -188,7 +188,7 @@ expected<void> decompressor::feed_gzip(const uint8_t* data, size_t size, const s
           magic_len_ = 0;
         } else if (used == 0 && size > 0 && inflate_->avail_in > 0) {
           // No progress although input is available: never spin.
-          return fail("corrupt gzip stream: inflate made no progress");
+          return fail(make_error(errc::corrupt, "corrupt gzip stream: inflate made no progress"));
         }
         break;
       }
@@ -217,7 +217,7 @@ expected<void> decompressor::feed_zstd(const uint8_t* data, size_t size, const s
       return fail(make_error(errc::limit, "zstd frame needs a window larger than the limit of "
                                             + std::to_string((1u << max_zstd_window_log) >> 20) + " MiB"));
     if (ZSTD_isError(rc))
-      return fail(std::string("corrupt zstd stream: ") + ZSTD_getErrorName(rc));
+      return fail(make_error(errc::corrupt, std::string("corrupt zstd stream: ") + ZSTD_getErrorName(rc)));
     // rc == 0: a frame ended and is fully flushed; frames may be concatenated.
     // A call that made no progress (no input at a frame boundary) only
     // returns a size hint for the next frame: it opens nothing.

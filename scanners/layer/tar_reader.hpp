@@ -76,8 +76,7 @@ class tar_reader {
   int zero_blocks_ = 0;
 
   meta_kind meta_kind_ = meta_kind::pax;
-  std::string meta_;       // pax or long name being collected
-  uint64_t meta_size_ = 0;
+  std::string meta_; // pax or long name being collected
 
   // Overrides for the next real header.
   std::string long_name_, long_link_, pax_path_, pax_link_;

@@ -71,5 +71,23 @@ TEST(decompressor_limits, zstd_window_over_the_limit_is_a_limit_error) {
   EXPECT_NE(refused.err().message.find("window"), std::string::npos) << refused.err().message;
 }
 
+TEST(decompressor_limits, the_size_limit_and_the_sink_s_own_error_keep_their_codes) {
+  std::string data(4096, 'x');
+  decompressor small(1000);
+  auto bomb = small.feed(reinterpret_cast<const uint8_t*>(data.data()), data.size(),
+                         [](const uint8_t*, size_t) -> expected<void> { return {}; });
+  ASSERT_FALSE(bomb);
+  EXPECT_EQ(bomb.err().code, errc::limit) << bomb.err().message;
+
+  decompressor d(1ull << 32);
+  auto cancelled = d.feed(reinterpret_cast<const uint8_t*>(data.data()), data.size(),
+                          [](const uint8_t*, size_t) -> expected<void> {
+                            return make_error(errc::cancelled, "scan cancelled");
+                          });
+  ASSERT_FALSE(cancelled);
+  EXPECT_EQ(cancelled.err().code, errc::cancelled);
+  EXPECT_EQ(cancelled.err().message, "scan cancelled");
+}
+
 } // namespace
 } // namespace regscan

@@ -83,9 +83,9 @@ TEST(hostile_image, lockfile_behind_800_links_is_listed_once_in_little_memory) {
             static_cast<size_t>(hostile_lock_packages) + 2); // + its root, its linked_files entry
   EXPECT_EQ(count(r.out, "\"kind\":\"root\""), 2u);
   // The paths that reach it are listed, once each.
-  for (const std::string& path : {"a-links/s000/package-lock.json", "links/s199/package-lock.json",
-                                  "hard/h000/package-lock.json", "hard/h399/package-lock.json",
-                                  "b-links/049/package-lock.json"})
+  for (std::string path : {"a-links/s000/package-lock.json", "links/s199/package-lock.json",
+                           "hard/h000/package-lock.json", "hard/h399/package-lock.json",
+                           "b-links/049/package-lock.json"})
     EXPECT_EQ(count(r.out, "\"" + path + "\""), 1u) << path;
 }
 
