@@ -180,8 +180,11 @@ class docker_v2_lister : public registry_lister {
     // The tag list carries no digests: sync resolves each with a HEAD.
     std::vector<listed_artifact> out;
     out.reserve(tags->size());
-    for (auto& t : *tags)
-      out.push_back(listed_artifact{.tags = {t}});
+    for (auto& t : *tags) {
+      listed_artifact a;
+      a.tags = {t};
+      out.push_back(std::move(a));
+    }
     return out;
   }
 
