@@ -17,17 +17,17 @@ cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_CXX_FLAGS_RELWITHD
 # priority while the normal build and its tests run: the end-to-end tests
 # leave a core mostly idle.
 . tools/sanitizer_env.sh
-sanitizer_log=build/sanitizer-build.log
-sanitizer_pid=
+asan_log=build/asan-build.log
+asan_pid=
 if [ $# -eq 0 ]; then
   (
     set -e
     renice -n 19 -p "$BASHPID" >/dev/null
     asan_build ci
     echo "ASan+UBSan build done at $SECONDS s"
-  ) >"$sanitizer_log" 2>&1 &
-  sanitizer_pid=$!
-  trap '[ -n "$sanitizer_pid" ] && kill "$sanitizer_pid" 2>/dev/null || true' EXIT
+  ) >"$asan_log" 2>&1 &
+  asan_pid=$!
+  trap '[ -n "$asan_pid" ] && kill "$asan_pid" 2>/dev/null || true' EXIT
 fi
 
 stage build
@@ -46,9 +46,9 @@ stage fuzz smoke runs
 (cd build-fuzz && ctest --output-on-failure -j"$(nproc)")
 
 stage waiting for the ASan+UBSan build
-wait "$sanitizer_pid" || { tail -50 "$sanitizer_log"; exit 1; }
-sanitizer_pid=
-grep ' done at ' "$sanitizer_log"
+wait "$asan_pid" || { tail -50 "$asan_log"; exit 1; }
+asan_pid=
+grep ' done at ' "$asan_log"
 sanitizer_env
 stage ASan+UBSan: unit tests of scanners, storage and connectors
 asan_tests ci
