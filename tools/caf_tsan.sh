@@ -30,9 +30,10 @@ src=$work/actor-framework-$version
 sed -i 's|#include <cstddef>|#include <cstddef>\n#include <limits>|' \
   "$src/libcaf_io/caf/io/network/receive_buffer.hpp"
 for lib in core io openssl; do
-  if ! diff -r "$src/libcaf_$lib/caf" /usr/include/caf | grep -q '^[<>]'; then continue; fi
-  echo "caf_tsan.sh: libcaf_$lib's headers differ from /usr/include/caf" >&2
-  exit 1
+  if diff -r "$src/libcaf_$lib/caf" /usr/include/caf | grep -q '^[<>]'; then
+    echo "caf_tsan.sh: libcaf_$lib's headers differ from /usr/include/caf" >&2
+    exit 1
+  fi
 done
 
 cmake -S "$src" -B build -DCMAKE_BUILD_TYPE=Release \
