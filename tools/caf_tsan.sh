@@ -5,7 +5,7 @@
 # and scheduler and reports every hand-off between actors as a race. The
 # source is Debian's own tarball of the version libcaf-dev installs; the
 # headers the TSan build compiles against stay /usr/include/caf (the same
-# text, see the check below). About 3 minutes on 2 cores.
+# text, see the check below). About 4 minutes on 2 cores.
 #   tools/caf_tsan.sh <prefix>
 set -euo pipefail
 prefix=$(realpath -m "$1")
@@ -27,7 +27,7 @@ rm -rf "actor-framework-$version" build
 tar xzf "$tarball"
 src=$work/actor-framework-$version
 # Debian's one patch to the headers: receive_buffer.hpp uses numeric_limits.
-sed -i 's|#include <cstddef>|#include <cstddef>\n#include <limits>|' \
+sed -i 's|#include <cstring>|#include <cstring>\n#include <limits>|' \
   "$src/libcaf_io/caf/io/network/receive_buffer.hpp"
 for lib in core io openssl; do
   if diff -r "$src/libcaf_$lib/caf" /usr/include/caf | grep -q '^[<>]'; then
